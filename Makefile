@@ -1,0 +1,36 @@
+# Two commands for a newcomer: `make demo` (the offline tour) and `make test` (the whole suite,
+# starting every server it needs).  Everything installs into .venv from the lock of tested versions.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint typecheck lock clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/citewatch demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check citewatch crawler archive scheduler tests
+	$(BIN)/ruff format --check citewatch crawler archive scheduler tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+# Re-pin after changing dependencies in pyproject.toml (then run `make test`).
+lock: $(STAMP)
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
+
+clean:
+	rm -rf $(VENV) citewatch-data .pytest_cache .mypy_cache .ruff_cache

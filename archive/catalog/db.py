@@ -1,0 +1,114 @@
+"""Opening the catalog: engine set-up (SQLite pragmas) and Alembic migrations shipped in the package."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+from archive.catalog.errors import CatalogUnavailable
+from archive.catalog.mapping import utc_now
+from archive.catalog.repository import Catalog
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def open_catalog(url: str, *, create_dirs: bool = True, clock: Callable[[], datetime] = utc_now) -> Catalog:
+    """Open (creating or upgrading as needed) the catalog at a SQLAlchemy URL.
+
+    Raises `CatalogUnavailable` with a one-line reason when the URL is malformed, its driver is
+    missing, or the database cannot be reached or written.
+    """
+    engine = make_engine(url, create_dirs=create_dirs)
+    try:
+        migrate(engine)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise CatalogUnavailable(_safe(url), _reason(exc)) from exc
+    return Catalog(engine, clock=clock)
+
+
+def make_engine(url: str, *, create_dirs: bool = True) -> Engine:
+    """Create the engine; for SQLite, create the file's directory and turn on WAL, FKs, busy timeout."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise CatalogUnavailable(
+            _safe(url), "not a SQLAlchemy URL (e.g. sqlite:///path/catalog.db or postgresql+psycopg://…)"
+        ) from exc
+    is_sqlite = parsed.get_backend_name() == "sqlite"
+    if is_sqlite and create_dirs:
+        path = _sqlite_path(parsed)
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise CatalogUnavailable(_safe(url), f"cannot create {path.parent}: {exc.strerror}") from exc
+    try:
+        engine = create_engine(parsed, pool_pre_ping=not is_sqlite)
+    except NoSuchModuleError as exc:
+        raise CatalogUnavailable(_safe(url), f"unknown database kind {parsed.drivername!r}") from exc
+    except ImportError as exc:
+        raise CatalogUnavailable(
+            _safe(url),
+            f"database driver not installed ({exc.name or exc}); "
+            "for PostgreSQL install psycopg and use postgresql+psycopg://",
+        ) from exc
+    if is_sqlite:
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Run the catalog's Alembic migrations up to ``revision`` on ``engine``."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """An Alembic config pointing at the migrations inside this package; no alembic.ini needed."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url is not None:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # WAL lets the web UI read while a crawl writes.
+        cursor.execute("PRAGMA journal_mode=WAL")
+    finally:
+        cursor.close()
+
+
+def _sqlite_path(url: URL) -> Path | None:
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).expanduser()
+
+
+def _safe(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return repr(url)
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip()
+    return " ".join(text.split()) or type(exc).__name__

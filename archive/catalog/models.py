@@ -1,0 +1,140 @@
+"""The catalog's tables as SQLAlchemy 2 typed models.  Only this package touches them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from archive.catalog.errors import InvalidValue
+
+# Deterministic constraint names, so Alembic can alter them later (SQLite batch mode needs names).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC and always returns aware UTC datetimes, even on SQLite, which drops the offset."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise InvalidValue("datetime", value, "a timezone-aware datetime (e.g. datetime.now(UTC))")
+        value = value.astimezone(UTC)
+        # SQLite keeps text without an offset: store naive UTC so strings sort chronologically.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), str: String()}
+
+
+class Article(Base):
+    __tablename__ = "article"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    origin: Mapped[str] = mapped_column(unique=True)
+    title: Mapped[str]
+    kind: Mapped[str] = mapped_column(String(32))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    ingested_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id", ondelete="SET NULL"))
+
+
+class Source(Base):
+    __tablename__ = "source"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(unique=True, index=True)
+    created_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    last_status: Mapped[int | None]
+    last_captured_at: Mapped[datetime | None]
+    # The re-crawl dispatcher selects due sources by this column: one row per source, not one job.
+    next_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    consecutive_failures: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    paused: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class Citation(Base):
+    __tablename__ = "citation"
+    __table_args__ = (UniqueConstraint("article_id", "source_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(Text)
+    sentence: Mapped[str] = mapped_column(Text)
+    quotes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    position: Mapped[int]
+
+
+class Capture(Base):
+    __tablename__ = "capture"
+    __table_args__ = (Index("ix_capture_source_id_captured_at", "source_id", "captured_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str]
+    final_url: Mapped[str | None]
+    captured_at: Mapped[datetime]
+    status: Mapped[int | None]
+    content_type: Mapped[str | None]
+    payload_digest: Mapped[str | None] = mapped_column(String(64))
+    warc_name: Mapped[str | None] = mapped_column(index=True)
+    offset: Mapped[int | None] = mapped_column(BigInteger)
+    length: Mapped[int | None] = mapped_column(BigInteger)
+    record_type: Mapped[str] = mapped_column(String(16))
+    error_kind: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)
+    redirects: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    body_length: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class WarcFile(Base):
+    __tablename__ = "warc_file"
+
+    name: Mapped[str] = mapped_column(primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), default="spooled", server_default="spooled", index=True)
+    store_key: Mapped[str | None]
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    stored_at: Mapped[datetime | None]

@@ -1,0 +1,343 @@
+"""`Catalog`: the one way in and out of the catalog database, speaking in frozen views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from archive.catalog.errors import InvalidValue, UnknownArticle, UnknownCapture, UnknownSource
+from archive.catalog.mapping import (
+    aware,
+    capture_columns,
+    merge_citations,
+    to_article_view,
+    to_capture_view,
+    to_summary,
+    to_warc_view,
+    utc_now,
+)
+from archive.catalog.models import Article, Capture, Citation, Source, WarcFile
+from archive.catalog.outcome import source_outcome
+from archive.catalog.views import (
+    CAPTURE_ROLES,
+    RECORD_TYPES,
+    SOURCE_STATES,
+    WARC_STATES,
+    ArticleView,
+    CaptureRecord,
+    CaptureView,
+    CitationRecord,
+    CitationView,
+    SourceRef,
+    SourceSummary,
+    WarcFileView,
+)
+
+
+class Catalog:
+    """Articles, the sources they cite, captures and WARC files.
+
+    Each method runs in its own short transaction, so one instance can be shared by the threads
+    of a process.  Build it with `archive.catalog.db.open_catalog`, which migrates the schema.
+    """
+
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self.engine = engine
+        self._clock = clock
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        """Release the engine's connections."""
+        self.engine.dispose()
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    def _now(self) -> datetime:
+        return aware("clock time", self._clock())
+
+    # -- articles ---------------------------------------------------------------------------
+
+    def add_article(
+        self,
+        *,
+        origin: str,
+        title: str,
+        kind: str,
+        citations: Sequence[CitationRecord],
+        tags: Sequence[str] = (),
+    ) -> ArticleView:
+        """Add an article with its citations, or update the one with the same ``origin`` (same id).
+
+        Sources are shared: one row per URL; a new one starts ``pending`` and due now.  On
+        re-ingest, citations of sources still cited are updated, others removed; tags are merged.
+        A URL cited twice in one article becomes one citation (first label and position, all quotes).
+        """
+        now = self._now()
+        merged = merge_citations(citations)
+        with self._tx() as session:
+            source_ids = self._ensure_sources(session, [c.url for c in merged], now)
+            article = session.scalars(select(Article).where(Article.origin == origin)).one_or_none()
+            if article is None:
+                article = Article(origin=origin, tags=[], ingested_at=now, title=title, kind=kind)
+                session.add(article)
+            article.title, article.kind, article.updated_at = title, kind, now
+            article.tags = list(dict.fromkeys([*article.tags, *tags]))
+            session.flush()
+            existing = {
+                c.source_id: c
+                for c in session.scalars(select(Citation).where(Citation.article_id == article.id))
+            }
+            for record in merged:
+                sid = source_ids[record.url]
+                row = existing.pop(sid, None) or Citation(article_id=article.id, source_id=sid)
+                row.label, row.sentence = record.label, record.sentence
+                row.quotes, row.position = list(record.quotes), record.position
+                session.add(row)
+            for stale in existing.values():
+                session.delete(stale)
+            session.flush()
+            return self._article_view(session, article)
+
+    def _ensure_sources(self, session: Session, urls: Sequence[str], now: datetime) -> dict[str, int]:
+        if not urls:
+            return {}
+        values = [{"url": u, "created_at": now, "next_due_at": now, "state": "pending"} for u in urls]
+        dialect = session.get_bind().dialect.name
+        if dialect in ("sqlite", "postgresql"):
+            # INSERT … ON CONFLICT DO NOTHING: two ingests citing the same new URL cannot collide.
+            insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+            session.execute(insert(Source).values(values).on_conflict_do_nothing(index_elements=["url"]))
+        else:
+            known = set(session.scalars(select(Source.url).where(Source.url.in_(urls))))
+            session.add_all(Source(**v) for v in values if v["url"] not in known)
+            session.flush()
+        rows = session.execute(select(Source.url, Source.id).where(Source.url.in_(urls)))
+        return {url: sid for url, sid in rows}
+
+    def set_article_capture(self, article_id: int, capture_id: int) -> None:
+        """Link an article to the archived copy of its own page."""
+        with self._tx() as session:
+            article = session.get(Article, article_id)
+            if article is None:
+                raise UnknownArticle(article_id)
+            if session.get(Capture, capture_id) is None:
+                raise UnknownCapture(capture_id)
+            article.capture_id = capture_id
+
+    def get_article(self, article_id: int) -> ArticleView | None:
+        """The article with that id, or None."""
+        with self._tx() as session:
+            article = session.get(Article, article_id)
+            return None if article is None else self._article_view(session, article)
+
+    def list_articles(self) -> list[ArticleView]:
+        """Every article, oldest first, with its citations (two queries in all)."""
+        with self._tx() as session:
+            articles = list(session.scalars(select(Article).order_by(Article.id)))
+            cited = self._citations(session, None)
+            return [to_article_view(a, cited.get(a.id, ())) for a in articles]
+
+    def _article_view(self, session: Session, article: Article) -> ArticleView:
+        return to_article_view(article, self._citations(session, article.id).get(article.id, ()))
+
+    @staticmethod
+    def _citations(session: Session, article_id: int | None) -> dict[int, tuple[CitationView, ...]]:
+        query = select(Citation, Source.url).join(Source, Source.id == Citation.source_id)
+        if article_id is not None:
+            query = query.where(Citation.article_id == article_id)
+        out: dict[int, list[CitationView]] = {}
+        for c, url in session.execute(query.order_by(Citation.position, Citation.id)):
+            view = CitationView(c.source_id, url, c.label, c.sentence, tuple(c.quotes), c.position)
+            out.setdefault(c.article_id, []).append(view)
+        return {k: tuple(v) for k, v in out.items()}
+
+    # -- sources ----------------------------------------------------------------------------
+
+    def sources_to_crawl(
+        self,
+        *,
+        due_only: bool,
+        urls: Sequence[str] | None = None,
+        now: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[SourceRef]:
+        """Unpaused sources to fetch: due ones (``next_due_at <= now``, earliest first) or all."""
+        query = select(Source.id, Source.url).where(Source.paused.is_(False))
+        if urls is not None:
+            query = query.where(Source.url.in_(list(urls)))
+        if due_only:
+            when = aware("now", now) if now is not None else self._now()
+            query = query.where(Source.next_due_at <= when).order_by(Source.next_due_at, Source.id)
+        else:
+            query = query.order_by(Source.id)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._tx() as session:
+            return [SourceRef(sid, url) for sid, url in session.execute(query)]
+
+    def sources_for_urls(self, urls: Sequence[str]) -> list[SourceRef]:
+        """The watched sources among these exact canonical URLs (paused ones included)."""
+        query = select(Source.id, Source.url).where(Source.url.in_(list(urls))).order_by(Source.id)
+        with self._tx() as session:
+            return [SourceRef(sid, url) for sid, url in session.execute(query)]
+
+    def set_source_state(self, source_id: int, state: str) -> None:
+        """Set a source's state (change detection's verdict)."""
+        if state not in SOURCE_STATES:
+            raise InvalidValue("source state", state, " | ".join(SOURCE_STATES))
+        with self._tx() as session:
+            self._source(session, source_id).state = state
+
+    def schedule(self, source_id: int, next_due_at: datetime) -> None:
+        """Set when a source is next due for a re-crawl."""
+        next_due_at = aware("next_due_at", next_due_at)
+        with self._tx() as session:
+            self._source(session, source_id).next_due_at = next_due_at
+
+    def set_paused(self, source_id: int, paused: bool) -> None:
+        """Pause or resume re-crawling one source."""
+        with self._tx() as session:
+            self._source(session, source_id).paused = paused
+
+    @staticmethod
+    def _source(session: Session, source_id: int) -> Source:
+        source = session.get(Source, source_id)
+        if source is None:
+            raise UnknownSource(source_id)
+        return source
+
+    def list_sources(self) -> list[SourceSummary]:
+        """Every source with its capture and article counts, in one query."""
+        captures = (
+            select(Capture.source_id.label("sid"), func.count().label("n"))
+            .where(Capture.role == "source")
+            .group_by(Capture.source_id)
+            .subquery()
+        )
+        articles = (
+            select(Citation.source_id.label("sid"), func.count(func.distinct(Citation.article_id)).label("n"))
+            .group_by(Citation.source_id)
+            .subquery()
+        )
+        query = (
+            select(Source, func.coalesce(captures.c.n, 0), func.coalesce(articles.c.n, 0))
+            .outerjoin(captures, captures.c.sid == Source.id)
+            .outerjoin(articles, articles.c.sid == Source.id)
+            .order_by(Source.id)
+        )
+        with self._tx() as session:
+            return [to_summary(s, nc, na) for s, nc, na in session.execute(query)]
+
+    # -- captures ---------------------------------------------------------------------------
+
+    def record_capture(self, c: CaptureRecord) -> int:
+        """Record a capture and return its id; a source capture also updates its source."""
+        if c.role not in CAPTURE_ROLES:
+            raise InvalidValue("capture role", c.role, " | ".join(CAPTURE_ROLES))
+        if c.record_type not in RECORD_TYPES:
+            raise InvalidValue("record type", c.record_type, " | ".join(RECORD_TYPES))
+        if c.role == "source" and c.source_id is None:
+            raise InvalidValue("source_id", None, "a source id for a capture with role 'source'")
+        aware("captured_at", c.captured_at)
+        with self._tx() as session:
+            source = None if c.source_id is None else self._source(session, c.source_id)
+            if c.parent_id is not None and session.get(Capture, c.parent_id) is None:
+                raise UnknownCapture(c.parent_id)
+            row = Capture(**capture_columns(c))
+            session.add(row)
+            # An older capture recorded late (spool recovery) must not roll the source back.
+            if (
+                c.role == "source"
+                and source is not None
+                and (source.last_captured_at is None or c.captured_at >= source.last_captured_at)
+            ):
+                state, failed = source_outcome(c, source.url)
+                source.state, source.last_status, source.last_captured_at = state, c.status, c.captured_at
+                source.consecutive_failures = source.consecutive_failures + 1 if failed else 0
+            session.flush()
+            return row.id
+
+    def captures_for(self, url: str) -> list[CaptureView]:
+        """A watched source's captures, oldest first; `UnknownSource` if the URL is not watched."""
+        with self._tx() as session:
+            source_id = session.scalars(select(Source.id).where(Source.url == url)).one_or_none()
+            if source_id is None:
+                raise UnknownSource(url)
+            query = (
+                select(Capture)
+                .where(Capture.source_id == source_id, Capture.role == "source")
+                .order_by(Capture.captured_at, Capture.id)
+            )
+            return [to_capture_view(row) for row in session.scalars(query)]
+
+    def latest_capture(self, source_id: int) -> CaptureView | None:
+        """The newest capture of a source, or None."""
+        query = (
+            select(Capture)
+            .where(Capture.source_id == source_id, Capture.role == "source")
+            .order_by(Capture.captured_at.desc(), Capture.id.desc())
+            .limit(1)
+        )
+        with self._tx() as session:
+            row = session.scalars(query).first()
+            return None if row is None else to_capture_view(row)
+
+    def get_capture(self, capture_id: int) -> CaptureView | None:
+        """The capture with that id, or None."""
+        with self._tx() as session:
+            row = session.get(Capture, capture_id)
+            return None if row is None else to_capture_view(row)
+
+    def requisites_of(self, capture_id: int) -> list[CaptureView]:
+        """The page requisites captured for a source or article capture."""
+        query = select(Capture).where(Capture.parent_id == capture_id).order_by(Capture.id)
+        with self._tx() as session:
+            return [to_capture_view(row) for row in session.scalars(query)]
+
+    # -- WARC files -------------------------------------------------------------------------
+
+    def register_warc(self, name: str) -> None:
+        """Note a new WARC in the spool (idempotent)."""
+        with self._tx() as session:
+            if session.get(WarcFile, name) is None:
+                session.add(WarcFile(name=name, state="spooled", created_at=self._now()))
+
+    def mark_warc_stored(self, name: str, *, key: str, size: int, sha256: str) -> None:
+        """Mark a WARC uploaded and verified; registers it first if spool recovery found it unregistered."""
+        now = self._now()
+        with self._tx() as session:
+            warc = session.get(WarcFile, name)
+            if warc is None:
+                warc = WarcFile(name=name, created_at=now)
+                session.add(warc)
+            warc.state, warc.store_key, warc.size, warc.sha256, warc.stored_at = (
+                "stored",
+                key,
+                size,
+                sha256,
+                now,
+            )
+
+    def warc(self, name: str) -> WarcFileView | None:
+        """The WARC file of that name, or None."""
+        with self._tx() as session:
+            row = session.get(WarcFile, name)
+            return None if row is None else to_warc_view(row)
+
+    def list_warcs(self, state: str | None = None) -> list[WarcFileView]:
+        """WARC files by name, optionally only those ``spooled`` or ``stored``."""
+        query = select(WarcFile).order_by(WarcFile.name)
+        if state is not None:
+            if state not in WARC_STATES:
+                raise InvalidValue("WARC state", state, " | ".join(WARC_STATES))
+            query = query.where(WarcFile.state == state)
+        with self._tx() as session:
+            return [to_warc_view(row) for row in session.scalars(query)]

@@ -1,0 +1,5 @@
+"""`python -m citewatch` is the `citewatch` command."""
+
+from citewatch.cli import main
+
+main()

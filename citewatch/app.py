@@ -1,0 +1,205 @@
+"""The composition root: builds the catalog, store, spool and writer from settings, and runs the jobs.
+
+Everything the command line does goes through :class:`App`, so the CLI stays a thin layer of
+argument parsing and output formatting.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from archive.catalog.db import open_catalog
+from archive.catalog.repository import Catalog
+from archive.catalog.views import ArticleView
+from archive.store import open_store
+from archive.store.base import StoredObject
+from archive.store.spool import Spool, UploadReport
+from archive.warc.writer import WarcWriter
+from citewatch import __version__
+from citewatch.config import Settings
+from citewatch.errors import BadInput
+from citewatch.sink import CatalogSink, CrawlTally, citation_records
+from crawler.config import MB, CrawlConfig
+from crawler.ingest import extract, kind_for
+from crawler.ingest.canonical import canonical_url
+from crawler.model import ROLE_ARTICLE, ROLE_SOURCE, CaptureResult, CaptureTarget
+from crawler.runner import CrawlStats, run_crawl
+from scheduler.policy import RevisitPolicy
+
+ProgressFn = Callable[[CaptureResult, CrawlTally], None]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ArticleInput:
+    """One SRC argument of `ingest`, checked: a readable file or an http(s) URL."""
+
+    origin: str
+    path: Path | None = None
+
+    @property
+    def is_url(self) -> bool:
+        return self.path is None
+
+
+@dataclass
+class CrawlOutcome:
+    """What one crawl did, for the user and for scripts."""
+
+    tally: CrawlTally
+    stats: CrawlStats | None
+    upload: UploadReport | None
+    article_ids: list[int] = field(default_factory=list)
+
+
+def parse_article_inputs(sources: Sequence[str]) -> list[ArticleInput]:
+    """Validate every SRC before anything is written: all or nothing."""
+    inputs: list[ArticleInput] = []
+    for src in sources:
+        parts = urlsplit(src)
+        if parts.scheme and len(parts.scheme) > 1:  # one letter would be a Windows drive
+            if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+                raise BadInput(f"{src!r} is not an http(s) URL; give an http:// or https:// article URL or a file")
+            inputs.append(ArticleInput(origin=src))
+            continue
+        path = Path(src).expanduser()
+        if not path.exists():
+            raise BadInput(f"{src}: no such file; give an existing .txt, .md, .html or .pdf file, or an http(s) URL")
+        if not path.is_file():
+            raise BadInput(f"{src}: is not a regular file; give a .txt, .md, .html or .pdf article")
+        kind_for(path.name)  # raises UnsupportedArticle for unknown extensions
+        inputs.append(ArticleInput(origin=str(path.resolve()), path=path))
+    return inputs
+
+
+class App:
+    """One citewatch instance: settings, catalog, store and spool, wired together."""
+
+    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self.settings = settings
+        self.clock = clock
+        settings.home_dir.mkdir(parents=True, exist_ok=True)
+        self.catalog: Catalog = open_catalog(settings.db_url, clock=clock)
+        self.store = open_store(settings.store_url)
+        self.spool = Spool(settings.spool_dir, self.store, on_stored=self._stored)
+        # A crashed run may have left a torn WARC behind: make it whole before anything else.
+        self.recovered = self.spool.recover()
+        self.policy = RevisitPolicy()
+
+    def _stored(self, obj: StoredObject) -> None:
+        name = Path(obj.key).name
+        if name.endswith(".warc.gz"):
+            self.catalog.mark_warc_stored(name, key=obj.key, size=obj.size, sha256=obj.sha256)
+
+    def crawl_config(self) -> CrawlConfig:
+        s = self.settings
+        return CrawlConfig(
+            user_agent=s.user_agent,
+            obey_robots=s.obey_robots,
+            allow_private=s.allow_private,
+            concurrent_requests=s.concurrent_requests,
+            concurrent_per_domain=s.concurrent_per_domain,
+            autothrottle=s.autothrottle,
+            autothrottle_target_concurrency=s.autothrottle_target_concurrency,
+            download_delay=s.download_delay,
+            download_timeout=s.download_timeout,
+            max_body_bytes=int(s.max_body_mb * MB),
+            max_redirects=s.max_redirects,
+            requisites=s.requisites,
+            max_requisites=s.max_requisites,
+            max_requisite_bytes=int(s.max_requisite_mb * MB),
+            retry_times=s.retry_times,
+        )
+
+    def ingest_files(self, inputs: Sequence[ArticleInput], *, all_links: bool) -> list[ArticleView]:
+        """Extract and catalog the file articles (URL articles are handled by the crawl)."""
+        views: list[ArticleView] = []
+        for item in inputs:
+            if item.path is None:
+                continue
+            try:
+                data = item.path.read_bytes()
+            except OSError as exc:
+                raise BadInput(f"{item.path}: cannot read it ({exc.strerror}); check its permissions") from exc
+            kind = kind_for(item.path.name)
+            article = extract(data, kind=kind, all_links=all_links)
+            views.append(
+                self.catalog.add_article(
+                    origin=item.origin, title=article.title, kind=kind, citations=citation_records(article)
+                )
+            )
+        return views
+
+    def crawl(
+        self,
+        targets: list[CaptureTarget],
+        *,
+        all_links: bool = False,
+        progress: ProgressFn | None = None,
+    ) -> CrawlOutcome:
+        """Capture the targets in this process, then move finished WARCs to the store.
+
+        Only one crawl can run per process (Twisted's reactor does not restart).
+        """
+        sink = CatalogSink(
+            self.catalog, policy=self.policy, clock=self.clock, all_links=all_links, on_progress=progress
+        )
+        stats: CrawlStats | None = None
+        if targets:
+            writer = WarcWriter(
+                self.settings.spool_dir,
+                prefix=self.settings.warc_prefix,
+                max_file_size=int(self.settings.warc_max_mb * MB),
+                software=f"citewatch/{__version__}",
+                warcinfo_fields={
+                    "operator": self.settings.contact_url,
+                    "hostname": socket.gethostname(),
+                    "http-header-user-agent": self.settings.user_agent,
+                    "robots": "obey" if self.settings.obey_robots else "ignore",
+                },
+                clock=self.clock,
+            )
+            try:
+                stats = run_crawl(targets, config=self.crawl_config(), warc_writer=writer, sink=sink, clock=self.clock)
+            finally:
+                writer.close()
+        upload = self.spool.upload_pending()
+        return CrawlOutcome(tally=sink.tally, stats=stats, upload=upload, article_ids=sink.tally.article_ids)
+
+    def source_targets(self, articles: Sequence[ArticleView]) -> list[CaptureTarget]:
+        seen: set[int] = set()
+        targets: list[CaptureTarget] = []
+        for view in articles:
+            for c in view.citations:
+                if c.source_id not in seen:
+                    seen.add(c.source_id)
+                    targets.append(CaptureTarget(url=c.url, role=ROLE_SOURCE, source_id=c.source_id))
+        return targets
+
+    def due_targets(self, *, due_only: bool, urls: Sequence[str] | None = None) -> list[CaptureTarget]:
+        canonical: list[str] | None = None
+        if urls:
+            canonical = []
+            for u in urls:
+                c = canonical_url(u)
+                if c is None:
+                    raise BadInput(f"{u!r} is not an http(s) URL; see `citewatch sources` for watched URLs")
+                canonical.append(c)
+            known = {s.url for s in self.catalog.sources_for_urls(canonical)}
+            missing = [u for u in canonical if u not in known]
+            if missing:
+                raise BadInput(f"{missing[0]} is not a watched source; ingest an article citing it first")
+        refs = self.catalog.sources_to_crawl(due_only=due_only, urls=canonical, now=self.clock())
+        return [CaptureTarget(url=r.url, role=ROLE_SOURCE, source_id=r.id) for r in refs]
+
+    @staticmethod
+    def article_targets(inputs: Sequence[ArticleInput]) -> list[CaptureTarget]:
+        return [CaptureTarget(url=i.origin, role=ROLE_ARTICLE) for i in inputs if i.is_url]

@@ -1,0 +1,232 @@
+"""The command line (see ../shared/CLI.md for the contract scripts rely on).
+
+Lists go to stdout, as a table or, with ``--json``, as exactly one JSON document; logs and
+progress go to stderr.  Every failure ends with one line on stderr saying what to do, and a
+non-zero exit status.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from archive.catalog.errors import CatalogError
+from archive.store.errors import StoreError
+from archive.warc.errors import WarcError
+from citewatch import __version__
+from citewatch.app import App, CrawlOutcome, parse_article_inputs
+from citewatch.config import load_settings
+from citewatch.errors import BadInput, CitewatchError
+from citewatch.progress import CrawlProgress
+from citewatch.render import article_json, capture_json, source_json
+from crawler.ingest.errors import IngestError
+
+EXIT_FAILURE = 1
+USER_ERRORS = (CitewatchError, IngestError, CatalogError, StoreError, WarcError)
+
+app = typer.Typer(
+    name="citewatch",
+    help="Keep the receipts: archive every source an article cites, and watch it for changes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON document on stdout.")]
+
+
+def fail(message: str) -> NoReturn:
+    """One line on stderr, non-zero exit."""
+    err.print(f"citewatch: error: {message}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(EXIT_FAILURE)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    try:
+        yield
+    except USER_ERRORS as exc:
+        fail(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__)
+
+
+def open_app() -> App:
+    return App(load_settings())
+
+
+def emit_json(doc: Any) -> None:
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def _report_crawl(outcome: CrawlOutcome) -> None:
+    """Tell the user about problems that did not stop the crawl, and fail if the archive is incomplete."""
+    stats = outcome.stats
+    if stats is not None:
+        err.print(
+            f"captured {outcome.tally.captured} source(s), {outcome.tally.failed} failed, "
+            f"{outcome.tally.requisites} page requisite(s); {stats.responses} responses in "
+            f"{stats.elapsed:.1f}s ({stats.responses_per_second:.1f}/s)",
+            highlight=False,
+        )
+    if outcome.upload is not None and not outcome.upload.ok:
+        fail(
+            f"{outcome.upload.error}; the WARCs are kept in the spool and will be uploaded by the next "
+            "run (check the store, then run `citewatch crawl --due`)"
+        )
+
+
+@app.command()
+def ingest(
+    src: Annotated[list[str], typer.Argument(help="Article files (.txt, .md, .html, .pdf) or http(s) URLs.")],
+    no_crawl: Annotated[bool, typer.Option("--no-crawl", help="Only record the citations; capture later.")] = False,
+    all_links: Annotated[bool, typer.Option("--all-links", help="Keep every link of an HTML page.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Extract the sources an article cites and capture each one now."""
+    with user_errors():
+        inputs = parse_article_inputs(src)
+        if no_crawl and any(i.is_url for i in inputs):
+            raise BadInput("an article given by URL must be fetched to find its sources; drop --no-crawl")
+        application = open_app()
+        views = application.ingest_files(inputs, all_links=all_links)
+        ids = [v.id for v in views]
+        if not no_crawl:
+            targets = application.article_targets(inputs) + application.source_targets(views)
+            with CrawlProgress(err) as progress:
+                outcome = application.crawl(targets, all_links=all_links, progress=progress.update)
+            ids += outcome.article_ids
+            for url, reason in outcome.tally.failed_articles:
+                err.print(f"citewatch: warning: could not ingest {url}: {reason}", markup=False)
+        articles = [a for a in (application.catalog.get_article(i) for i in ids) if a is not None]
+        if as_json:
+            emit_json([article_json(a) for a in articles])
+        else:
+            for a in articles:
+                typer.echo(f"article {a.id}: {a.title or a.origin} ({len(a.citations)} sources)")
+                for c in a.citations:
+                    typer.echo(f"  {c.url}")
+        if not no_crawl:
+            _report_crawl(outcome)
+        if any(i.is_url for i in inputs) and len(articles) < len(inputs):
+            fail("some article URLs could not be fetched or read (see the warnings above); retry them later")
+
+
+@app.command()
+def crawl(
+    due: Annotated[bool, typer.Option("--due", help="Sources whose re-crawl time has come (default).")] = False,
+    all_sources: Annotated[bool, typer.Option("--all", help="Every watched source.")] = False,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only this watched URL (repeatable).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Capture watched sources now."""
+    with user_errors():
+        if sum([due, all_sources, bool(source)]) > 1:
+            raise BadInput("choose one of --due, --all or --source")
+        application = open_app()
+        targets = application.due_targets(due_only=not (all_sources or source), urls=source)
+        with CrawlProgress(err) as progress:
+            outcome = application.crawl(targets, progress=progress.update)
+        summary = {"captured": outcome.tally.captured, "failed": outcome.tally.failed, "changes": 0}
+        if as_json:
+            emit_json(summary)
+        else:
+            typer.echo(f"captured {summary['captured']}, failed {summary['failed']}, changes {summary['changes']}")
+        _report_crawl(outcome)
+
+
+@app.command()
+def sources(as_json: JsonOpt = False) -> None:
+    """Watched sources and their state."""
+    with user_errors():
+        rows = open_app().catalog.list_sources()
+        if as_json:
+            emit_json([source_json(s) for s in rows])
+            return
+        table = Table("state", "captures", "last status", "last captured", "url", box=None)
+        for s in rows:
+            table.add_row(s.state, str(s.captures), str(s.last_status or "-"), _when(s.last_captured_at), s.url)
+        Console().print(table)
+
+
+@app.command()
+def captures(url: Annotated[str, typer.Argument(help="A watched source URL.")], as_json: JsonOpt = False) -> None:
+    """A source's timeline of captures."""
+    with user_errors():
+        application = open_app()
+        rows = application.catalog.captures_for(_canonical_or_fail(url))
+        if as_json:
+            emit_json([capture_json(c) for c in rows])
+            return
+        table = Table("captured", "status", "type", "digest", "warc", "offset", box=None)
+        for c in rows:
+            table.add_row(
+                _when(c.captured_at),
+                str(c.status) if c.status is not None else (c.error_kind or "error"),
+                c.record_type,
+                c.payload_digest or "-",
+                c.warc_name or "-",
+                str(c.offset if c.offset is not None else "-"),
+            )
+        Console().print(table)
+
+
+@app.command()
+def demo(
+    keep: Annotated[bool, typer.Option("--keep", help="Keep the demo's data directory afterwards.")] = False,
+) -> None:
+    """The offline tour: serve sample statements on loopback, ingest an article citing them, crawl, show."""
+    from citewatch.demo import run_demo
+
+    with user_errors():
+        raise typer.Exit(run_demo(keep=keep, console=Console(), err=err))
+
+
+def _canonical_or_fail(url: str) -> str:
+    from crawler.ingest.canonical import canonical_url
+
+    canonical = canonical_url(url)
+    if canonical is None:
+        raise BadInput(f"{url!r} is not an http(s) URL; see `citewatch sources` for watched URLs")
+    return canonical
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"citewatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output on stderr.")] = 0,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("tldextract").setLevel(logging.CRITICAL)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    run: Callable[..., Any] = app
+    run(args=argv)
+
+
+if __name__ == "__main__":
+    main()

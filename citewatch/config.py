@@ -1,0 +1,127 @@
+"""Settings: one typed object, read from the environment and `$CITEWATCH_HOME/citewatch.toml`.
+
+Precedence, highest first: environment variables (``CITEWATCH_STORE`` …), then the TOML file
+(keys either as ``store = "…"`` or exactly like the variables, ``CITEWATCH_STORE = "…"``),
+then the defaults below.  ``CITEWATCH_HOME`` itself can only come from the environment,
+since it says where the TOML file is.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from citewatch.errors import ConfigError
+
+CONFIG_FILE_NAME = "citewatch.toml"
+DEFAULT_HOME = "./citewatch-data"
+ENV_PREFIX = "CITEWATCH_"
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Reads `$CITEWATCH_HOME/citewatch.toml`, accepting both `store` and `CITEWATCH_STORE` spellings."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path) -> None:
+        super().__init__(settings_cls)
+        self._values: dict[str, Any] = {}
+        if path.is_file():
+            try:
+                raw = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"{path} is not valid TOML ({exc}); fix or remove it") from exc
+            for key, value in raw.items():
+                name = key.lower()
+                name = name.removeprefix(ENV_PREFIX.lower())
+                self._values[name] = value
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {k: v for k, v in self._values.items() if k in self.settings_cls.model_fields}
+
+
+class Settings(BaseSettings):
+    """Everything citewatch can be told, with the defaults a newcomer's first run needs."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    home: Path = Field(default=Path(DEFAULT_HOME), description="data directory")
+    store: str | None = Field(default=None, description="directory, file://… or s3://bucket/prefix")
+    db: str | None = Field(default=None, description="SQLAlchemy URL of the catalog")
+    allow_private: bool = Field(default=False, description="let the crawler fetch private addresses")
+    redis_url: str | None = None
+
+    # Crawling politeness and limits.
+    contact_url: str = "https://github.com/citewatch/citewatch#crawler"
+    obey_robots: bool = True
+    concurrent_requests: int = 16
+    concurrent_per_domain: int = 2
+    autothrottle: bool = True
+    autothrottle_target_concurrency: float = 1.0
+    download_delay: float = 0.0
+    download_timeout: float = 30.0
+    max_body_mb: float = 50.0
+    max_redirects: int = 10
+    requisites: bool = True
+    max_requisites: int = 40
+    max_requisite_mb: float = 5.0
+    retry_times: int = 1
+
+    # WARC output.
+    warc_prefix: str = "citewatch"
+    warc_max_mb: float = 1000.0
+    s3_multipart_threshold_mb: float = 64.0
+
+    @property
+    def home_dir(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    @property
+    def store_url(self) -> str:
+        return self.store or str(self.home_dir / "archive")
+
+    @property
+    def db_url(self) -> str:
+        return self.db or f"sqlite:///{self.home_dir / 'catalog.db'}"
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.home_dir / "spool"
+
+    @property
+    def user_agent(self) -> str:
+        from citewatch import __version__
+
+        return f"citewatch/{__version__} (+{self.contact_url}; web archiving of cited sources)"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        home = Path(os.environ.get(f"{ENV_PREFIX}HOME", DEFAULT_HOME)).expanduser()
+        return (init_settings, env_settings, _TomlSource(settings_cls, home / CONFIG_FILE_NAME))
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings, turning validation errors into one actionable line."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(
+            f"setting {ENV_PREFIX}{field.upper()} is invalid: {first['msg']}; fix the environment "
+            f"variable or {CONFIG_FILE_NAME}"
+        ) from exc

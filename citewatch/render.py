@@ -1,0 +1,58 @@
+"""The JSON shapes of the command-line contract (../shared/CLI.md): one function per listed object."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from archive.catalog.views import ArticleView, CaptureView, SourceSummary
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def article_json(a: ArticleView) -> dict[str, Any]:
+    return {
+        "article_id": a.id,
+        "title": a.title,
+        "origin": a.origin,
+        "kind": a.kind,
+        "ingested_at": iso(a.ingested_at),
+        "sources": [
+            {
+                "url": c.url,
+                "context": {"label": c.label, "sentence": c.sentence, "quotes": list(c.quotes)},
+            }
+            for c in a.citations
+        ],
+    }
+
+
+def source_json(s: SourceSummary) -> dict[str, Any]:
+    return {
+        "url": s.url,
+        "state": s.state,
+        "captures": s.captures,
+        "last_status": s.last_status,
+        "last_captured_at": iso(s.last_captured_at),
+        "next_due_at": iso(s.next_due_at),
+        "articles": s.articles,
+    }
+
+
+def capture_json(c: CaptureView) -> dict[str, Any]:
+    return {
+        "captured_at": iso(c.captured_at),
+        "status": c.status,
+        "payload_digest": c.payload_digest,
+        "warc": c.warc_name,
+        "offset": c.offset,
+        "length": c.length,
+        "record_type": c.record_type,
+        "final_url": c.final_url,
+        "content_type": c.content_type,
+        "redirects": [{"url": r.url, "status": r.status} for r in c.redirects],
+        "error_kind": c.error_kind,
+        "error": c.error,
+    }

@@ -1,0 +1,65 @@
+"""What a crawl is asked to capture, and what it reports back: plain data, no Scrapy types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from archive.warc.exchange import WrittenRecord
+
+ROLE_SOURCE = "source"
+ROLE_REQUISITE = "requisite"
+ROLE_ARTICLE = "article"
+
+
+@dataclass(frozen=True)
+class CaptureTarget:
+    """One URL to capture and why: a cited source, an article page, or a page requisite."""
+
+    url: str
+    role: str = ROLE_SOURCE
+    source_id: int | None = None
+    parent_id: int | None = None  # for requisites: the capture of the page that needs them
+    depth: int = 0  # requisites of requisites (CSS url()) have depth 2; we stop there
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One redirect on the way to the final response."""
+
+    url: str
+    status: int
+    location: str
+
+
+@dataclass(frozen=True)
+class CaptureResult:
+    """The outcome of capturing one target: the final response record, or the failure record."""
+
+    target: CaptureTarget
+    captured_at: datetime
+    final_url: str
+    status: int | None
+    content_type: str | None
+    record: WrittenRecord | None
+    redirects: tuple[Hop, ...] = ()
+    body_length: int | None = None
+    error_kind: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error_kind is None
+
+
+class CaptureSink(Protocol):
+    """Receives capture results as they happen; implemented by the composition root (catalog writes)."""
+
+    def on_capture(self, result: CaptureResult) -> int:
+        """Record one capture; return its id (requisites point back to it)."""
+        ...
+
+    def on_article(self, result: CaptureResult, capture_id: int, body: bytes) -> list[CaptureTarget]:
+        """An article page was captured: extract its citations and return the sources to capture now."""
+        ...

@@ -1,0 +1,163 @@
+"""The capture spider: fetches the targets it is given, nothing else, and reports each outcome.
+
+It does not follow links.  What it fetches besides its targets is bounded: the page requisites
+of a captured HTML source (stylesheets, images, scripts; CSS url()s one level down), and the
+sources of an article page when the target is an article.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from archive.warc.exchange import FetchFailure
+from crawler.config import CrawlConfig
+from crawler.failures import classify
+from crawler.middlewares.warcrecorder import HOPS_KEY, RecordedHop
+from crawler.model import (
+    ROLE_ARTICLE,
+    ROLE_REQUISITE,
+    ROLE_SOURCE,
+    CaptureResult,
+    CaptureSink,
+    CaptureTarget,
+    Hop,
+)
+from crawler.requisites import css_requisites, html_requisites
+
+TARGET_KEY = "citewatch_target"
+# Error statuses are captures too: let them reach the callback. Redirect statuses are left out so
+# RedirectMiddleware still follows them; a 3xx it cannot follow arrives through the errback.
+HANDLED_STATUSES = [*range(400, 600), 300, 304, 305, 306]
+MAX_REQUISITE_DEPTH = 2
+_PRIORITY = {ROLE_ARTICLE: 100, ROLE_SOURCE: 10, ROLE_REQUISITE: 0}
+
+
+class CaptureSpider(scrapy.Spider):
+    name = "citewatch"
+
+    def __init__(
+        self,
+        *,
+        targets: list[CaptureTarget],
+        warc_writer: Any,
+        sink: CaptureSink,
+        config: CrawlConfig,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.targets = targets
+        self.warc_writer = warc_writer  # read by WarcRecorderMiddleware
+        self.sink = sink
+        self.config = config
+        self.clock = clock
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for target in self.targets:
+            yield self.request_for(target)
+
+    def request_for(self, target: CaptureTarget) -> scrapy.Request:
+        maxsize = self.config.max_requisite_bytes if target.role == ROLE_REQUISITE else self.config.max_body_bytes
+        return scrapy.Request(
+            target.url,
+            callback=self.parse_capture,
+            errback=self.on_error,
+            # A cited source is captured even if another article cites it under the same URL in
+            # this crawl; requisites shared by many pages are fetched once.
+            dont_filter=target.role != ROLE_REQUISITE,
+            priority=_PRIORITY.get(target.role, 0),
+            meta={TARGET_KEY: target, "handle_httpstatus_list": HANDLED_STATUSES, "download_maxsize": maxsize},
+        )
+
+    def parse_capture(self, response: Response) -> Iterator[scrapy.Request]:
+        target: CaptureTarget = response.meta[TARGET_KEY]
+        hops: list[RecordedHop] = response.meta.get(HOPS_KEY, [])
+        if not hops:  # the recorder did not see it: nothing archived, so nothing to report
+            self._stat("citewatch/unrecorded_response")
+            return
+        final = hops[-1]
+        result = CaptureResult(
+            target=target,
+            captured_at=final.fetched_at,
+            final_url=response.url,
+            status=response.status,
+            content_type=final.header("Content-Type"),
+            record=final.record,
+            redirects=_redirects(hops[:-1]),
+            body_length=final.raw_length,
+        )
+        capture_id = self.sink.on_capture(result)
+        self._stat(f"citewatch/captured/{target.role}")
+        if target.role == ROLE_ARTICLE and 200 <= response.status < 300:
+            for source in self.sink.on_article(result, capture_id, response.body):
+                yield self.request_for(source)
+        yield from self._requisites(target, capture_id, response)
+
+    def _requisites(self, target: CaptureTarget, capture_id: int, response: Response) -> Iterator[scrapy.Request]:
+        if not self.config.requisites or not isinstance(response, TextResponse) or response.status >= 400:
+            return
+        if target.role == ROLE_REQUISITE and target.depth >= MAX_REQUISITE_DEPTH:
+            return
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
+        if "html" in content_type and target.role != ROLE_REQUISITE:
+            urls = html_requisites(response.text, response.url, self.config.max_requisites)
+        elif "css" in content_type:
+            urls = css_requisites(response.text, response.url, self.config.max_requisites)
+        else:
+            return
+        parent = capture_id if target.role != ROLE_REQUISITE else target.parent_id
+        for url in urls:
+            yield self.request_for(
+                CaptureTarget(url=url, role=ROLE_REQUISITE, parent_id=parent, depth=target.depth + 1)
+            )
+
+    def on_error(self, failure: Failure) -> Iterator[scrapy.Request]:
+        if failure.check(HttpError):
+            # A status we did not list (e.g. a 3xx without Location): still a capture.
+            yield from self.parse_capture(failure.value.response)
+            return
+        request = failure.request  # type: ignore[attr-defined]
+        target: CaptureTarget = request.meta[TARGET_KEY]
+        host = urlsplit(request.url).hostname or ""
+        info = classify(failure, _refused_hosts(), host)
+        now = self.clock()
+        record = self.warc_writer.write_failure(
+            FetchFailure(url=request.url, error_kind=info.kind, message=info.message, fetched_at=now)
+        )
+        result = CaptureResult(
+            target=target,
+            captured_at=now,
+            final_url=request.url,
+            status=None,
+            content_type=None,
+            record=record,
+            redirects=_redirects(request.meta.get(HOPS_KEY, [])),
+            error_kind=info.kind,
+            error=info.message,
+        )
+        self.sink.on_capture(result)
+        self._stat(f"citewatch/failed/{info.kind}")
+
+    def _stat(self, key: str) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(key)
+
+
+def _redirects(hops: list[RecordedHop]) -> tuple[Hop, ...]:
+    return tuple(Hop(url=h.url, status=h.status, location=h.header("Location") or "") for h in hops)
+
+
+def _refused_hosts() -> dict[str, str]:
+    """Hosts the guarded resolver refused in this process (it is installed on the reactor)."""
+    from twisted.internet import reactor
+
+    refused = getattr(getattr(reactor, "nameResolver", None), "refused", None)
+    return refused if isinstance(refused, dict) else {}
