@@ -214,6 +214,12 @@ class Catalog:
             raise UnknownSource(source_id)
         return source
 
+    def source_created_at(self, source_id: int) -> datetime | None:
+        """When the source was first cited (the revisit policy ages sources from this moment)."""
+        with self._tx() as session:
+            value = session.scalar(select(Source.created_at).where(Source.id == source_id))
+            return value
+
     def list_sources(self) -> list[SourceSummary]:
         """Every source with its capture and article counts, in one query."""
         captures = (

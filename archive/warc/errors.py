@@ -1,0 +1,34 @@
+"""Errors raised by the WARC layer; each message says what to do about it."""
+
+from __future__ import annotations
+
+
+class WarcError(Exception):
+    """Base class for WARC writing and reading errors."""
+
+
+class WriterClosedError(WarcError):
+    """A record was written after ``WarcWriter.close()`` made the writer final."""
+
+    def __init__(self, spool_dir: str) -> None:
+        super().__init__(
+            f"WARC writer for {spool_dir} is closed; create a new WarcWriter to write more records"
+        )
+
+
+class InvalidRecordError(WarcError, ValueError):
+    """Bytes that should hold exactly one WARC record do not."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            f"not a single valid WARC record: {reason} (check the offset/length used for the read)"
+        )
+
+
+class UnsupportedContentEncodingError(WarcError, ValueError):
+    """A payload uses a Content-Encoding this reader cannot decode."""
+
+    def __init__(self, encoding: str, hint: str = "") -> None:
+        message = f"cannot decode Content-Encoding {encoding!r}"
+        super().__init__(f"{message}: {hint}" if hint else message)
+        self.encoding = encoding

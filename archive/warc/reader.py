@@ -1,0 +1,159 @@
+"""Reading records back: one record from a ranged read, or every record of a whole file.
+
+Payloads come back twice: ``raw_payload`` exactly as archived (still content-encoded, for
+digests and replay) and ``payload`` with ``Content-Encoding`` undone (gzip, deflate, br, zstd),
+for text extraction and diffing.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import BinaryIO
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecord
+
+from archive.warc.errors import InvalidRecordError, UnsupportedContentEncodingError
+
+
+@dataclass(frozen=True)
+class ArchivedRecord:
+    """One WARC record as the rest of citewatch needs it."""
+
+    rec_type: str
+    record_id: str
+    target_uri: str | None
+    date: datetime | None
+    warc_headers: tuple[tuple[str, str], ...]
+    http_status: int | None  # None for records without an HTTP response (request, metadata, warcinfo)
+    http_headers: tuple[tuple[str, str], ...]
+    raw_payload: bytes  # as archived: still content-encoded; empty for revisits
+    payload: bytes  # Content-Encoding removed
+
+    def warc_header(self, name: str) -> str | None:
+        """First WARC header called ``name`` (case-insensitive), or None."""
+        return _first(self.warc_headers, name)
+
+    def http_header(self, name: str) -> str | None:
+        """First HTTP header called ``name`` (case-insensitive), or None."""
+        return _first(self.http_headers, name)
+
+
+def read_record(data: bytes) -> ArchivedRecord:
+    """Parse exactly one record (one gzip member, as fetched by a ranged read)."""
+    try:
+        records = ArchiveIterator(io.BytesIO(data))
+        record = next(records, None)
+        if record is None:
+            raise InvalidRecordError("no record found")
+        parsed = _to_archived(record)
+        if next(records, None) is not None:
+            raise InvalidRecordError("more than one record in the data")
+    except ArchiveLoadFailed as exc:
+        raise InvalidRecordError(str(exc)) from exc
+    return parsed
+
+
+def iter_records(stream: BinaryIO) -> Iterator[ArchivedRecord]:
+    """Every record of a WARC stream (gzipped or not), in file order."""
+    for record in ArchiveIterator(stream):
+        yield _to_archived(record)
+
+
+def decode_payload(raw: bytes, content_encoding: str | None) -> bytes:
+    """Undo ``Content-Encoding`` (possibly a comma list, applied in order, so undone in reverse)."""
+    if not content_encoding:
+        return raw
+    data = raw
+    for coding in reversed([c.strip().lower() for c in content_encoding.split(",") if c.strip()]):
+        data = _decode_one(data, coding)
+    return data
+
+
+def _decode_one(data: bytes, coding: str) -> bytes:
+    if coding in ("identity", ""):
+        return data
+    if coding in ("gzip", "x-gzip"):
+        return _inflate(data, wbits=47)  # 32+15: gzip or zlib header, auto-detected
+    if coding == "deflate":
+        # Servers disagree on "deflate": most send zlib-wrapped, some raw deflate.
+        try:
+            return _inflate(data, wbits=15)
+        except UnsupportedContentEncodingError:
+            return _inflate(data, wbits=-15)
+    if coding == "br":
+        import brotli
+
+        try:
+            result: bytes = brotli.decompress(data)
+        except brotli.error as exc:
+            raise UnsupportedContentEncodingError(coding, f"corrupt brotli stream ({exc})") from exc
+        return result
+    if coding == "zstd":
+        return _unzstd(data)
+    raise UnsupportedContentEncodingError(coding)
+
+
+def _inflate(data: bytes, wbits: int) -> bytes:
+    try:
+        inflater = zlib.decompressobj(wbits=wbits)
+        return inflater.decompress(data) + inflater.flush()
+    except zlib.error as exc:
+        raise UnsupportedContentEncodingError("gzip/deflate", f"corrupt stream ({exc})") from exc
+
+
+def _unzstd(data: bytes) -> bytes:
+    try:
+        import zstandard
+    except ImportError as exc:
+        raise UnsupportedContentEncodingError(
+            "zstd", "install the 'zstandard' package (a citewatch dependency) to read zstd bodies"
+        ) from exc
+    try:
+        # stream_reader handles frames without a content size in the header, as servers send them.
+        with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data)) as reader:
+            result: bytes = reader.read()
+    except zstandard.ZstdError as exc:
+        raise UnsupportedContentEncodingError("zstd", f"corrupt stream ({exc})") from exc
+    return result
+
+
+def _to_archived(record: ArcWarcRecord) -> ArchivedRecord:
+    raw = record.raw_stream.read()
+    http = record.http_headers
+    status: int | None = None
+    http_headers: tuple[tuple[str, str], ...] = ()
+    if http is not None and record.rec_type in ("response", "revisit", "request"):
+        http_headers = tuple((str(k), str(v)) for k, v in http.headers)
+        if record.rec_type != "request":
+            code = http.get_statuscode()
+            status = int(code) if code and code.isdigit() else None
+    encoding = _first(http_headers, "Content-Encoding") if status is not None else None
+    return ArchivedRecord(
+        rec_type=str(record.rec_type),
+        record_id=str(record.rec_headers.get_header("WARC-Record-ID") or ""),
+        target_uri=record.rec_headers.get_header("WARC-Target-URI"),
+        date=_parse_date(record.rec_headers.get_header("WARC-Date")),
+        warc_headers=tuple((str(k), str(v)) for k, v in record.rec_headers.headers),
+        http_status=status,
+        http_headers=http_headers,
+        raw_payload=raw,
+        payload=decode_payload(raw, encoding) if raw else raw,
+    )
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _first(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
+    lowered = name.lower()
+    return next((value for key, value in headers if key.lower() == lowered), None)

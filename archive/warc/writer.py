@@ -1,0 +1,358 @@
+"""Rolling WARC/1.1 writer: one gzip member per record, a ``warcinfo`` record first in every file.
+
+Files live in a spool directory as ``NAME.open`` while being written and are renamed to ``NAME``
+(``{prefix}-{YYYYmmddHHMMSSfff}-{serial:05d}.warc.gz``) when closed, so anything without ``.open``
+is complete and safe to upload.  Each record is built in memory by warcio, then appended with a
+single ``write`` and flushed (and fsynced), so a killed process loses at most the record it was
+writing; ``archive.warc.recovery`` trims such a torn tail.
+
+HTTP framing: the response block is the status line, the headers as received (a ``Transfer-Encoding``
+header renamed, because Twisted already de-chunked the body) and the body exactly as received, still
+content-encoded.  A received ``Content-Length`` is kept as is; readers (warcio, pywb, FastWARC) take
+the body to run to the end of the WARC record, whose own ``Content-Length`` is always exact.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from http import HTTPStatus
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import urlsplit
+
+from warcio.recordloader import ArcWarcRecord
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import BufferWARCWriter
+
+from archive.warc.errors import WriterClosedError
+from archive.warc.exchange import FetchFailure, HttpExchange, WrittenRecord
+
+OPEN_SUFFIX = ".open"
+WARC_SUFFIX = ".warc.gz"
+# Twisted has already removed the chunked framing from the body; keeping the header under its real
+# name would make readers (warcio, pywb) try to de-chunk a body that is not chunked.
+RENAMED_TRANSFER_ENCODING = "X-Citewatch-Original-Transfer-Encoding"
+
+CAPTURE_NOTE = (
+    "Captured through Scrapy/Twisted. HTTP response bodies are stored as received (still "
+    "content-encoded), but Twisted removed chunked transfer-encoding, so a received "
+    "'Transfer-Encoding' header is stored as 'X-Citewatch-Original-Transfer-Encoding' and the body "
+    "runs to the end of the record; header-name case and order were normalised by Twisted, so "
+    "headers are as received modulo case and order; the reason phrase is reconstructed from the "
+    "status code when the server's was not available."
+)
+
+
+def utcnow() -> datetime:
+    """The default clock: timezone-aware UTC now."""
+    return datetime.now(UTC)
+
+
+def new_record_id() -> str:
+    """The default record-ID factory: a fresh ``<urn:uuid:...>``."""
+    return f"<urn:uuid:{uuid.uuid4()}>"
+
+
+def warc_date(moment: datetime) -> str:
+    """WARC/1.1 date with microseconds, always in UTC (naive datetimes are taken as UTC)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class WarcWriter:
+    """Writes request/response, revisit and metadata records into rolling gzip WARC files."""
+
+    def __init__(
+        self,
+        spool_dir: Path,
+        *,
+        prefix: str = "citewatch",
+        max_file_size: int = 1_000_000_000,
+        software: str = "citewatch/0.1.0",
+        warcinfo_fields: Mapping[str, str] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        new_id: Callable[[], str] = new_record_id,
+        on_file_closed: Callable[[Path], None] | None = None,
+        fsync: bool = True,
+    ) -> None:
+        self._spool_dir = Path(spool_dir)
+        self._spool_dir.mkdir(parents=True, exist_ok=True)
+        self._prefix = prefix
+        self._max_file_size = max_file_size
+        self._software = software
+        self._warcinfo_fields = dict(warcinfo_fields or {})
+        self._clock = clock
+        self._new_id = new_id
+        self._on_file_closed = on_file_closed
+        self._fsync = fsync
+        self._builder = BufferWARCWriter(gzip=True, warc_version="1.1")
+        self._file: BinaryIO | None = None
+        self._name: str | None = None
+        self._serial = 0
+        self._closed = False
+
+    @property
+    def current_name(self) -> str | None:
+        """Final name of the file being written, or None between files."""
+        return self._name
+
+    @property
+    def spool_dir(self) -> Path:
+        """Directory holding the ``.open`` and closed WARC files."""
+        return self._spool_dir
+
+    # -- public record API -------------------------------------------------------------------------
+
+    def write_exchange(self, ex: HttpExchange) -> WrittenRecord:
+        """Write a ``request`` + ``response`` pair; return where the response record landed."""
+        date = warc_date(ex.fetched_at)
+        response_id = self._new_id()
+        request_id = self._new_id()
+        response = self._builder.create_warc_record(
+            ex.url,
+            "response",
+            payload=io.BytesIO(ex.body),
+            length=len(ex.body),
+            warc_headers_dict=self._target_headers(response_id, date, ex.ip_address),
+            http_headers=_response_headers(ex),
+        )
+        request = self._request_record(ex, request_id, date, concurrent_to=response_id)
+        # Request first, as browsers and wget order them; both point at each other's ID.
+        response.rec_headers.add_header("WARC-Concurrent-To", request_id)
+        return self._write(request, response)
+
+    def write_revisit(
+        self,
+        ex: HttpExchange,
+        *,
+        refers_to_uri: str,
+        refers_to_date: datetime,
+        refers_to_record_id: str | None,
+        payload_digest: str,
+    ) -> WrittenRecord:
+        """Write a ``request`` + identical-payload-digest ``revisit`` (HTTP headers kept, no payload)."""
+        date = warc_date(ex.fetched_at)
+        revisit_id = self._new_id()
+        request_id = self._new_id()
+        headers = self._target_headers(revisit_id, date, ex.ip_address)
+        if refers_to_record_id:
+            headers["WARC-Refers-To"] = refers_to_record_id
+        revisit = self._builder.create_revisit_record(
+            ex.url,
+            payload_digest,
+            refers_to_uri,
+            warc_date(refers_to_date),
+            http_headers=_response_headers(ex),
+            warc_headers_dict=headers,
+        )
+        revisit.rec_headers.add_header("WARC-Concurrent-To", request_id)
+        return self._write(self._request_record(ex, request_id, date, concurrent_to=revisit_id), revisit)
+
+    def write_failure(self, f: FetchFailure) -> WrittenRecord:
+        """Record a fetch that produced no HTTP response as a ``metadata`` record about the URL."""
+        fields = {
+            "citewatch-fetch-error": f.error_kind,
+            "citewatch-fetch-error-message": f.message,
+            "citewatch-fetch-time": warc_date(f.fetched_at),
+        }
+        record_id = self._new_id()
+        record = self._fields_record(f.url, record_id, warc_date(f.fetched_at), fields)
+        written = self._write(record)
+        return WrittenRecord(
+            warc_name=written.warc_name,
+            offset=written.offset,
+            length=written.length,
+            record_type=written.record_type,
+            record_id=written.record_id,
+            extra={"error_kind": f.error_kind},
+        )
+
+    def write_metadata(self, target_uri: str, concurrent_to: str, fields: Mapping[str, str]) -> WrittenRecord:
+        """Write a ``metadata`` record (``application/warc-fields``) about an earlier record."""
+        record_id = self._new_id()
+        record = self._fields_record(target_uri, record_id, warc_date(self._clock()), fields)
+        record.rec_headers.add_header("WARC-Concurrent-To", concurrent_to)
+        return self._write(record)
+
+    def close(self) -> None:
+        """Close the current file (fsync, rename ``.open`` to its final name); later writes fail."""
+        self._finish_file()
+        self._closed = True
+
+    def roll(self) -> None:
+        """Close the current file now; the next record starts a new one (e.g. before an upload run)."""
+        self._finish_file()
+
+    # -- building --------------------------------------------------------------------------------
+
+    def _target_headers(self, record_id: str, date: str, ip_address: str | None) -> dict[str, str]:
+        headers = {"WARC-Record-ID": record_id, "WARC-Date": date}
+        if ip_address:
+            headers["WARC-IP-Address"] = ip_address
+        return headers
+
+    def _request_record(
+        self, ex: HttpExchange, record_id: str, date: str, concurrent_to: str
+    ) -> ArcWarcRecord:
+        parts = urlsplit(ex.url)
+        target = parts.path or "/"
+        if parts.query:
+            target += "?" + parts.query
+        headers = list(ex.request_headers)
+        # Twisted adds Host on the wire but Scrapy does not show it to middlewares.
+        if not any(name.lower() == "host" for name, _ in headers):
+            headers.insert(0, ("Host", parts.netloc))
+        http_headers = StatusAndHeaders(
+            f"{ex.method} {target} {ex.http_version}", headers, is_http_request=True
+        )
+        warc_headers = self._target_headers(record_id, date, ex.ip_address)
+        warc_headers["WARC-Concurrent-To"] = concurrent_to
+        return self._builder.create_warc_record(
+            ex.url,
+            "request",
+            payload=io.BytesIO(ex.request_body),
+            length=len(ex.request_body),
+            warc_headers_dict=warc_headers,
+            http_headers=http_headers,
+        )
+
+    def _fields_record(
+        self, target_uri: str, record_id: str, date: str, fields: Mapping[str, str]
+    ) -> ArcWarcRecord:
+        body = _warc_fields(fields)
+        return self._builder.create_warc_record(
+            target_uri,
+            "metadata",
+            payload=io.BytesIO(body),
+            length=len(body),
+            warc_content_type="application/warc-fields",
+            warc_headers_dict={"WARC-Record-ID": record_id, "WARC-Date": date},
+        )
+
+    def _warcinfo_record(self, name: str) -> ArcWarcRecord:
+        fields: dict[str, str] = {
+            "software": self._software,
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+            "hostname": socket.gethostname(),
+        }
+        fields.update(self._warcinfo_fields)
+        fields.setdefault("description", CAPTURE_NOTE)
+        body = _warc_fields(fields)
+        return self._builder.create_warc_record(
+            "",
+            "warcinfo",
+            payload=io.BytesIO(body),
+            length=len(body),
+            warc_content_type="application/warc-fields",
+            warc_headers_dict={
+                "WARC-Record-ID": self._new_id(),
+                "WARC-Date": warc_date(self._clock()),
+                "WARC-Filename": name,
+            },
+        )
+
+    # -- output ------------------------------------------------------------------------------------
+
+    def _write(self, *records: ArcWarcRecord) -> WrittenRecord:
+        """Append ``records`` to one file (never split across a roll); return the last one's location."""
+        members = [self._serialise(record) for record in records]
+        out, name = self._ensure_file()
+        offset = out.tell()
+        # One write and one sync for the group: a request and its response land (or tear) together.
+        out.write(b"".join(members))
+        self._sync(out)
+        record = records[-1]
+        payload_digest = record.rec_headers.get_header("WARC-Payload-Digest")
+        return WrittenRecord(
+            warc_name=name,
+            offset=offset + sum(len(m) for m in members[:-1]),
+            length=len(members[-1]),
+            record_type=record.rec_type,
+            record_id=record.rec_headers.get_header("WARC-Record-ID"),
+            payload_digest=payload_digest if record.rec_type in ("response", "revisit") else None,
+        )
+
+    def _serialise(self, record: ArcWarcRecord) -> bytes:
+        # A fresh buffer writer per record: each call yields exactly one gzip member to append.
+        buffer = BufferWARCWriter(gzip=True, warc_version="1.1")
+        buffer.write_record(record)
+        contents: bytes = buffer.get_contents()
+        return contents
+
+    def _ensure_file(self) -> tuple[BinaryIO, str]:
+        if self._closed:
+            raise WriterClosedError(str(self._spool_dir))
+        # Roll before, not after, a record: a file only exceeds the limit by its last record.
+        if self._file is not None and self._file.tell() >= self._max_file_size:
+            self._finish_file()
+        if self._file is None or self._name is None:
+            self._start_file()
+        assert self._file is not None and self._name is not None
+        return self._file, self._name
+
+    def _start_file(self) -> None:
+        self._serial += 1
+        stamp = self._clock().astimezone(UTC).strftime("%Y%m%d%H%M%S%f")[:-3]
+        name = f"{self._prefix}-{stamp}-{self._serial:05d}{WARC_SUFFIX}"
+        # "xb": never clobber a file another writer (or a previous run) left with the same name.
+        self._file = open(self._spool_dir / (name + OPEN_SUFFIX), "xb")  # noqa: SIM115 - kept open across calls
+        self._name = name
+        self._file.write(self._serialise(self._warcinfo_record(name)))
+        self._sync(self._file)
+
+    def _finish_file(self) -> None:
+        if self._file is None or self._name is None:
+            return
+        out, name = self._file, self._name
+        self._file, self._name = None, None
+        out.flush()
+        os.fsync(out.fileno())
+        out.close()
+        final = self._spool_dir / name
+        os.replace(self._spool_dir / (name + OPEN_SUFFIX), final)
+        _fsync_dir(self._spool_dir)
+        if self._on_file_closed is not None:
+            self._on_file_closed(final)
+
+    def _sync(self, out: BinaryIO) -> None:
+        out.flush()
+        if self._fsync:
+            os.fsync(out.fileno())
+
+
+def _response_headers(ex: HttpExchange) -> StatusAndHeaders:
+    reason = ex.reason or _reason_phrase(ex.status)
+    headers = [
+        (RENAMED_TRANSFER_ENCODING if name.lower() == "transfer-encoding" else name, value)
+        for name, value in ex.response_headers
+    ]
+    return StatusAndHeaders(f"{ex.status} {reason}".rstrip(), headers, protocol=ex.http_version)
+
+
+def _reason_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _warc_fields(fields: Mapping[str, str]) -> bytes:
+    # application/warc-fields is one "name: value" per line; fold newlines so a message can't forge fields.
+    lines = (f"{name}: {' '.join(str(value).split())}\r\n" for name, value in fields.items() if value)
+    return "".join(lines).encode("utf-8")
+
+
+def _fsync_dir(directory: Path) -> None:
+    # The rename is only durable once the directory entry is on disk.
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

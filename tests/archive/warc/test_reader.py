@@ -1,0 +1,74 @@
+"""Reading records back, and undoing every Content-Encoding Scrapy asks for."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from pathlib import Path
+
+import brotli
+import pytest
+
+from archive.warc.errors import InvalidRecordError, UnsupportedContentEncodingError
+from archive.warc.reader import decode_payload, iter_records, read_record
+from archive.warc.writer import WarcWriter
+from tests.archive.warc.samples import HTML, counting_ids, exchange, fixed_clock
+
+
+def test_decode_gzip_deflate_brotli() -> None:
+    assert decode_payload(gzip.compress(HTML), "gzip") == HTML
+    assert decode_payload(zlib.compress(HTML), "deflate") == HTML
+    raw_deflate = zlib.compressobj(wbits=-15)
+    assert decode_payload(raw_deflate.compress(HTML) + raw_deflate.flush(), "deflate") == HTML
+    assert decode_payload(brotli.compress(HTML), "br") == HTML
+    assert decode_payload(HTML, None) == decode_payload(HTML, "identity") == HTML
+
+
+def test_decode_zstd() -> None:
+    zstandard = pytest.importorskip("zstandard", reason="zstandard is not installed in this venv")
+    assert decode_payload(zstandard.ZstdCompressor().compress(HTML), "zstd") == HTML
+
+
+def test_decode_stacked_encodings_in_reverse_order() -> None:
+    assert decode_payload(brotli.compress(gzip.compress(HTML)), "gzip, br") == HTML
+
+
+def test_unknown_or_corrupt_encoding_is_an_error() -> None:
+    with pytest.raises(UnsupportedContentEncodingError, match="compress"):
+        decode_payload(HTML, "compress")
+    with pytest.raises(UnsupportedContentEncodingError):
+        decode_payload(b"not gzip", "gzip")
+
+
+def test_read_record_rejects_bytes_that_are_not_one_record(tmp_path: Path) -> None:
+    writer = WarcWriter(tmp_path, clock=fixed_clock(), new_id=counting_ids())
+    first = writer.write_exchange(exchange())
+    writer.close()
+    data = (tmp_path / first.warc_name).read_bytes()
+    with pytest.raises(InvalidRecordError):
+        read_record(b"garbage")
+    with pytest.raises(InvalidRecordError):
+        read_record(data)  # the whole file: several records
+
+
+def test_read_brotli_body_from_ranged_slice(tmp_path: Path) -> None:
+    writer = WarcWriter(tmp_path, clock=fixed_clock(), new_id=counting_ids())
+    body = brotli.compress(HTML)
+    rec = writer.write_exchange(
+        exchange(headers=[("Content-Type", "text/html"), ("Content-Encoding", "br")], body=body)
+    )
+    writer.close()
+    data = (tmp_path / rec.warc_name).read_bytes()[rec.offset : rec.offset + rec.length]
+    record = read_record(data)
+    assert record.raw_payload == body
+    assert record.payload == HTML
+    assert record.http_status == 200
+    assert record.date is not None and record.date.microsecond == 123456
+
+
+def test_iter_records_yields_file_order(tmp_path: Path) -> None:
+    writer = WarcWriter(tmp_path, clock=fixed_clock(), new_id=counting_ids())
+    rec = writer.write_exchange(exchange())
+    writer.close()
+    with open(tmp_path / rec.warc_name, "rb") as stream:
+        assert [r.rec_type for r in iter_records(stream)] == ["warcinfo", "request", "response"]
