@@ -1,26 +1,14 @@
-"""Store fixtures: one real SeaweedFS per session (started on free loopback ports), a bucket per test.
-
-Also makes the repository root importable when pytest runs as a script (stopgap until
-``pythonpath = ["."]`` is set under ``[tool.pytest.ini_options]``).
-"""
+"""Shared fixtures for these tests."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import itertools
+from collections.abc import Iterator
 
-_ROOT = str(Path(__file__).resolve().parents[3])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
+import pytest
 
-# The path fix above must run before these imports.
-import itertools  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
-
-import pytest  # noqa: E402
-
-from archive.store.s3 import MB, S3Store  # noqa: E402
-from tests.seaweed import SeaweedFS  # noqa: E402
+from archive.store.s3 import MB, S3Store
+from tests.seaweed import SeaweedFS
 
 _buckets = itertools.count(1)
 

@@ -1,24 +1,12 @@
-"""Make the repository root importable (``archive``, ``tests.seaweed``) when pytest runs as a script.
+"""Shared fixtures for these tests."""
 
-Stopgap: ``pythonpath = ["."]`` under ``[tool.pytest.ini_options]`` in pyproject.toml (or an editable
-install) makes this unnecessary.
-"""
+from collections.abc import Callable
+from datetime import datetime
 
-import sys
-from pathlib import Path
+import pytest
 
-_ROOT = str(Path(__file__).resolve().parents[3])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-# The path fix above must run before these imports.
-from collections.abc import Callable  # noqa: E402
-from datetime import datetime  # noqa: E402
-
-import pytest  # noqa: E402
-
-from archive.warc.exchange import FetchFailure, HttpExchange  # noqa: E402
-from tests.archive.warc.samples import counting_ids, fixed_clock, sample_exchanges, sample_failure  # noqa: E402
+from archive.warc.exchange import FetchFailure, HttpExchange
+from tests.archive.warc.samples import counting_ids, fixed_clock, sample_exchanges, sample_failure
 
 
 @pytest.fixture
