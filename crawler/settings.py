@@ -7,7 +7,11 @@ from typing import Any
 from crawler.config import CrawlConfig
 
 RECORDER_PRIORITY = 950  # next to the downloader: raw bytes, every redirect hop (see NOTES.md)
-GUARD_PRIORITY = 10  # before robots.txt handling, so not even robots.txt is fetched from a forbidden host
+GUARD_PRIORITY = 10
+# Only ask for encodings every WARC reader can decode: warcio 1.8 (and so `warcio check` and pywb)
+# cannot read brotli bodies with the `brotli` package and has no zstd at all.  Heritrix asks for
+# gzip too.  A server that sends br/zstd unasked is still archived as received.
+ACCEPT_ENCODING = "gzip, deflate"  # before robots.txt handling, so not even robots.txt is fetched from a forbidden host
 
 
 def scrapy_settings(config: CrawlConfig) -> dict[str, Any]:
@@ -15,6 +19,11 @@ def scrapy_settings(config: CrawlConfig) -> dict[str, Any]:
     return {
         "BOT_NAME": "citewatch",
         "USER_AGENT": config.user_agent,
+        "DEFAULT_REQUEST_HEADERS": {
+            "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+            "Accept-Language": "en",
+            "Accept-Encoding": ACCEPT_ENCODING,
+        },
         "ROBOTSTXT_OBEY": config.obey_robots,
         "ROBOTSTXT_USER_AGENT": "citewatch",
         "CONCURRENT_REQUESTS": config.concurrent_requests,

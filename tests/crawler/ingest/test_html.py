@@ -81,7 +81,8 @@ def test_falls_back_to_densest_paragraphs_without_markers() -> None:
     prose = "This is a long sentence of article prose that goes on. " * 8
     html = f"""<html><body>
       <div id="top"><a href="https://menu.example/">Home</a> <a href="https://menu.example/b">B</a></div>
-      <div class="wrapper"><p>{prose} Officials cited <a href="https://cited.example/doc">the document</a>.</p>
+      <div class="wrapper">
+      <p>{prose} Officials cited <a href="https://cited.example/doc">the document</a>.</p>
       <p>{prose}</p></div>
       <div class="links"><p>Partners: <a href="https://partner.example/">Partner</a></p></div>
     </body></html>"""

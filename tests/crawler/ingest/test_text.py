@@ -73,7 +73,7 @@ def test_trailing_punctuation_and_brackets() -> None:
 
 
 def test_source_line_without_url_cites_nothing() -> None:
-    text = "The UN official said so.\n\nSource: Osnat Lubrani in front of the convoy. See her Twitter postings.\n"
+    text = "The UN official said so.\n\nSource: Osnat Lubrani at the convoy. See her Twitter postings.\n"
     assert extract_text(text).citations == ()
 
 
