@@ -218,8 +218,22 @@ def _main(
     ] = False,
 ) -> None:
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    if verbose == 0:
+        handler.addFilter(_QuietFrameworks())
+    logging.basicConfig(level=level, handlers=[handler])
     logging.getLogger("tldextract").setLevel(logging.CRITICAL)
+
+
+class _QuietFrameworks(logging.Filter):
+    """Scrapy and Twisted log every per-URL failure with a traceback; citewatch reports those as
+    captures already, so without -v only their critical messages reach the terminal."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        noisy = record.name.startswith(("scrapy", "twisted", "py.warnings"))
+        return not noisy or record.levelno >= logging.CRITICAL
 
 
 def main(argv: list[str] | None = None) -> None:

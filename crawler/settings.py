@@ -43,7 +43,7 @@ def scrapy_settings(config: CrawlConfig) -> dict[str, Any]:
         "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": config.log_level,
-        "DNS_RESOLVER": "crawler.resolver.GuardedResolver",
+        "TWISTED_DNS_RESOLVER": "crawler.resolver.GuardedResolver",
         "CITEWATCH_ALLOW_PRIVATE": config.allow_private,
         "DOWNLOADER_MIDDLEWARES": {
             "crawler.middlewares.addressguard.AddressGuardMiddleware": GUARD_PRIORITY,

@@ -40,6 +40,7 @@ def run_demo(*, keep: bool, console: Console, err: Console) -> int:
     env = {k: v for k, v in os.environ.items() if k not in ("CITEWATCH_STORE", "CITEWATCH_DB")}
     env["CITEWATCH_HOME"] = str(workdir / "data")
     env["CITEWATCH_ALLOW_PRIVATE"] = "1"  # the demo site lives on loopback
+    env["COLUMNS"] = str(max(console.width, 160))  # tables of URLs need room; the child has no terminal
     try:
         with DemoSite() as site:
             template = resources.files("citewatch.demo").joinpath("article.md").read_text(encoding="utf-8")
@@ -59,11 +60,15 @@ def run_demo(*, keep: bool, console: Console, err: Console) -> int:
             for path in sorted(archive.rglob("*")):
                 if path.is_file():
                     console.print(f"{path.relative_to(workdir)}  ({path.stat().st_size:,} bytes)", highlight=False)
-            console.print(
-                f"\nThe WARCs validate with `warcio check {archive}/warcs/*.warc.gz`; "
-                f"the catalog is {workdir / 'data' / 'catalog.db'}.",
-                highlight=False,
+            warcs = sorted(str(p) for p in (archive / "warcs").glob("*.warc.gz"))
+            check = subprocess.run(
+                [sys.executable, "-m", "warcio.cli", "check", *warcs], capture_output=True, text=True, timeout=120
             )
+            verdict = "valid" if check.returncode == 0 else f"INVALID: {check.stdout}{check.stderr}"
+            console.print(f"\n`warcio check` on {len(warcs)} WARC file(s): {verdict}", highlight=False)
+            console.print(f"The catalog is {workdir / 'data' / 'catalog.db'}.", highlight=False)
+            if check.returncode != 0:
+                return 1
     except RuntimeError as exc:
         err.print(f"citewatch: error: demo failed: {exc}", markup=False)
         return 1
