@@ -27,6 +27,7 @@ from citewatch.sink import CatalogSink, CrawlTally, citation_records
 from crawler.config import MB, CrawlConfig
 from crawler.ingest import extract, kind_for
 from crawler.ingest.canonical import canonical_url
+from crawler.ingest.errors import IngestError
 from crawler.model import ROLE_ARTICLE, ROLE_SOURCE, CaptureResult, CaptureTarget
 from crawler.runner import CrawlStats, run_crawl
 from scheduler.policy import RevisitPolicy
@@ -88,7 +89,9 @@ class App:
         self.clock = clock
         settings.home_dir.mkdir(parents=True, exist_ok=True)
         self.catalog: Catalog = open_catalog(settings.db_url, clock=clock)
-        self.store = open_store(settings.store_url)
+        self.store = open_store(
+            settings.store_url, multipart_threshold=int(settings.s3_multipart_threshold_mb * MB)
+        )
         self.spool = Spool(settings.spool_dir, self.store, on_stored=self._stored)
         # A crashed run may have left a torn WARC behind: make it whole before anything else.
         self.recovered = self.spool.recover()
@@ -120,8 +123,12 @@ class App:
         )
 
     def ingest_files(self, inputs: Sequence[ArticleInput], *, all_links: bool) -> list[ArticleView]:
-        """Extract and catalog the file articles (URL articles are handled by the crawl)."""
-        views: list[ArticleView] = []
+        """Extract and catalog the file articles (URL articles are handled by the crawl).
+
+        Every file is read and extracted before the first one is cataloged, so one unreadable
+        file leaves the catalog exactly as it was.
+        """
+        extracted = []
         for item in inputs:
             if item.path is None:
                 continue
@@ -130,13 +137,16 @@ class App:
             except OSError as exc:
                 raise BadInput(f"{item.path}: cannot read it ({exc.strerror}); check its permissions") from exc
             kind = kind_for(item.path.name)
-            article = extract(data, kind=kind, all_links=all_links)
-            views.append(
-                self.catalog.add_article(
-                    origin=item.origin, title=article.title, kind=kind, citations=citation_records(article)
-                )
+            try:
+                extracted.append((item, kind, extract(data, kind=kind, all_links=all_links)))
+            except IngestError as exc:
+                raise BadInput(f"{item.path}: {exc}") from exc
+        return [
+            self.catalog.add_article(
+                origin=item.origin, title=article.title, kind=kind, citations=citation_records(article)
             )
-        return views
+            for item, kind, article in extracted
+        ]
 
     def crawl(
         self,

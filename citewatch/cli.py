@@ -232,7 +232,7 @@ class _QuietFrameworks(logging.Filter):
     captures already, so without -v only their critical messages reach the terminal."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        noisy = record.name.startswith(("scrapy", "twisted", "py.warnings"))
+        noisy = record.name.startswith(("scrapy", "twisted", "py.warnings", "pypdf"))
         return not noisy or record.levelno >= logging.CRITICAL
 
 

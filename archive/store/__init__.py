@@ -35,8 +35,11 @@ __all__ = [
 ]
 
 
-def open_store(url_or_path: str) -> Store:
-    """A plain path or ``file://`` URL gives a LocalStore; ``s3://bucket/prefix`` an S3Store."""
+def open_store(url_or_path: str, *, multipart_threshold: int | None = None) -> Store:
+    """A plain path or ``file://`` URL gives a LocalStore; ``s3://bucket/prefix`` an S3Store.
+
+    ``multipart_threshold`` (bytes) is where S3 uploads switch to multipart; None keeps the default.
+    """
     if "://" not in url_or_path:
         return LocalStore(Path(url_or_path).expanduser())
     parts = urlsplit(url_or_path)
@@ -45,5 +48,7 @@ def open_store(url_or_path: str) -> Store:
             raise UnsupportedStore(url_or_path)
         return LocalStore(Path(unquote(parts.path)))
     if parts.scheme == "s3" and parts.netloc:
+        if multipart_threshold is not None:
+            return S3Store(parts.netloc, parts.path.strip("/"), multipart_threshold=multipart_threshold)
         return S3Store(parts.netloc, parts.path.strip("/"))
     raise UnsupportedStore(url_or_path)
