@@ -21,19 +21,27 @@ from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 from crawler.errors import ForbiddenAddress
 
 
-
 @dataclass(frozen=True)
 class FailureInfo:
-    kind: str  # dns | refused | timeout | tls | too-large | too-many-redirects | robots | forbidden-address | connection | other
+    """A failed fetch as data: ``kind`` is one of dns, refused, timeout, tls, too-large,
+    too-many-redirects, robots, forbidden-address, connection or other."""
+
+    kind: str
     message: str
 
 
 def _inner(failure: Failure) -> BaseException:
-    exc = failure.value
+    # A Failure always holds an exception (its constructor raises otherwise); None is only in the type.
+    exc: BaseException = failure.value if failure.value is not None else RuntimeError("empty Failure")
+    # Scrapy's HTTP handlers re-raise Twisted's ResponseFailed as DownloadFailedError, keeping the
+    # original (and its reasons, e.g. the TLS error) only as __cause__.
+    if isinstance(exc, DownloadFailedError) and isinstance(exc.__cause__, ResponseFailed):
+        exc = exc.__cause__
     # Twisted wraps TLS and connection errors in ResponseNeverReceived/ResponseFailed lists.
     if isinstance(exc, ResponseNeverReceived | ResponseFailed) and exc.reasons:
         inner = exc.reasons[0]
-        return inner.value if isinstance(inner, Failure) else exc
+        if isinstance(inner, Failure) and inner.value is not None:
+            return inner.value
     return exc
 
 
@@ -52,13 +60,22 @@ def classify(failure: Failure, refused_hosts: dict[str, str], host: str) -> Fail
         return FailureInfo("dns", f"DNS lookup failed for {host}")
     if isinstance(exc, neterror.ConnectionRefusedError | DownloadConnectionRefusedError):
         return FailureInfo("refused", f"connection refused by {host}")
-    if isinstance(exc, neterror.TimeoutError | neterror.TCPTimedOutError | TimeoutError | DownloadTimeoutError):
+    timeouts = neterror.TimeoutError | neterror.TCPTimedOutError | TimeoutError | DownloadTimeoutError
+    if isinstance(exc, timeouts):
         return FailureInfo("timeout", f"timed out fetching from {host}")
     if exc.__class__.__module__.startswith(("OpenSSL", "ssl")) or "SSL" in exc.__class__.__name__:
         return FailureInfo("tls", f"TLS error with {host}: {text}")
     if isinstance(exc, DownloadCancelledError | CancelledError):
         if "max size" in text or "maxsize" in text or "larger than" in text:
             return FailureInfo("too-large", text)
+        if (
+            isinstance(exc, DownloadCancelledError)
+            and isinstance(exc.__cause__, CancelledError)
+            and not str(exc)
+        ):
+            # Scrapy's HTTP/1.1 handler cancels a streamed (e.g. chunked) body that outgrows the size
+            # limit without a message, only a log line; its timeouts arrive as DownloadTimeoutError.
+            return FailureInfo("too-large", f"response from {host} exceeded the download size limit")
         return FailureInfo("timeout", f"download from {host} cancelled: {text}")
     if isinstance(exc, IgnoreRequest):
         lowered = text.lower()

@@ -22,8 +22,10 @@ def _first_srcset(value: str) -> str | None:
 
 
 def _keep(url: str, base: str) -> str | None:
-    joined = urljoin(base, url.strip())
-    parts = urlsplit(joined)
+    try:
+        parts = urlsplit(urljoin(base, url.strip()))
+    except ValueError:  # e.g. "http://[::1" (an unclosed IPv6 bracket): page content, not our error
+        return None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
     return parts._replace(fragment="").geturl()
@@ -39,7 +41,10 @@ def html_requisites(html: str | bytes, base_url: str, limit: int) -> list[str]:
         return []
     base = base_url
     for href in doc.xpath("//base/@href")[:1]:
-        base = urljoin(base_url, str(href))
+        try:
+            base = urljoin(base_url, str(href))
+        except ValueError:  # a malformed <base href> is ignored, as browsers do
+            base = base_url
     found: list[str] = []
     for el in doc.iter():
         if not isinstance(el.tag, str):

@@ -7,11 +7,12 @@ from typing import Any
 from crawler.config import CrawlConfig
 
 RECORDER_PRIORITY = 950  # next to the downloader: raw bytes, every redirect hop (see NOTES.md)
+# Before robots.txt handling (100), so not even robots.txt is fetched from a forbidden host.
 GUARD_PRIORITY = 10
 # Only ask for encodings every WARC reader can decode: warcio 1.8 (and so `warcio check` and pywb)
 # cannot read brotli bodies with the `brotli` package and has no zstd at all.  Heritrix asks for
 # gzip too.  A server that sends br/zstd unasked is still archived as received.
-ACCEPT_ENCODING = "gzip, deflate"  # before robots.txt handling, so not even robots.txt is fetched from a forbidden host
+ACCEPT_ENCODING = "gzip, deflate"
 
 
 def scrapy_settings(config: CrawlConfig) -> dict[str, Any]:
@@ -38,7 +39,8 @@ def scrapy_settings(config: CrawlConfig) -> dict[str, Any]:
         "DOWNLOAD_WARNSIZE": min(config.max_body_bytes, 32 * 1024 * 1024),
         "REDIRECT_MAX_TIMES": config.max_redirects,
         "RETRY_TIMES": config.retry_times,
-        "METAREFRESH_ENABLED": False,  # a meta refresh is page content, archived as is, not a redirect we follow
+        # A meta refresh is page content, archived as is, not a redirect we follow.
+        "METAREFRESH_ENABLED": False,
         "COOKIES_ENABLED": True,
         "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,

@@ -9,7 +9,9 @@ upload path picks it up.  Nothing complete is ever dropped.
 from __future__ import annotations
 
 import io
+import fcntl
 import os
+import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,10 @@ class RecoveredFile:
     removed: bool = False  # True when nothing complete was left and the file was deleted
 
 
+# An empty .open file younger than this may belong to a writer between creating and locking it.
+FRESH_EMPTY_SECONDS = 60.0
+
+
 def recover_spool(spool_dir: Path) -> list[RecoveredFile]:
     """Repair and close every ``*.warc.gz.open`` file in ``spool_dir``; return what was done.
 
@@ -43,8 +49,29 @@ def recover_spool(spool_dir: Path) -> list[RecoveredFile]:
     """
     results: list[RecoveredFile] = []
     for open_path in sorted(Path(spool_dir).glob(f"*.warc.gz{OPEN_SUFFIX}")):
-        results.append(_recover_file(open_path))
+        recovered = _recover_if_abandoned(open_path)
+        if recovered is not None:
+            results.append(recovered)
     return results
+
+
+def _recover_if_abandoned(open_path: Path) -> RecoveredFile | None:
+    """Recover a file only if no live writer holds its lock (see WarcWriter); None when skipped."""
+    try:
+        guard = open(open_path, "rb")  # noqa: SIM115 - closed below, after the lock is no longer needed
+    except FileNotFoundError:  # its writer closed it meanwhile
+        return None
+    with guard:
+        try:
+            fcntl.flock(guard.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return None  # a live process is still writing it
+        stat = os.fstat(guard.fileno())
+        if stat.st_size == 0 and time.time() - stat.st_mtime < FRESH_EMPTY_SECONDS:
+            return None  # created an instant ago, its writer about to lock it
+        if not open_path.exists():
+            return None
+        return _recover_file(open_path)
 
 
 def _recover_file(open_path: Path) -> RecoveredFile:

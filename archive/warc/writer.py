@@ -14,6 +14,7 @@ the body to run to the end of the WARC record, whose own ``Content-Length`` is a
 
 from __future__ import annotations
 
+import fcntl
 import io
 import os
 import socket
@@ -303,6 +304,9 @@ class WarcWriter:
         name = f"{self._prefix}-{stamp}-{self._serial:05d}{WARC_SUFFIX}"
         # "xb": never clobber a file another writer (or a previous run) left with the same name.
         self._file = open(self._spool_dir / (name + OPEN_SUFFIX), "xb")  # noqa: SIM115 - kept open across calls
+        # Held until the file is closed: spool recovery in another process (the daemon, a second
+        # command) skips files whose writer is alive, and the kernel drops the lock if we die.
+        fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)
         self._name = name
         self._file.write(self._serialise(self._warcinfo_record(name)))
         self._sync(self._file)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
-from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 

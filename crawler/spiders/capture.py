@@ -65,7 +65,9 @@ class CaptureSpider(scrapy.Spider):
             yield self.request_for(target)
 
     def request_for(self, target: CaptureTarget) -> scrapy.Request:
-        maxsize = self.config.max_requisite_bytes if target.role == ROLE_REQUISITE else self.config.max_body_bytes
+        maxsize = (
+            self.config.max_requisite_bytes if target.role == ROLE_REQUISITE else self.config.max_body_bytes
+        )
         return scrapy.Request(
             target.url,
             callback=self.parse_capture,
@@ -74,7 +76,11 @@ class CaptureSpider(scrapy.Spider):
             # this crawl; requisites shared by many pages are fetched once.
             dont_filter=target.role != ROLE_REQUISITE,
             priority=_PRIORITY.get(target.role, 0),
-            meta={TARGET_KEY: target, "handle_httpstatus_list": HANDLED_STATUSES, "download_maxsize": maxsize},
+            meta={
+                TARGET_KEY: target,
+                "handle_httpstatus_list": HANDLED_STATUSES,
+                "download_maxsize": maxsize,
+            },
         )
 
     def parse_capture(self, response: Response) -> Iterator[scrapy.Request]:
@@ -101,7 +107,9 @@ class CaptureSpider(scrapy.Spider):
                 yield self.request_for(source)
         yield from self._requisites(target, capture_id, response)
 
-    def _requisites(self, target: CaptureTarget, capture_id: int, response: Response) -> Iterator[scrapy.Request]:
+    def _requisites(
+        self, target: CaptureTarget, capture_id: int, response: Response
+    ) -> Iterator[scrapy.Request]:
         if not self.config.requisites or not isinstance(response, TextResponse) or response.status >= 400:
             return
         if target.role == ROLE_REQUISITE and target.depth >= MAX_REQUISITE_DEPTH:
@@ -120,7 +128,7 @@ class CaptureSpider(scrapy.Spider):
             )
 
     def on_error(self, failure: Failure) -> Iterator[scrapy.Request]:
-        if failure.check(HttpError):
+        if isinstance(failure.value, HttpError):
             # A status we did not list (e.g. a 3xx without Location): still a capture.
             yield from self.parse_capture(failure.value.response)
             return
