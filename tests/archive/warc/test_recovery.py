@@ -81,3 +81,25 @@ def test_intact_open_file_is_just_renamed_and_closed_files_are_untouched(tmp_pat
     assert result.bytes_truncated == 0 and result.records_kept == 5
     assert closed.read_bytes() == b"not touched"
     assert recover_spool(tmp_path) == []
+
+
+def test_file_of_a_live_writer_is_left_alone(tmp_path: Path) -> None:
+    """Another process (the daemon's upload job) must never truncate or rename a WARC being written."""
+    writer = WarcWriter(tmp_path, clock=fixed_clock(), new_id=counting_ids())
+    record = writer.write_exchange(exchange())
+    open_path = tmp_path / (record.warc_name + ".open")
+    size = open_path.stat().st_size
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"from archive.warc.recovery import recover_spool; print(len(recover_spool({str(tmp_path)!r})))",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert probe.stdout.strip() == "0", probe.stderr
+    assert open_path.stat().st_size == size
+    writer.write_exchange(exchange())
+    writer.close()
+    assert_valid(tmp_path / record.warc_name)
