@@ -1,0 +1,120 @@
+"""The main text of a payload: what a page says, without its navigation, boilerplate or ads."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+from collections.abc import Sequence
+
+import trafilatura
+from cssselect import SelectorError
+from lxml import etree, html
+from lxml.cssselect import CSSSelector
+
+from archive.text.decoding import decode_payload
+from archive.text.normalise import normalise
+from archive.text.pdf import is_pdf, pdf_text
+
+_log = logging.getLogger(__name__)
+
+MAX_HTML_BYTES = 20_000_000
+_HTML_TYPES = {"text/html", "application/xhtml+xml", "application/xml", "text/xml"}
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_LOOKS_LIKE_HTML = re.compile(
+    rb"^(\xef\xbb\xbf)?\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title|div|p)\b",
+    re.I | re.S,
+)
+# Never content, whatever the page: removed before the fallback reads text.
+_CHROME = ("script", "style", "noscript", "template", "svg", "nav", "header", "footer", "aside", "form",
+           "iframe", "button", "select", "dialog")  # fmt: skip
+_BLOCKS = frozenset(
+    {"address", "article", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption", "figure", "h1", "h2",
+     "h3", "h4", "h5", "h6", "hr", "li", "main", "ol", "p", "pre", "section", "table", "tbody", "td", "th",
+     "thead", "tr", "ul"}
+)  # fmt: skip
+# trafilatura keeps a text this much shorter than what the page's <main>/<article> holds only
+# if it knows better (it dropped boilerplate); far shorter means it lost the statement itself.
+_TOO_LITTLE = 0.4
+
+
+def main_text(
+    payload: bytes,
+    content_type: str | None,
+    *,
+    url: str | None = None,
+    ignore_selectors: Sequence[str] = (),
+) -> str:
+    """The main text of a content-decoded ``payload``, or "" if it has none or cannot be read.
+
+    HTML goes through trafilatura (precision-first, tables kept, comments dropped) after the
+    elements matching ``ignore_selectors`` (CSS) are removed, with a plain reading of
+    ``<main>``/``<article>``/``<body>`` when trafilatura finds nothing or far too little (short
+    statements). PDFs give the text of all their pages, ``text/*`` its decoded text. Never raises
+    on hostile input.
+    """
+    if not payload:
+        return ""
+    if is_pdf(payload, content_type):
+        return pdf_text(payload)
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    if media_type in _HTML_TYPES or (
+        media_type in {"", "application/octet-stream"} and _LOOKS_LIKE_HTML.match(payload[:2048])
+    ):
+        return _html_text(payload[:MAX_HTML_BYTES], content_type, url, ignore_selectors)
+    if (media_type.startswith("text/") or media_type == "") and b"\x00" not in payload[:4096]:
+        return decode_payload(payload, content_type)
+    return ""
+
+
+def _html_text(payload: bytes, content_type: str | None, url: str | None, selectors: Sequence[str]) -> str:
+    markup = _XML_DECLARATION.sub("", decode_payload(payload, content_type, markup=True))
+    if not markup.strip():
+        return ""
+    try:
+        tree = html.document_fromstring(markup)
+    except (etree.ParserError, ValueError) as error:
+        _log.info("unparseable HTML from %s: %s", url, error)
+        return ""
+    _remove(tree, selectors)
+    fallback = _plain_text(copy.deepcopy(tree))
+    extracted = trafilatura.extract(
+        copy.deepcopy(tree),
+        url=url,
+        favor_precision=True,
+        include_comments=False,
+        include_tables=True,
+        fast=False,  # the former no_fallback=False: let trafilatura try its own fallbacks too
+        with_metadata=False,
+    )
+    if not extracted or len(normalise(extracted)) < _TOO_LITTLE * len(normalise(fallback)):
+        return fallback
+    return extracted
+
+
+def _remove(tree: html.HtmlElement, selectors: Sequence[str]) -> None:
+    for selector in selectors:
+        try:
+            matches = CSSSelector(selector)(tree)
+        except (SelectorError, etree.XPathError) as error:
+            _log.warning("ignored invalid CSS selector %r: %s", selector, error)
+            continue
+        for element in matches:
+            if element.getparent() is not None:
+                element.drop_tree()
+
+
+def _plain_text(tree: html.HtmlElement) -> str:
+    """A plain reading of the page's main region: its block elements as lines."""
+    for element in list(tree.iter(*_CHROME)):
+        if element.getparent() is not None:
+            element.drop_tree()
+    region = next(iter(tree.xpath("//main | //article | //*[@role='main']")), None)
+    if region is None:
+        bodies = tree.xpath("//body")
+        region = bodies[0] if bodies else tree
+    for element in region.iter():
+        if isinstance(element.tag, str) and element.tag in _BLOCKS:
+            element.tail = "\n" + (element.tail or "")
+            element.text = "\n" + (element.text or "")
+    return normalise(region.text_content())

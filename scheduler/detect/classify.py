@@ -1,0 +1,234 @@
+"""The detection policy: what a new capture of a source means, compared with the previous one."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from archive.text import TextDiff, contains_quote, main_text, normalise, word_diff
+from scheduler.detect.model import (
+    DELETED,
+    EDITED,
+    LIVE,
+    REDIRECTED,
+    RESTORED,
+    UNREACHABLE,
+    IgnoreRules,
+    Observation,
+    Verdict,
+)
+from scheduler.detect.redirects import is_generic, is_home, moved, same_url
+from scheduler.detect.sentences import sentences
+from scheduler.detect.soft404 import like_probe, says_not_found
+from scheduler.detect.status import describe_failure, is_failure, is_gone
+from scheduler.detect.volatile import NOISE_SELECTORS, apply_patterns, mask
+
+_QUOTE_IN_SUMMARY = 80
+_MOVED_MIN_WORDS = 4
+
+
+@dataclass
+class _Page:
+    """The texts of one capture, each computed once and only if a rule needs it."""
+
+    observation: Observation
+    rules: IgnoreRules
+    _cache: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def text(self) -> str:
+        """Main text, normalised, with the user's patterns removed."""
+        obs = self.observation
+        if obs.body is None:
+            return ""
+        extracted = main_text(
+            obs.body,
+            obs.content_type,
+            url=obs.final_url or obs.url,
+            ignore_selectors=NOISE_SELECTORS + self.rules.selectors,
+        )
+        return normalise(apply_patterns(normalise(extracted), self.rules.patterns))
+
+    @cached_property
+    def masked(self) -> str:
+        """The text with its volatile fragments masked: what is compared."""
+        return mask(self.text)
+
+
+def _healthy(observation: Observation) -> bool:
+    return observation.status is not None and 200 <= observation.status < 300 and observation.body is not None
+
+
+def _soft_404(page: _Page, probe: Observation | None, rules: IgnoreRules) -> bool:
+    obs = page.observation
+    if obs.body is None:
+        return False
+    if probe is not None and _healthy(probe) and like_probe(page.text, _Page(probe, rules).text):
+        return True
+    return says_not_found(obs.body, obs.content_type, page.text)
+
+
+def _dead_end(target: str, probe: Observation | None) -> str | None:
+    """Why a redirect target means the page is gone, or None if it is a real page."""
+    if is_home(target):
+        return "redirected to the site's home page"
+    if is_generic(target, probe):
+        return "redirected to a generic page"
+    return None
+
+
+def _initial_state(page: _Page, probe: Observation | None, rules: IgnoreRules) -> str:
+    current = page.observation
+    if is_failure(current):
+        return UNREACHABLE
+    if is_gone(current):
+        return DELETED
+    if moved(current) and _dead_end(current.final_url or current.url, probe) is not None:
+        return DELETED
+    if _healthy(current) and _soft_404(page, probe, rules):
+        return DELETED
+    return LIVE
+
+
+def _vanished(quotes: Sequence[str], before: _Page | None, after: _Page | None) -> tuple[str, ...]:
+    """The quotes that ``before`` contained and ``after`` no longer does."""
+    if before is None or not quotes:
+        return ()
+    after_text = after.text if after is not None else ""
+    return tuple(q for q in quotes if contains_quote(before.text, q) and not contains_quote(after_text, q))
+
+
+def _deleted(previous_state: str, reason: str, removed_quotes: tuple[str, ...]) -> Verdict:
+    if previous_state == DELETED:
+        return Verdict(None, DELETED, f"still deleted ({reason})")
+    return Verdict(DELETED, DELETED, f"deleted: {reason}", removed_quotes=removed_quotes)
+
+
+def _shorten(quote: str) -> str:
+    quote = " ".join(quote.split())
+    return quote if len(quote) <= _QUOTE_IN_SUMMARY else quote[: _QUOTE_IN_SUMMARY - 1].rstrip() + "…"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _edit_summary(diff: TextDiff, removed_quotes: tuple[str, ...]) -> str:
+    parts: list[str] = []
+    if removed_quotes:
+        shown = ", ".join(f'"{_shorten(q)}"' for q in removed_quotes)
+        label = "quoted passage" if len(removed_quotes) == 1 else f"{len(removed_quotes)} quoted passages"
+        parts.append(f"{label} removed: {shown}")
+    parts.append(f"{_plural(len(diff.removed), 'passage')} removed, {len(diff.added)} added")
+    return "edited: " + "; ".join(parts)
+
+
+def _moved_passage(passage: str, other: str) -> bool:
+    """Whether a diff passage still appears, whole, in the other text: moved, not edited.
+
+    Only passages of a few words count: "3" is in any text, and a changed number is an edit.
+    """
+    if len(passage.split()) < _MOVED_MIN_WORDS or passage.endswith("…"):
+        return False
+    return re.search(rf"(?<!\w){re.escape(passage.casefold())}(?!\w)", other.casefold()) is not None
+
+
+def _content_diff(before: str, after: str) -> TextDiff | None:
+    """The edit between two masked texts, or None if they differ only by order or case."""
+    if before.casefold() == after.casefold():
+        return None
+    old_lines, new_lines = before.casefold().split("\n"), after.casefold().split("\n")
+    if Counter(old_lines) == Counter(new_lines):
+        return None  # lines shuffled (a "related" list, rotating teasers)
+    if Counter(sentences(before.casefold())) == Counter(sentences(after.casefold())):
+        return None
+    diff = word_diff(before, after)
+    removed = tuple(p for p in diff.removed if not _moved_passage(p, after))
+    added = tuple(p for p in diff.added if not _moved_passage(p, before))
+    if not removed and not added:
+        return None
+    return TextDiff(added=added, removed=removed, similarity=diff.similarity)
+
+
+def detect(
+    previous: Observation | None,
+    current: Observation,
+    *,
+    previous_state: str,
+    consecutive_failures: int,
+    probe: Observation | None = None,
+    quotes: Sequence[str] = (),
+    rules: IgnoreRules = IgnoreRules(),  # noqa: B008 - frozen, so a shared default is safe
+    failure_threshold: int = 3,
+) -> Verdict:
+    """What ``current`` means for its source, given the ``previous`` capture and state.
+
+    ``previous`` should be the last capture that had content (a failed one gives nothing to
+    compare with); ``consecutive_failures`` counts ``current`` if it failed; ``probe`` is a fetch
+    of a non-existent URL of the same host in the same crawl (soft-404 and generic-redirect
+    evidence); ``quotes`` are the passages the citing articles quoted from this source.
+    Only changes worth a journalist's attention get a ``kind``: noise, a single failed fetch and
+    repeats of an already reported state give ``kind=None``.
+    """
+    page = _Page(current, rules)
+    if previous is None:
+        return Verdict(None, _initial_state(page, probe, rules), "first capture")
+    before = _Page(previous, rules) if _healthy(previous) else None
+
+    if is_failure(current):
+        reason = describe_failure(current)
+        if consecutive_failures >= failure_threshold and previous_state != UNREACHABLE:
+            return Verdict(
+                UNREACHABLE,
+                UNREACHABLE,
+                f"unreachable: {consecutive_failures} failed fetches in a row ({reason})",
+            )
+        return Verdict(None, previous_state, f"fetch failed ({reason}), {consecutive_failures} in a row")
+
+    gone_quotes = _vanished(quotes, before, None) if previous_state != DELETED else ()
+    if is_gone(current):
+        return _deleted(previous_state, f"HTTP {current.status}", gone_quotes)
+
+    target = current.final_url or current.url
+    if moved(current):
+        dead_end = _dead_end(target, probe)
+        if dead_end is not None:
+            return _deleted(previous_state, f"{dead_end} {target}", gone_quotes)
+        if not (moved(previous) and same_url(previous.final_url, target)):
+            return Verdict(
+                REDIRECTED,
+                REDIRECTED,
+                f"redirected to {target}",
+                removed_quotes=_vanished(quotes, before, None),
+            )
+
+    if not _healthy(current):
+        return Verdict(None, previous_state, f"no content to compare (HTTP {current.status})")
+    if _soft_404(page, probe, rules):
+        return _deleted(
+            previous_state, "the page now says it was not found (soft 404)", _vanished(quotes, before, None)
+        )
+
+    if previous_state in (DELETED, UNREACHABLE) or (previous_state == REDIRECTED and not moved(current)):
+        summary = f"restored: back with HTTP {current.status} after being {previous_state}"
+        return Verdict(RESTORED, LIVE, summary, removed_quotes=_vanished(quotes, before, page))
+
+    if before is None:
+        return Verdict(None, previous_state, "no previous content to compare")
+    if current.payload_digest is not None and current.payload_digest == previous.payload_digest:
+        return Verdict(None, previous_state, "unchanged (same payload)")
+    diff = _content_diff(before.masked, page.masked)
+    if diff is None:
+        return Verdict(None, previous_state, "unchanged text (noise only)")
+    removed_quotes = _vanished(quotes, before, page)
+    return Verdict(
+        EDITED,
+        EDITED,
+        _edit_summary(diff, removed_quotes),
+        added=diff.added,
+        removed=diff.removed,
+        removed_quotes=removed_quotes,
+    )

@@ -1,0 +1,64 @@
+"""Soft 404s: pages answered with 200 OK that only say the page is not there."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree, html
+
+from archive.text import word_diff
+
+# How alike a page and the site's answer for a random missing URL must be to be the same error page.
+PROBE_SIMILARITY = 0.85
+# An error page says little; a statement that happens to mention "not found" says more.
+_SHORT_WITH_HEADING = 150
+_SHORT_TEXT_ONLY = 80
+_NOT_FOUND = re.compile(
+    r"\b(?:error\s*)?404\b|\b(?:page|file|document|article|content|resource|url)?\s*(?:was\s+)?not\s+found\b"
+    r"|\bpage\s+(?:does\s+not|doesn't|no\s+longer)\s+exists?\b|\bno\s+longer\s+(?:available|exists)\b"
+    r"|\b(?:could|can)\s*not\s+be\s+found\b|\bcan't\s+be\s+found\b|\bcouldn't\s+find\b"
+    r"|\bpage\s+you\s+(?:requested|are\s+looking\s+for)\b|\bseite\s+nicht\s+gefunden\b|\bpage\s+introuvable\b"
+    r"|\bp[áa]gina\s+no\s+encontrada\b|\bpagina\s+non\s+trovata\b|\bniet\s+gevonden\b",
+    re.IGNORECASE,
+)
+_TITLE_SEPARATORS = re.compile(r"\s[|\-–—:·•»]\s|\s*[|·•»]\s*")
+# Words left over once the "not found" phrase is removed ("Oops! Sorry", a site name) beyond which
+# the phrase no longer dominates the line.
+_LEFTOVER_WORDS = 4
+
+
+def _dominated(line: str) -> bool:
+    if not _NOT_FOUND.search(line):
+        return False
+    return len(_NOT_FOUND.sub(" ", line).split()) <= _LEFTOVER_WORDS
+
+
+def _headings(payload: bytes) -> list[str]:
+    """The page's title and first headings (empty for non-HTML or unparseable payloads)."""
+    try:
+        tree = html.document_fromstring(payload)
+    except (etree.ParserError, ValueError):
+        return []
+    found: list[str] = []
+    for element in tree.xpath("//title | //h1 | //h2")[:4]:
+        if isinstance(element, html.HtmlElement):
+            text = " ".join(element.text_content().split())
+            found.extend(part for part in _TITLE_SEPARATORS.split(text) if part.strip())
+    return found
+
+
+def says_not_found(payload: bytes, content_type: str | None, text: str) -> bool:
+    """Whether a page's title, headings or short main text are dominated by "not found" phrases."""
+    words = len(text.split())
+    is_html = "html" in (content_type or "").lower() or payload.lstrip()[:1] == b"<"
+    if is_html and words <= _SHORT_WITH_HEADING and any(_dominated(line) for line in _headings(payload)):
+        return True
+    first_line = text.strip().split("\n", 1)[0] if text.strip() else ""
+    return words <= _SHORT_TEXT_ONLY and _dominated(first_line)
+
+
+def like_probe(text: str, probe_text: str) -> bool:
+    """Whether a page's main text is the site's answer for a URL that cannot exist."""
+    if not probe_text.split() or not text.split():
+        return False
+    return word_diff(probe_text, text).similarity >= PROBE_SIMILARITY
