@@ -9,16 +9,17 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from archive.catalog.db import open_catalog
 from archive.catalog.repository import Catalog
-from archive.catalog.views import ArticleView
+from archive.catalog.views import ArticleView, CaptureView
 from archive.store import open_store
 from archive.store.base import StoredObject
-from archive.store.spool import Spool, UploadReport
+from archive.store.spool import Spool, UploadReport, warc_key
+from archive.warc.reader import read_record
 from archive.warc.writer import WarcWriter
 from citewatch import __version__
 from citewatch.config import Settings
@@ -30,9 +31,13 @@ from crawler.ingest.canonical import canonical_url
 from crawler.ingest.errors import IngestError
 from crawler.model import ROLE_ARTICLE, ROLE_SOURCE, CaptureResult, CaptureTarget
 from crawler.runner import CrawlStats, run_crawl
+from scheduler.alerts.deliver import AppriseNotifier, DeliveryReport, deliver_due
+from scheduler.alerts.targets import targets_for
+from scheduler.changes import ChangeRecorder
 from scheduler.policy import RevisitPolicy
 
 ProgressFn = Callable[[CaptureResult, CrawlTally], None]
+STALE_SENDING = timedelta(minutes=10)
 
 
 def utc_now() -> datetime:
@@ -59,6 +64,8 @@ class CrawlOutcome:
     stats: CrawlStats | None
     upload: UploadReport | None
     article_ids: list[int] = field(default_factory=list)
+    changes: list[int] = field(default_factory=list)
+    delivery: DeliveryReport | None = None
 
 
 def parse_article_inputs(sources: Sequence[str]) -> list[ArticleInput]:
@@ -95,7 +102,13 @@ class App:
         self.spool = Spool(settings.spool_dir, self.store, on_stored=self._stored)
         # A crashed run may have left a torn WARC behind: make it whole before anything else.
         self.recovered = self.spool.recover()
-        self.policy = RevisitPolicy()
+        self.policy = RevisitPolicy(
+            fresh_for=timedelta(hours=settings.revisit_fresh_hours),
+            fresh_interval=timedelta(hours=settings.revisit_fresh_interval_hours),
+            recent_for=timedelta(hours=settings.revisit_recent_hours),
+            recent_interval=timedelta(hours=settings.revisit_recent_interval_hours),
+            old_interval=timedelta(hours=settings.revisit_old_interval_hours),
+        )
 
     def _stored(self, obj: StoredObject) -> None:
         name = Path(obj.key).name
@@ -181,8 +194,66 @@ class App:
                 stats = run_crawl(targets, config=self.crawl_config(), warc_writer=writer, sink=sink, clock=self.clock)
             finally:
                 writer.close()
+        changes = self.change_recorder().process(sink.tally.source_captures, sink.tally.probes)
         upload = self.spool.upload_pending()
-        return CrawlOutcome(tally=sink.tally, stats=stats, upload=upload, article_ids=sink.tally.article_ids)
+        delivery = self.deliver_alerts() if changes else None
+        return CrawlOutcome(
+            tally=sink.tally,
+            stats=stats,
+            upload=upload,
+            article_ids=sink.tally.article_ids,
+            changes=changes,
+            delivery=delivery,
+        )
+
+    def change_recorder(self) -> ChangeRecorder:
+        return ChangeRecorder(
+            self.catalog,
+            read_payload=self.read_payload,
+            alert_targets=lambda articles: targets_for(
+                articles, global_urls=self.settings.alert_urls, tag_urls=self.settings.alert_tag_urls
+            ),
+            policy=self.policy,
+            failure_threshold=self.settings.failure_threshold,
+            clock=self.clock,
+            ui_base_url=self.settings.ui_base_url,
+        )
+
+    def deliver_alerts(self) -> DeliveryReport:
+        """Send the alert deliveries that are due (retries included)."""
+        # A process killed between sending and recording leaves a delivery in 'sending'.
+        self.catalog.requeue_stale_sending(self.clock() - STALE_SENDING)
+        return deliver_due(self.catalog, AppriseNotifier(), now=self.clock())
+
+    def read_record_bytes(self, capture: CaptureView) -> bytes | None:
+        """The raw gzip member of a capture's record: from the spool if not yet uploaded, else the store."""
+        if capture.warc_name is None or capture.offset is None or capture.length is None:
+            return None
+        spooled = self.spool.locate(capture.warc_name)
+        if spooled is not None:
+            with spooled.open("rb") as f:
+                f.seek(capture.offset)
+                return f.read(capture.length)
+        return self.store.get_range(warc_key(capture.warc_name), capture.offset, capture.length)
+
+    def read_payload(self, capture: CaptureView) -> bytes | None:
+        """The decoded HTTP payload of a capture; for a revisit, that of the response it repeats."""
+        if capture.record_type == "revisit":
+            original = next(
+                (
+                    c
+                    for c in reversed(self.catalog.captures_for(capture.url))
+                    if c.record_type == "response" and c.payload_digest == capture.payload_digest
+                ),
+                None,
+            )
+            if original is None:
+                return None
+            capture = original
+        if capture.record_type != "response":
+            return None
+        data = self.read_record_bytes(capture)
+        return read_record(data).payload if data else None
 
     def source_targets(self, articles: Sequence[ArticleView]) -> list[CaptureTarget]:
         seen: set[int] = set()

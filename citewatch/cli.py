@@ -12,7 +12,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -27,7 +27,7 @@ from citewatch.app import App, CrawlOutcome, parse_article_inputs
 from citewatch.config import load_settings
 from citewatch.errors import BadInput, CitewatchError
 from citewatch.progress import CrawlProgress
-from citewatch.render import article_json, capture_json, source_json
+from citewatch.render import alert_json, article_json, capture_json, change_json, source_json
 from crawler.ingest.errors import IngestError
 
 EXIT_FAILURE = 1
@@ -136,7 +136,11 @@ def crawl(
         targets = application.due_targets(due_only=not (all_sources or source), urls=source)
         with CrawlProgress(err) as progress:
             outcome = application.crawl(targets, progress=progress.update)
-        summary = {"captured": outcome.tally.captured, "failed": outcome.tally.failed, "changes": 0}
+        summary = {
+            "captured": outcome.tally.captured,
+            "failed": outcome.tally.failed,
+            "changes": len(outcome.changes),
+        }
         if as_json:
             emit_json(summary)
         else:
@@ -181,6 +185,80 @@ def captures(url: Annotated[str, typer.Argument(help="A watched source URL.")], 
 
 
 @app.command()
+def changes(
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only changes detected at or after this ISO 8601 time.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Detected changes, newest first."""
+    with user_errors():
+        moment = _parse_since(since) if since else None
+        rows = open_app().catalog.list_changes(since=moment)
+        if as_json:
+            emit_json([change_json(c) for c in rows])
+            return
+        for c in rows:
+            typer.echo(f"{_when(c.detected_at)}  {c.kind:<11} {c.url}")
+            typer.echo(f"    {c.summary}")
+            for quote in c.removed_quotes:
+                typer.echo(f'    quote gone: "{quote}"')
+
+
+@app.command()
+def alerts(as_json: JsonOpt = False) -> None:
+    """Alerts and their delivery state."""
+    with user_errors():
+        rows = open_app().catalog.list_alerts()
+        if as_json:
+            emit_json([alert_json(a) for a in rows])
+            return
+        for a in rows:
+            states = ", ".join(f"{ch.target_masked}: {ch.state} ({ch.attempts})" for ch in a.channels) or "no channel"
+            typer.echo(f"change {a.change_id}  {a.kind:<11} {a.url}  [{states}]")
+
+
+@app.command()
+def ignore(
+    url: Annotated[str, typer.Argument(help="A watched source URL.")],
+    selector: Annotated[
+        str | None, typer.Option("--selector", help="CSS selector of page parts to ignore (clocks, widgets).")
+    ] = None,
+    pattern: Annotated[
+        str | None, typer.Option("--regex", help="Regular expression of text to ignore when comparing.")
+    ] = None,
+) -> None:
+    """Add an ignore rule to a source: matching parts never count as an edit."""
+    with user_errors():
+        if (selector is None) == (pattern is None):
+            raise BadInput("give exactly one of --selector or --regex")
+        open_app().catalog.add_ignore_rule(_canonical_or_fail(url), selector=selector, pattern=pattern)
+        typer.echo(f"ignore rule added to {url}")
+
+
+@app.command()
+def daemon() -> None:
+    """Run the scheduler until stopped: re-crawl due sources, deliver alerts, upload the spool."""
+    from citewatch.jobs import daemon_jobs, stop_running_crawl
+    from scheduler.daemon import Daemon
+
+    with user_errors():
+        settings = load_settings()
+        App(settings)  # migrate the catalog and recover the spool before the first job
+        # A daemon logs each cycle; framework chatter stays filtered unless -v was given.
+        root = logging.getLogger()
+        root.setLevel(min(root.level, logging.INFO))
+        for handler in root.handlers:
+            handler.setLevel(min(handler.level, logging.INFO))
+        jobs = daemon_jobs(
+            dispatch_seconds=settings.dispatch_seconds,
+            alert_seconds=settings.alert_seconds,
+            upload_seconds=settings.upload_seconds,
+        )
+        Daemon(db_url=settings.db_url, jobs=jobs, on_stop=stop_running_crawl).run()
+
+
+@app.command()
 def demo(
     keep: Annotated[bool, typer.Option("--keep", help="Keep the demo's data directory afterwards.")] = False,
 ) -> None:
@@ -189,6 +267,14 @@ def demo(
 
     with user_errors():
         raise typer.Exit(run_demo(keep=keep, console=Console(), err=err))
+
+
+def _parse_since(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise BadInput(f"--since {text!r} is not an ISO 8601 time, e.g. 2026-11-25 or 2026-11-25T14:00Z") from exc
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _canonical_or_fail(url: str) -> str:

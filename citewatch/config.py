@@ -74,6 +74,26 @@ class Settings(BaseSettings):
     max_requisite_mb: float = 5.0
     retry_times: int = 1
 
+    # Change detection and alerts.
+    failure_threshold: int = Field(default=3, ge=1, description="failures in a row before 'unreachable'")
+    alert_urls: list[str] = Field(default_factory=list, description="Apprise URLs for every alert")
+    alert_tag_urls: dict[str, list[str]] = Field(
+        default_factory=dict, description="Apprise URLs for alerts about sources cited by articles with a tag"
+    )
+    ui_base_url: str | None = None
+
+    # The daemon's job intervals, in seconds.
+    dispatch_seconds: float = Field(default=60.0, gt=0)
+    alert_seconds: float = Field(default=30.0, gt=0)
+    upload_seconds: float = Field(default=300.0, gt=0)
+
+    # The revisit policy (see scheduler/policy.py), in hours.
+    revisit_fresh_hours: float = Field(default=24.0, gt=0)
+    revisit_fresh_interval_hours: float = Field(default=1.0, gt=0)
+    revisit_recent_hours: float = Field(default=24.0 * 30, gt=0)
+    revisit_recent_interval_hours: float = Field(default=24.0, gt=0)
+    revisit_old_interval_hours: float = Field(default=24.0 * 7, gt=0)
+
     # WARC output.
     warc_prefix: str = "citewatch"
     warc_max_mb: float = 1000.0

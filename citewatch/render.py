@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from archive.catalog.views import ArticleView, CaptureView, SourceSummary
+from archive.catalog.views import AlertView, ArticleView, CaptureView, ChangeView, SourceSummary
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -55,4 +55,35 @@ def capture_json(c: CaptureView) -> dict[str, Any]:
         "redirects": [{"url": r.url, "status": r.status} for r in c.redirects],
         "error_kind": c.error_kind,
         "error": c.error,
+    }
+
+
+def change_json(c: ChangeView) -> dict[str, Any]:
+    return {
+        "change_id": c.id,
+        "url": c.url,
+        "kind": c.kind,
+        "detected_at": iso(c.detected_at),
+        "before": iso(c.before),
+        "after": iso(c.after),
+        "before_capture_id": c.before_capture_id,
+        "after_capture_id": c.after_capture_id,
+        "summary": c.summary,
+        "removed_quotes": list(c.removed_quotes),
+        "removed": list(c.removed),
+        "added": list(c.added),
+        "articles": [{"article_id": a[0], "title": a[1], "origin": a[2]} for a in c.articles],
+    }
+
+
+def alert_json(a: AlertView) -> dict[str, Any]:
+    return {
+        "change_id": a.change_id,
+        "url": a.url,
+        "kind": a.kind,
+        "created_at": iso(a.created_at),
+        "channels": [
+            {"target": ch.target_masked, "state": ch.state, "attempts": ch.attempts, "last_error": ch.last_error}
+            for ch in a.channels
+        ],
     }

@@ -10,7 +10,15 @@ from archive.catalog.repository import Catalog
 from archive.catalog.views import CaptureRecord, CitationRecord, Redirect
 from crawler.ingest import ExtractedArticle, extract, kind_for
 from crawler.ingest.errors import IngestError
-from crawler.model import ROLE_ARTICLE, ROLE_SOURCE, CaptureResult, CaptureTarget
+from crawler.model import (
+    ROLE_ARTICLE,
+    ROLE_PROBE,
+    ROLE_SOURCE,
+    CaptureResult,
+    CaptureTarget,
+    PreviousCapture,
+)
+from scheduler.changes import SourceBefore
 from scheduler.policy import RevisitPolicy
 
 
@@ -41,6 +49,7 @@ def capture_record(result: CaptureResult) -> CaptureRecord:
         length=record.length if record else None,
         error_kind=result.error_kind,
         error=result.error,
+        record_id=record.record_id if record else None,
         redirects=tuple(Redirect(url=h.url, status=h.status) for h in result.redirects),
         body_length=result.body_length,
     )
@@ -56,6 +65,8 @@ class CrawlTally:
     articles: int = 0
     failed_articles: list[tuple[str, str]] = field(default_factory=list)
     article_ids: list[int] = field(default_factory=list)
+    source_captures: list[tuple[int, SourceBefore]] = field(default_factory=list)  # for change detection
+    probes: list[int] = field(default_factory=list)
 
 
 class CatalogSink:
@@ -80,8 +91,19 @@ class CatalogSink:
     def on_capture(self, result: CaptureResult) -> int:
         if result.record is not None:
             self._catalog.register_warc(result.record.warc_name)
-        capture_id = self._catalog.record_capture(capture_record(result))
         role = result.target.role
+        source_id = result.target.source_id
+        before = None
+        if role == ROLE_SOURCE and source_id is not None:
+            # Change detection needs the state the source was in before this capture updates it.
+            state, failures = self._catalog.source_status(source_id)
+            before = SourceBefore(state=state, consecutive_failures=failures)
+        capture_id = self._catalog.record_capture(capture_record(result))
+        if role == ROLE_PROBE:
+            self.tally.probes.append(capture_id)
+            return capture_id
+        if before is not None:
+            self.tally.source_captures.append((capture_id, before))
         if role == ROLE_SOURCE:
             if result.ok:
                 self.tally.captured += 1
@@ -116,6 +138,20 @@ class CatalogSink:
         self._catalog.set_article_capture(view.id, capture_id)
         self.tally.article_ids.append(view.id)
         return [CaptureTarget(url=c.url, role=ROLE_SOURCE, source_id=c.source_id) for c in view.citations]
+
+    def previous(self, url: str) -> PreviousCapture | None:
+        latest = self._catalog.latest_capture_for_url(url, responses_only=True)
+        if latest is None or latest.payload_digest is None or latest.status is None:
+            return None
+        return PreviousCapture(
+            url=latest.url,
+            captured_at=latest.captured_at,
+            payload_digest=latest.payload_digest,
+            record_id=latest.record_id,
+        )
+
+    def has_earlier_capture(self, source_id: int, capture_id: int) -> bool:
+        return self._catalog.latest_source_capture(source_id, before_id=capture_id) is not None
 
     def _reschedule(self, source_id: int) -> None:
         first_seen = self._catalog.source_created_at(source_id)

@@ -11,6 +11,7 @@ from archive.warc.exchange import WrittenRecord
 ROLE_SOURCE = "source"
 ROLE_REQUISITE = "requisite"
 ROLE_ARTICLE = "article"
+ROLE_PROBE = "probe"  # a random non-existent URL on a source's host, fetched to recognise soft 404s
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,16 @@ class CaptureTarget:
     source_id: int | None = None
     parent_id: int | None = None  # for requisites: the capture of the page that needs them
     depth: int = 0  # requisites of requisites (CSS url()) have depth 2; we stop there
+
+
+@dataclass(frozen=True)
+class PreviousCapture:
+    """The newest archived payload of a URL: a re-crawl with the same digest writes a revisit record."""
+
+    url: str
+    captured_at: datetime
+    payload_digest: str
+    record_id: str | None
 
 
 @dataclass(frozen=True)
@@ -62,4 +73,12 @@ class CaptureSink(Protocol):
 
     def on_article(self, result: CaptureResult, capture_id: int, body: bytes) -> list[CaptureTarget]:
         """An article page was captured: extract its citations and return the sources to capture now."""
+        ...
+
+    def previous(self, url: str) -> PreviousCapture | None:
+        """The newest archived payload of this exact URL, if any (for revisit records)."""
+        ...
+
+    def has_earlier_capture(self, source_id: int, capture_id: int) -> bool:
+        """Whether the source was captured before the capture ``capture_id``."""
         ...

@@ -1,4 +1,5 @@
-"""The catalog: articles, the sources they cite, captures and WARC files, in SQLite or PostgreSQL.
+"""The catalog: articles, the sources they cite, captures, WARC files, changes and alerts, in SQLite
+or PostgreSQL.
 
 Open it with `open_catalog(url)`; talk to it through `Catalog` in frozen views, never ORM rows.
 """
@@ -10,15 +11,28 @@ from archive.catalog.errors import (
     InvalidValue,
     UnknownArticle,
     UnknownCapture,
+    UnknownChange,
+    UnknownDelivery,
     UnknownSource,
 )
+from archive.catalog.masking import mask_url
 from archive.catalog.repository import Catalog
 from archive.catalog.views import (
+    CAPTURE_ROLES,
+    CHANGE_KINDS,
+    DELIVERY_STATES,
+    AlertView,
+    ArticleRef,
     ArticleView,
     CaptureRecord,
     CaptureView,
+    ChangeRecord,
+    ChangeView,
+    ChannelView,
     CitationRecord,
     CitationView,
+    CitingArticle,
+    DeliveryJob,
     Redirect,
     SourceRef,
     SourceSummary,
@@ -26,21 +40,34 @@ from archive.catalog.views import (
 )
 
 __all__ = [
+    "CAPTURE_ROLES",
+    "CHANGE_KINDS",
+    "DELIVERY_STATES",
+    "AlertView",
+    "ArticleRef",
     "ArticleView",
     "CaptureRecord",
     "CaptureView",
     "Catalog",
     "CatalogError",
     "CatalogUnavailable",
+    "ChangeRecord",
+    "ChangeView",
+    "ChannelView",
     "CitationRecord",
     "CitationView",
+    "CitingArticle",
+    "DeliveryJob",
     "InvalidValue",
     "Redirect",
     "SourceRef",
     "SourceSummary",
     "UnknownArticle",
     "UnknownCapture",
+    "UnknownChange",
+    "UnknownDelivery",
     "UnknownSource",
     "WarcFileView",
+    "mask_url",
     "open_catalog",
 ]

@@ -44,6 +44,22 @@ class UnknownCapture(CatalogError, LookupError):
         super().__init__(f"capture #{capture_id} does not exist")
 
 
+class UnknownChange(CatalogError, LookupError):
+    """A change id that the catalog does not hold."""
+
+    def __init__(self, change_id: int) -> None:
+        self.change_id = change_id
+        super().__init__(f"change #{change_id} does not exist; `citewatch changes --json` lists them")
+
+
+class UnknownDelivery(CatalogError, LookupError):
+    """A delivery id that the catalog does not hold."""
+
+    def __init__(self, delivery_id: int) -> None:
+        self.delivery_id = delivery_id
+        super().__init__(f"alert delivery #{delivery_id} does not exist; `citewatch alerts` lists them")
+
+
 class InvalidValue(CatalogError, ValueError):
     """A value outside the set the catalog accepts (state, role, record type, naive datetime…)."""
 

@@ -89,6 +89,10 @@ class Source(Base):
     next_due_at: Mapped[datetime | None] = mapped_column(index=True)
     consecutive_failures: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     paused: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # {"selectors": [...], "patterns": [...]}: page parts and text change detection must ignore.
+    ignore_rules: Mapped[dict[str, list[str]]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
 
 
 class Citation(Base):
@@ -112,7 +116,8 @@ class Capture(Base):
     source_id: Mapped[int | None] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16))
-    url: Mapped[str]
+    # Indexed: revisit dedupe looks up the newest capture of a URL for every fetch.
+    url: Mapped[str] = mapped_column(index=True)
     final_url: Mapped[str | None]
     captured_at: Mapped[datetime]
     status: Mapped[int | None]
@@ -126,6 +131,8 @@ class Capture(Base):
     error: Mapped[str | None] = mapped_column(Text)
     redirects: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     body_length: Mapped[int | None] = mapped_column(BigInteger)
+    # WARC-Record-ID of the response/revisit/metadata record: a later revisit refers to it.
+    record_id: Mapped[str | None]
 
 
 class WarcFile(Base):
@@ -138,3 +145,45 @@ class WarcFile(Base):
     sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     stored_at: Mapped[datetime | None]
+
+
+class Change(Base):
+    __tablename__ = "change"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    detected_at: Mapped[datetime] = mapped_column(index=True)
+    before_capture_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id", ondelete="SET NULL"))
+    after_capture_id: Mapped[int] = mapped_column(ForeignKey("capture.id", ondelete="CASCADE"))
+    summary: Mapped[str] = mapped_column(Text)
+    added: Mapped[list[str]] = mapped_column(JSON, default=list)
+    removed: Mapped[list[str]] = mapped_column(JSON, default=list)
+    removed_quotes: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Alert(Base):
+    __tablename__ = "alert"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Unique: one alert per change, however many detectors or daemons race to raise it.
+    change_id: Mapped[int] = mapped_column(ForeignKey("change.id", ondelete="CASCADE"), unique=True)
+    created_at: Mapped[datetime]
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class Delivery(Base):
+    __tablename__ = "delivery"
+    __table_args__ = (UniqueConstraint("alert_id", "target"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id", ondelete="CASCADE"))
+    # The real Apprise URL, secrets included; views mask it.
+    target: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
+    claimed_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None]

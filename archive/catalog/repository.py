@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+import re
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
+from archive.catalog.alerts import AlertBook
+from archive.catalog.changes import ChangeLog
 from archive.catalog.errors import InvalidValue, UnknownArticle, UnknownCapture, UnknownSource
 from archive.catalog.mapping import (
     aware,
@@ -19,7 +21,6 @@ from archive.catalog.mapping import (
     to_capture_view,
     to_summary,
     to_warc_view,
-    utc_now,
 )
 from archive.catalog.models import Article, Capture, Citation, Source, WarcFile
 from archive.catalog.outcome import source_outcome
@@ -39,29 +40,13 @@ from archive.catalog.views import (
 )
 
 
-class Catalog:
-    """Articles, the sources they cite, captures and WARC files.
+class Catalog(ChangeLog, AlertBook):
+    """Articles, the sources they cite, captures, WARC files, changes and alerts.
 
     Each method runs in its own short transaction, so one instance can be shared by the threads
     of a process.  Build it with `archive.catalog.db.open_catalog`, which migrates the schema.
+    Changes live in `ChangeLog`, alerts and their deliveries in `AlertBook`.
     """
-
-    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
-        self.engine = engine
-        self._clock = clock
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
-
-    def close(self) -> None:
-        """Release the engine's connections."""
-        self.engine.dispose()
-
-    @contextmanager
-    def _tx(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
-            yield session
-
-    def _now(self) -> datetime:
-        return aware("clock time", self._clock())
 
     # -- articles ---------------------------------------------------------------------------
 
@@ -131,6 +116,14 @@ class Catalog:
             if session.get(Capture, capture_id) is None:
                 raise UnknownCapture(capture_id)
             article.capture_id = capture_id
+
+    def set_article_tags(self, article_id: int, tags: Sequence[str]) -> None:
+        """Replace an article's tags (duplicates dropped, order kept); tags route its alerts."""
+        with self._tx() as session:
+            article = session.get(Article, article_id)
+            if article is None:
+                raise UnknownArticle(article_id)
+            article.tags = list(dict.fromkeys(tags))
 
     def get_article(self, article_id: int) -> ArticleView | None:
         """The article with that id, or None."""
@@ -207,18 +200,44 @@ class Catalog:
         with self._tx() as session:
             self._source(session, source_id).paused = paused
 
-    @staticmethod
-    def _source(session: Session, source_id: int) -> Source:
-        source = session.get(Source, source_id)
-        if source is None:
-            raise UnknownSource(source_id)
-        return source
-
     def source_created_at(self, source_id: int) -> datetime | None:
         """When the source was first cited (the revisit policy ages sources from this moment)."""
         with self._tx() as session:
             value = session.scalar(select(Source.created_at).where(Source.id == source_id))
             return value
+
+    def get_ignore_rules(self, source_id: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """A source's ignore rules: (CSS selectors, regular expressions) change detection must skip."""
+        with self._tx() as session:
+            rules = self._source(session, source_id).ignore_rules or {}
+            return tuple(rules.get("selectors", ())), tuple(rules.get("patterns", ()))
+
+    def add_ignore_rule(self, url: str, *, selector: str | None = None, pattern: str | None = None) -> None:
+        """Tell change detection to ignore part of a source: elements matching a CSS ``selector``
+        and/or text matching a regular expression ``pattern`` (e.g. a visitor counter).
+        Adding a rule that is already there does nothing."""
+        selector = selector.strip() if selector is not None else None
+        if not selector and not pattern:
+            raise InvalidValue("ignore rule", None, "a CSS selector or a regular expression, or both")
+        if pattern:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise InvalidValue(
+                    "ignore pattern", pattern, f"a Python regular expression (it fails to compile: {exc})"
+                ) from exc
+        with self._tx() as session:
+            source = session.scalars(select(Source).where(Source.url == url)).one_or_none()
+            if source is None:
+                raise UnknownSource(url)
+            rules = source.ignore_rules or {}
+            selectors, patterns = list(rules.get("selectors", [])), list(rules.get("patterns", []))
+            if selector and selector not in selectors:
+                selectors.append(selector)
+            if pattern and pattern not in patterns:
+                patterns.append(pattern)
+            # A new dict, so the ORM sees the JSON column change.
+            source.ignore_rules = {"selectors": selectors, "patterns": patterns}
 
     def list_sources(self) -> list[SourceSummary]:
         """Every source with its capture and article counts, in one query."""
@@ -245,13 +264,13 @@ class Catalog:
     # -- captures ---------------------------------------------------------------------------
 
     def record_capture(self, c: CaptureRecord) -> int:
-        """Record a capture and return its id; a source capture also updates its source."""
+        """Record a capture and return its id; a source capture also updates its source, a probe does not."""
         if c.role not in CAPTURE_ROLES:
             raise InvalidValue("capture role", c.role, " | ".join(CAPTURE_ROLES))
         if c.record_type not in RECORD_TYPES:
             raise InvalidValue("record type", c.record_type, " | ".join(RECORD_TYPES))
-        if c.role == "source" and c.source_id is None:
-            raise InvalidValue("source_id", None, "a source id for a capture with role 'source'")
+        if c.role in ("source", "probe") and c.source_id is None:
+            raise InvalidValue("source_id", None, f"a source id for a capture with role {c.role!r}")
         aware("captured_at", c.captured_at)
         with self._tx() as session:
             source = None if c.source_id is None else self._source(session, c.source_id)
@@ -285,16 +304,47 @@ class Catalog:
             return [to_capture_view(row) for row in session.scalars(query)]
 
     def latest_capture(self, source_id: int) -> CaptureView | None:
-        """The newest capture of a source, or None."""
+        """The newest capture of a source, or None (same as `latest_source_capture`)."""
+        return self.latest_source_capture(source_id)
+
+    def latest_source_capture(self, source_id: int, *, before_id: int | None = None) -> CaptureView | None:
+        """The newest source capture of a source, or with ``before_id`` the newest one older than
+        that capture (the one change detection compares it with); None if there is none."""
+        query = select(Capture).where(Capture.source_id == source_id, Capture.role == "source")
+        with self._tx() as session:
+            if before_id is not None:
+                pivot = session.get(Capture, before_id)
+                if pivot is None:
+                    raise UnknownCapture(before_id)
+                query = query.where(
+                    (Capture.captured_at < pivot.captured_at)
+                    | ((Capture.captured_at == pivot.captured_at) & (Capture.id < pivot.id))
+                )
+            row = session.scalars(
+                query.order_by(Capture.captured_at.desc(), Capture.id.desc()).limit(1)
+            ).first()
+            return None if row is None else to_capture_view(row)
+
+    def latest_capture_for_url(self, url: str, *, responses_only: bool = False) -> CaptureView | None:
+        """The newest capture of exactly this URL, in any role, that has a payload (a response or
+        a revisit record).  ``responses_only`` skips revisits: a new revisit record must refer to
+        the response record that holds the payload, not to another revisit."""
+        kinds = ("response",) if responses_only else ("response", "revisit")
         query = (
             select(Capture)
-            .where(Capture.source_id == source_id, Capture.role == "source")
+            .where(Capture.url == url, Capture.record_type.in_(kinds))
             .order_by(Capture.captured_at.desc(), Capture.id.desc())
             .limit(1)
         )
         with self._tx() as session:
             row = session.scalars(query).first()
             return None if row is None else to_capture_view(row)
+
+    def source_status(self, source_id: int) -> tuple[str, int]:
+        """A source's state and its count of failed fetches in a row."""
+        with self._tx() as session:
+            source = self._source(session, source_id)
+            return source.state, source.consecutive_failures
 
     def get_capture(self, capture_id: int) -> CaptureView | None:
         """The capture with that id, or None."""

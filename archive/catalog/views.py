@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 SOURCE_STATES = ("pending", "live", "edited", "deleted", "redirected", "unreachable")
-CAPTURE_ROLES = ("source", "requisite", "article")
+# "probe": a fetch of a made-up URL on a source's host, to learn how that site says "not found".
+CAPTURE_ROLES = ("source", "requisite", "article", "probe")
 RECORD_TYPES = ("response", "revisit", "metadata")
 WARC_STATES = ("spooled", "stored")
+CHANGE_KINDS = ("edited", "deleted", "redirected", "unreachable", "restored")
+DELIVERY_STATES = ("pending", "sending", "delivered", "failed")
 
 
 @dataclass(frozen=True)
@@ -89,8 +93,10 @@ class SourceSummary:
 class CaptureRecord:
     """One capture to record: a fetched response, a revisit, or a failure (metadata record).
 
-    ``source_id`` is set for ``role="source"`` and NULL for article pages and requisites;
-    requisites point at the source capture they belong to through ``parent_id``.
+    ``source_id`` is set for ``role="source"`` and ``role="probe"`` and NULL for article pages
+    and requisites; requisites point at the source capture they belong to through ``parent_id``.
+    A probe (soft-404 detection) never updates its source and is not listed among its captures.
+    ``record_id`` is the WARC-Record-ID of the response, revisit or metadata record.
     """
 
     role: str
@@ -110,6 +116,7 @@ class CaptureRecord:
     error: str | None = None
     redirects: tuple[Redirect, ...] = ()
     body_length: int | None = None
+    record_id: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,3 +137,97 @@ class WarcFileView:
     sha256: str | None
     created_at: datetime
     stored_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ChangeRecord:
+    """A change detected between two captures of a source, given to `Catalog.record_change`.
+
+    ``before_capture_id`` is None when there is no earlier capture to compare with.
+    """
+
+    source_id: int
+    kind: str
+    detected_at: datetime
+    before_capture_id: int | None
+    after_capture_id: int
+    summary: str = ""
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    removed_quotes: tuple[str, ...] = ()
+
+
+class CitingArticle(NamedTuple):
+    """An article citing a changed source: unpacks as ``(article_id, title, origin)``."""
+
+    article_id: int
+    title: str
+    origin: str
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    """A recorded change, with the source URL, the capture times and the articles citing it."""
+
+    id: int
+    url: str
+    kind: str
+    detected_at: datetime
+    before: datetime | None
+    after: datetime
+    before_capture_id: int | None
+    after_capture_id: int
+    summary: str
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    removed_quotes: tuple[str, ...]
+    articles: tuple[CitingArticle, ...]
+    source_id: int = 0
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    """An article citing a source, with the tags that route its alerts."""
+
+    id: int
+    title: str
+    origin: str
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DeliveryJob:
+    """A delivery claimed for sending: one alert to one target (the real URL, secrets included)."""
+
+    delivery_id: int
+    alert_id: int
+    change_id: int
+    target: str
+    title: str
+    text: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class ChannelView:
+    """Where one alert goes and how that went; the target's secrets are masked."""
+
+    target_masked: str
+    state: str
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime | None = None
+    delivered_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """An alert with the change it reports and the state of each of its channels."""
+
+    change_id: int
+    url: str
+    kind: str
+    created_at: datetime
+    channels: tuple[ChannelView, ...]
+    id: int = 0
+    title: str = ""

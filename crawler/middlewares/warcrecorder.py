@@ -22,6 +22,7 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
+from archive.warc.digest import payload_digest
 from archive.warc.exchange import HttpExchange, WrittenRecord
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,16 @@ STARTED_KEY = "citewatch_started_at"
 
 class ExchangeWriter(Protocol):
     def write_exchange(self, ex: HttpExchange) -> WrittenRecord: ...
+
+    def write_revisit(
+        self,
+        ex: HttpExchange,
+        *,
+        refers_to_uri: str,
+        refers_to_date: datetime,
+        refers_to_record_id: str | None,
+        payload_digest: str,
+    ) -> WrittenRecord: ...
 
 
 @dataclass(frozen=True)
@@ -115,7 +126,7 @@ class WarcRecorderMiddleware:
         )
         stats = self._crawler.stats
         try:
-            record = self._writer.write_exchange(exchange)
+            record = self._write(exchange)
         except OSError:
             if stats is not None:
                 stats.inc_value("citewatch/warc_write_error")
@@ -134,3 +145,26 @@ class WarcRecorderMiddleware:
         )
         request.meta[HOPS_KEY] = [*request.meta.get(HOPS_KEY, []), hop]
         return response
+
+    def _write(self, exchange: HttpExchange) -> WrittenRecord:
+        """A full response record, or a revisit record when the payload equals the newest archived one.
+
+        Only successful responses are deduplicated: an error page is small, and keeping each one
+        whole makes the record of a deletion self-contained.
+        """
+        if 200 <= exchange.status < 300 and exchange.body:
+            lookup = getattr(self._crawler.spider, "previous_capture", None)
+            previous = lookup(exchange.url) if lookup is not None else None
+            if previous is not None:
+                digest = payload_digest(exchange.body)
+                if digest == previous.payload_digest:
+                    if self._crawler.stats is not None:
+                        self._crawler.stats.inc_value("citewatch/revisits")
+                    return self._writer.write_revisit(
+                        exchange,
+                        refers_to_uri=previous.url,
+                        refers_to_date=previous.captured_at,
+                        refers_to_record_id=previous.record_id,
+                        payload_digest=digest,
+                    )
+        return self._writer.write_exchange(exchange)

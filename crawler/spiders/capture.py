@@ -7,6 +7,7 @@ sources of an article page when the target is an article.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -23,12 +24,14 @@ from crawler.failures import classify
 from crawler.middlewares.warcrecorder import HOPS_KEY, RecordedHop
 from crawler.model import (
     ROLE_ARTICLE,
+    ROLE_PROBE,
     ROLE_REQUISITE,
     ROLE_SOURCE,
     CaptureResult,
     CaptureSink,
     CaptureTarget,
     Hop,
+    PreviousCapture,
 )
 from crawler.requisites import css_requisites, html_requisites
 
@@ -37,7 +40,7 @@ TARGET_KEY = "citewatch_target"
 # RedirectMiddleware still follows them; a 3xx it cannot follow arrives through the errback.
 HANDLED_STATUSES = [*range(400, 600), 300, 304, 305, 306]
 MAX_REQUISITE_DEPTH = 2
-_PRIORITY = {ROLE_ARTICLE: 100, ROLE_SOURCE: 10, ROLE_REQUISITE: 0}
+_PRIORITY = {ROLE_ARTICLE: 100, ROLE_SOURCE: 10, ROLE_PROBE: 5, ROLE_REQUISITE: 0}
 
 
 class CaptureSpider(scrapy.Spider):
@@ -59,6 +62,11 @@ class CaptureSpider(scrapy.Spider):
         self.sink = sink
         self.config = config
         self.clock = clock
+        self._probed_hosts: set[str] = set()
+
+    def previous_capture(self, url: str) -> PreviousCapture | None:
+        """Read by WarcRecorderMiddleware: an unchanged payload becomes a revisit record."""
+        return self.sink.previous(url)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for target in self.targets:
@@ -105,7 +113,28 @@ class CaptureSpider(scrapy.Spider):
         if target.role == ROLE_ARTICLE and 200 <= response.status < 300:
             for source in self.sink.on_article(result, capture_id, response.body):
                 yield self.request_for(source)
+        yield from self._probe(target, result, capture_id)
         yield from self._requisites(target, capture_id, response)
+
+    def _probe(self, target: CaptureTarget, result: CaptureResult, capture_id: int) -> Iterator[scrapy.Request]:
+        """Fetch a random non-existent URL on the host, once per crawl, when a known source now
+        answers 2xx with a new payload or from another URL: that is when a soft 404 (a "not
+        found" page served with 200) or a redirect to a generic page must be told from an edit."""
+        if target.role != ROLE_SOURCE or result.status is None or not 200 <= result.status < 300:
+            return
+        if result.record is None or result.record.record_type != "response":
+            return  # a revisit: the payload is unchanged
+        redirected = bool(result.redirects)
+        if target.source_id is None:
+            return
+        if not redirected and not self.sink.has_earlier_capture(target.source_id, capture_id):
+            return  # a first capture has nothing to compare with
+        parts = urlsplit(result.final_url if redirected else target.url)
+        if parts.netloc in self._probed_hosts:
+            return
+        self._probed_hosts.add(parts.netloc)
+        probe = f"{parts.scheme}://{parts.netloc}/citewatch-probe-{secrets.token_hex(8)}"
+        yield self.request_for(CaptureTarget(url=probe, role=ROLE_PROBE, source_id=target.source_id))
 
     def _requisites(
         self, target: CaptureTarget, capture_id: int, response: Response

@@ -69,7 +69,9 @@ class Citewatch:
             cwd=REPO,
         )
         if check and proc.returncode != 0:
-            raise AssertionError(f"citewatch {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-3000:]}")
+            raise AssertionError(
+                f"citewatch {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-3000:]}"
+            )
         return proc
 
     def json(self, *args: str) -> Any:

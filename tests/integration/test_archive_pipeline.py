@@ -130,7 +130,9 @@ def test_failures_are_captures_not_crashes(tmp_path: Path, site: TestSite, cw: C
         "ok": site.url("/statements/7", host="127.0.0.2"),
     }
     article = tmp_path / "failures.txt"
-    article.write_text("Sources:\n" + "\n".join(f"Source: {u}" for u in urls.values()) + "\n", encoding="utf-8")
+    article.write_text(
+        "Sources:\n" + "\n".join(f"Source: {u}" for u in urls.values()) + "\n", encoding="utf-8"
+    )
 
     cw.json("ingest", str(article))
 

@@ -28,7 +28,10 @@ def s3_env(weed: SeaweedFS, bucket: str) -> dict[str, str]:
 
 def statements_article(tmp_path: Path, site: TestSite, count: int, path: str = "/statements/{n}") -> Path:
     hosts = site.hosts
-    lines = [f"- [statement {n}]({site.url(path.format(n=n), host=hosts[n % len(hosts)])})" for n in range(1, count + 1)]
+    lines = [
+        f"- [statement {n}]({site.url(path.format(n=n), host=hosts[n % len(hosts)])})"
+        for n in range(1, count + 1)
+    ]
     article = tmp_path / "statements.md"
     article.write_text("# Statements\n\n" + "\n".join(lines) + "\n", encoding="utf-8")
     return article
@@ -59,7 +62,9 @@ def test_s3_store_holds_the_warcs(tmp_path: Path, site: TestSite, cw: Citewatch,
         (capture,) = cw.json("captures", source["url"])
         start, length = capture["offset"], capture["length"]
         obj = client.get_object(
-            Bucket="evidence", Key=f"archive/warcs/{capture['warc']}", Range=f"bytes={start}-{start + length - 1}"
+            Bucket="evidence",
+            Key=f"archive/warcs/{capture['warc']}",
+            Range=f"bytes={start}-{start + length - 1}",
         )
         record = read_record(obj["Body"].read())
         assert record.target_uri == source["url"]
@@ -123,9 +128,11 @@ def test_sigkill_mid_crawl_loses_nothing_completed(tmp_path: Path, site: TestSit
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
 
-    before = sqlite3.connect(db_path).execute(
-        "select url, warc_name, offset, length from capture where role = 'source'"
-    ).fetchall()
+    before = (
+        sqlite3.connect(db_path)
+        .execute("select url, warc_name, offset, length from capture where role = 'source'")
+        .fetchall()
+    )
     assert before
     assert list((cw.home / "spool").glob("*.warc.gz.open")), "the killed run left an open WARC"
 

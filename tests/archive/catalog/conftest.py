@@ -8,31 +8,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from archive.catalog import Catalog, open_catalog
+from tests.archive.catalog.catalog_clock import T0, FakeClock
 
 PG_URL_ENV = "CITEWATCH_TEST_PG_URL"
-T0 = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
-
-
-@dataclass
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    now: datetime = field(default=T0)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
+__all__ = ["T0", "FakeClock"]  # kept importable for older tests
 
 
 def _reset_postgres(url: str) -> None:

@@ -15,7 +15,17 @@ from archive.catalog import CatalogUnavailable, CitationRecord, open_catalog
 from archive.catalog.db import alembic_config, make_engine, migrate
 from archive.catalog.models import Base
 
-TABLES = {"article", "source", "citation", "capture", "warc_file", "alembic_version"}
+TABLES = {
+    "article",
+    "source",
+    "citation",
+    "capture",
+    "warc_file",
+    "change",
+    "alert",
+    "delivery",
+    "alembic_version",
+}
 
 
 def test_migrations_create_schema_from_empty(db_url: str) -> None:
@@ -28,13 +38,13 @@ def test_migrations_create_schema_from_empty(db_url: str) -> None:
         assert "ix_capture_source_id_captured_at" in {ix["name"] for ix in insp.get_indexes("capture")}
         assert "ix_citation_source_id" in {ix["name"] for ix in insp.get_indexes("citation")}
         with catalog.engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
     finally:
         catalog.close()
 
 
 def test_one_head_and_it_matches_the_models(db_url: str) -> None:
-    assert ScriptDirectory.from_config(alembic_config()).get_heads() == ["0001"]
+    assert ScriptDirectory.from_config(alembic_config()).get_heads() == ["0002"]
     catalog = open_catalog(db_url)
     try:
         with catalog.engine.connect() as conn:

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from conftest import T0, FakeClock
 from sqlalchemy import event
 
 from archive.catalog import (
@@ -20,6 +19,7 @@ from archive.catalog import (
     UnknownCapture,
     UnknownSource,
 )
+from tests.archive.catalog.catalog_clock import T0, FakeClock
 
 A, B, C = "https://gov.example/a", "https://gov.example/b", "https://un.example/c"
 

@@ -49,7 +49,10 @@ def test_recover_then_upload(tmp_path: Path) -> None:
     rec = writer.write_exchange(exchange())
     assert spool.locate(rec.warc_name) == spool.directory / f"{rec.warc_name}.open"
     assert spool.pending() == []  # still open: not uploadable
-    [recovered] = spool.recover()  # as after a crash
+    assert spool.recover() == []  # its writer is alive: hands off
+    # As after a crash: the writer's process is gone, and with it the lock on the file.
+    writer._file.close()  # type: ignore[union-attr]
+    [recovered] = spool.recover()
     assert recovered.name == rec.warc_name
     assert spool.upload_pending().ok
 

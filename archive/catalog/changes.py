@@ -1,0 +1,127 @@
+"""`ChangeLog`: the part of `Catalog` that records detected changes and answers what they touch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, aliased
+
+from archive.catalog.errors import InvalidValue, UnknownCapture
+from archive.catalog.mapping import aware
+from archive.catalog.models import Article, Capture, Change, Citation, Source
+from archive.catalog.transactions import Transactions
+from archive.catalog.views import CHANGE_KINDS, ArticleRef, ChangeRecord, ChangeView, CitingArticle
+
+
+class ChangeLog(Transactions):
+    """Changes (edited, deleted, redirected, unreachable, restored) and the articles they concern."""
+
+    def record_change(self, c: ChangeRecord) -> int:
+        """Record a detected change and return its id."""
+        if c.kind not in CHANGE_KINDS:
+            raise InvalidValue("change kind", c.kind, " | ".join(CHANGE_KINDS))
+        detected_at = aware("detected_at", c.detected_at)
+        with self._tx() as session:
+            self._source(session, c.source_id)
+            for capture_id in (c.before_capture_id, c.after_capture_id):
+                if capture_id is not None and session.get(Capture, capture_id) is None:
+                    raise UnknownCapture(capture_id)
+            row = Change(
+                source_id=c.source_id,
+                kind=c.kind,
+                detected_at=detected_at,
+                before_capture_id=c.before_capture_id,
+                after_capture_id=c.after_capture_id,
+                summary=c.summary,
+                added=list(c.added),
+                removed=list(c.removed),
+                removed_quotes=list(c.removed_quotes),
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def list_changes(self, *, since: datetime | None = None, limit: int | None = None) -> list[ChangeView]:
+        """Changes newest first, optionally only those detected at or after ``since``."""
+        query = self._change_query().order_by(Change.detected_at.desc(), Change.id.desc())
+        if since is not None:
+            query = query.where(Change.detected_at >= aware("since", since))
+        if limit is not None:
+            query = query.limit(limit)
+        with self._tx() as session:
+            return self._change_views(session, query)
+
+    def get_change(self, change_id: int) -> ChangeView | None:
+        """The change with that id, or None."""
+        with self._tx() as session:
+            views = self._change_views(session, self._change_query().where(Change.id == change_id))
+        return views[0] if views else None
+
+    @staticmethod
+    def _change_query() -> Select[Change, str, datetime, datetime]:
+        before, after = aliased(Capture), aliased(Capture)
+        return (
+            select(Change, Source.url, before.captured_at, after.captured_at)
+            .join(Source, Source.id == Change.source_id)
+            .join(after, after.id == Change.after_capture_id)
+            .outerjoin(before, before.id == Change.before_capture_id)
+        )
+
+    def _change_views(
+        self, session: Session, query: Select[Change, str, datetime, datetime]
+    ) -> list[ChangeView]:
+        # The outer-joined "before" time may be None, whatever the Select's type says.
+        rows: list[tuple[Change, str, datetime | None, datetime]] = list(session.execute(query))
+        citing = self._citing(session, {row[0].source_id for row in rows})
+        return [
+            ChangeView(
+                change.id,
+                url,
+                change.kind,
+                change.detected_at,
+                before_at,
+                after_at,
+                change.before_capture_id,
+                change.after_capture_id,
+                change.summary,
+                tuple(change.added),
+                tuple(change.removed),
+                tuple(change.removed_quotes),
+                tuple(CitingArticle(a.id, a.title, a.origin) for a in citing.get(change.source_id, ())),
+                change.source_id,
+            )
+            for change, url, before_at, after_at in rows
+        ]
+
+    def quotes_for_source(self, source_id: int) -> tuple[str, ...]:
+        """Every quote that any article citing the source took from it, deduplicated, in citing order."""
+        query = (
+            select(Citation.quotes)
+            .where(Citation.source_id == source_id)
+            .order_by(Citation.article_id, Citation.position)
+        )
+        with self._tx() as session:
+            quotes = [q for row in session.scalars(query) for q in row]
+        return tuple(dict.fromkeys(quotes))
+
+    def citing_articles(self, source_id: int) -> list[ArticleRef]:
+        """The articles citing a source, oldest first, with their tags."""
+        with self._tx() as session:
+            return list(self._citing(session, {source_id}).get(source_id, ()))
+
+    @staticmethod
+    def _citing(session: Session, source_ids: Sequence[int] | set[int]) -> dict[int, list[ArticleRef]]:
+        if not source_ids:
+            return {}
+        query = (
+            select(Citation.source_id, Article)
+            .join(Article, Article.id == Citation.article_id)
+            .where(Citation.source_id.in_(list(source_ids)))
+            .order_by(Article.id)
+        )
+        out: dict[int, list[ArticleRef]] = {}
+        for sid, a in session.execute(query):
+            out.setdefault(sid, []).append(ArticleRef(a.id, a.title, a.origin, tuple(a.tags)))
+        return out
