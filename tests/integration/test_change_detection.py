@@ -256,10 +256,14 @@ def test_unreachable_only_after_repeated_failures(
     assert [c["kind"] for c in cw.json("changes")] == ["unreachable"], "reported once, not on every failure"
 
 
-def test_unchanged_recrawl_writes_revisits_and_costs_little(tmp_path: Path, site: TestSite, cw: Citewatch) -> None:
+def test_unchanged_recrawl_writes_revisits_and_costs_little(
+    tmp_path: Path, site: TestSite, cw: Citewatch
+) -> None:
     cw.config(autothrottle=False, concurrent_per_domain=4)
     rng = random.Random(7)
-    vocabulary = [f"{w}{i}" for i, w in enumerate("minister envoy statement relief convoy plant".split() * 40)]
+    vocabulary = [
+        f"{w}{i}" for i, w in enumerate("minister envoy statement relief convoy plant".split() * 40)
+    ]
     urls = []
     for n in range(12):
         # A realistic statement page: a few thousand words of prose and one photo of its own.

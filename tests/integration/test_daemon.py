@@ -1,0 +1,120 @@
+"""A real `citewatch daemon` with short intervals: re-crawls, detects, alerts a local receiver, survives SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.site import TestSite
+from tests.integration.conftest import REPO, Citewatch
+from tests.scheduler.alerts.alert_receiver import Receiver, handler_for
+
+STATEMENT = "<html><head><title>Statement</title></head><body><main><h1>Statement</h1><p>{text}</p></main></body></html>"
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    rec = Receiver()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(rec))
+    rec.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield rec
+    server.shutdown()
+    server.server_close()
+
+
+def start_daemon(cw: Citewatch, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "citewatch", "daemon"],
+            env=cw.environ(),
+            stdout=out,
+            stderr=out,
+            cwd=REPO,
+            start_new_session=True,
+        )
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}; daemon log:\n{log.read_text()[-4000:]}")
+
+
+def test_daemon_recrawls_alerts_and_restarts_cleanly(
+    tmp_path: Path, site: TestSite, cw: Citewatch, receiver: Receiver
+) -> None:
+    cw.config(
+        autothrottle=False,
+        requisites=False,
+        download_timeout=3.0,
+        alert_urls=[receiver.url("newsroom")],
+        dispatch_seconds=1.0,
+        alert_seconds=1.0,
+        upload_seconds=2.0,
+        revisit_fresh_interval_hours=1 / 3600,  # re-crawl every second
+    )
+    site.set_page("/s/1", STATEMENT.format(text="The ministry confirmed 101 evacuees on Friday."))
+    site.set_page("/s/2", STATEMENT.format(text="The convoy left at dawn with 70 buses."), host="127.0.0.2")
+    article = tmp_path / "a.md"
+    article.write_text(
+        f'The ministry "confirmed 101 evacuees" ([statement]({site.url("/s/1")})) and the convoy '
+        f"[left at dawn]({site.url('/s/2', host='127.0.0.2')}).\n",
+        encoding="utf-8",
+    )
+    cw.json("ingest", str(article))
+    log = tmp_path / "daemon.log"
+    daemon = start_daemon(cw, log)
+    try:
+        wait_for(lambda: len(site.requests_for("/s/1")) >= 3, 60, "the daemon to re-crawl", log)
+        assert not receiver.posts, "unchanged pages must not alert"
+
+        site.remove_page("/s/1")  # the statement is deleted
+        wait_for(lambda: len(receiver.posts) >= 1, 60, "the deletion alert", log)
+
+        # Killed without warning, then restarted: no alert is lost or sent twice.
+        os.killpg(daemon.pid, signal.SIGKILL)
+        daemon.wait(timeout=10)
+        daemon = start_daemon(cw, log)
+        crawled = len(site.requests_for("/s/2", host="127.0.0.2"))
+        wait_for(
+            lambda: len(site.requests_for("/s/2", host="127.0.0.2")) >= crawled + 3, 60, "re-crawls", log
+        )
+        assert len(receiver.posts) == 1, [p.payload.get("title") for p in receiver.posts]
+
+        site.set_page("/s/1", STATEMENT.format(text="The ministry confirmed 101 evacuees on Friday."))
+        wait_for(lambda: len(receiver.posts) >= 2, 60, "the restored alert", log)
+    finally:
+        os.killpg(daemon.pid, signal.SIGTERM)
+        code = daemon.wait(timeout=60)
+    assert code == 0, log.read_text()[-3000:]
+
+    first, second = receiver.posts[0].payload, receiver.posts[1].payload
+    assert "deleted" in first["title"] and site.url("/s/1") in first["title"]
+    assert "confirmed 101 evacuees" in first["message"], "the quoted passage comes first in the alert"
+    assert "restored" in second["title"]
+    alerts = cw.json("alerts")
+    assert [a["kind"] for a in alerts] == ["restored", "deleted"] or [a["kind"] for a in alerts] == [
+        "deleted",
+        "restored",
+    ]
+    for alert in alerts:
+        (channel,) = alert["channels"]
+        assert channel["state"] == "delivered" and channel["attempts"] == 1
+    log_text = log.read_text()
+    assert "job dispatch-due-recrawls done" in log_text and "daemon stopped" in log_text
+    spool = cw.home / "spool"
+    assert not list(spool.glob("*.open")), "a clean stop leaves no open WARC"
