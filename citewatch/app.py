@@ -75,12 +75,16 @@ def parse_article_inputs(sources: Sequence[str]) -> list[ArticleInput]:
         parts = urlsplit(src)
         if parts.scheme and len(parts.scheme) > 1:  # one letter would be a Windows drive
             if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-                raise BadInput(f"{src!r} is not an http(s) URL; give an http:// or https:// article URL or a file")
+                raise BadInput(
+                    f"{src!r} is not an http(s) URL; give an http:// or https:// article URL or a file"
+                )
             inputs.append(ArticleInput(origin=src))
             continue
         path = Path(src).expanduser()
         if not path.exists():
-            raise BadInput(f"{src}: no such file; give an existing .txt, .md, .html or .pdf file, or an http(s) URL")
+            raise BadInput(
+                f"{src}: no such file; give an existing .txt, .md, .html or .pdf file, or an http(s) URL"
+            )
         if not path.is_file():
             raise BadInput(f"{src}: is not a regular file; give a .txt, .md, .html or .pdf article")
         kind_for(path.name)  # raises UnsupportedArticle for unknown extensions
@@ -148,7 +152,9 @@ class App:
             try:
                 data = item.path.read_bytes()
             except OSError as exc:
-                raise BadInput(f"{item.path}: cannot read it ({exc.strerror}); check its permissions") from exc
+                raise BadInput(
+                    f"{item.path}: cannot read it ({exc.strerror}); check its permissions"
+                ) from exc
             kind = kind_for(item.path.name)
             try:
                 extracted.append((item, kind, extract(data, kind=kind, all_links=all_links)))
@@ -191,7 +197,9 @@ class App:
                 clock=self.clock,
             )
             try:
-                stats = run_crawl(targets, config=self.crawl_config(), warc_writer=writer, sink=sink, clock=self.clock)
+                stats = run_crawl(
+                    targets, config=self.crawl_config(), warc_writer=writer, sink=sink, clock=self.clock
+                )
             finally:
                 writer.close()
         changes = self.change_recorder().process(sink.tally.source_captures, sink.tally.probes)

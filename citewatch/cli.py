@@ -86,7 +86,9 @@ def _report_crawl(outcome: CrawlOutcome) -> None:
 @app.command()
 def ingest(
     src: Annotated[list[str], typer.Argument(help="Article files (.txt, .md, .html, .pdf) or http(s) URLs.")],
-    no_crawl: Annotated[bool, typer.Option("--no-crawl", help="Only record the citations; capture later.")] = False,
+    no_crawl: Annotated[
+        bool, typer.Option("--no-crawl", help="Only record the citations; capture later.")
+    ] = False,
     all_links: Annotated[bool, typer.Option("--all-links", help="Keep every link of an HTML page.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -121,7 +123,9 @@ def ingest(
 
 @app.command()
 def crawl(
-    due: Annotated[bool, typer.Option("--due", help="Sources whose re-crawl time has come (default).")] = False,
+    due: Annotated[
+        bool, typer.Option("--due", help="Sources whose re-crawl time has come (default).")
+    ] = False,
     all_sources: Annotated[bool, typer.Option("--all", help="Every watched source.")] = False,
     source: Annotated[
         list[str] | None, typer.Option("--source", help="Only this watched URL (repeatable).")
@@ -144,7 +148,9 @@ def crawl(
         if as_json:
             emit_json(summary)
         else:
-            typer.echo(f"captured {summary['captured']}, failed {summary['failed']}, changes {summary['changes']}")
+            typer.echo(
+                f"captured {summary['captured']}, failed {summary['failed']}, changes {summary['changes']}"
+            )
         _report_crawl(outcome)
 
 
@@ -158,12 +164,16 @@ def sources(as_json: JsonOpt = False) -> None:
             return
         table = Table("state", "captures", "last status", "last captured", "url", box=None)
         for s in rows:
-            table.add_row(s.state, str(s.captures), str(s.last_status or "-"), _when(s.last_captured_at), s.url)
+            table.add_row(
+                s.state, str(s.captures), str(s.last_status or "-"), _when(s.last_captured_at), s.url
+            )
         Console().print(table)
 
 
 @app.command()
-def captures(url: Annotated[str, typer.Argument(help="A watched source URL.")], as_json: JsonOpt = False) -> None:
+def captures(
+    url: Annotated[str, typer.Argument(help="A watched source URL.")], as_json: JsonOpt = False
+) -> None:
     """A source's timeline of captures."""
     with user_errors():
         application = open_app()
@@ -214,7 +224,10 @@ def alerts(as_json: JsonOpt = False) -> None:
             emit_json([alert_json(a) for a in rows])
             return
         for a in rows:
-            states = ", ".join(f"{ch.target_masked}: {ch.state} ({ch.attempts})" for ch in a.channels) or "no channel"
+            states = (
+                ", ".join(f"{ch.target_masked}: {ch.state} ({ch.attempts})" for ch in a.channels)
+                or "no channel"
+            )
             typer.echo(f"change {a.change_id}  {a.kind:<11} {a.url}  [{states}]")
 
 
@@ -273,7 +286,9 @@ def _parse_since(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise BadInput(f"--since {text!r} is not an ISO 8601 time, e.g. 2026-11-25 or 2026-11-25T14:00Z") from exc
+        raise BadInput(
+            f"--since {text!r} is not an ISO 8601 time, e.g. 2026-11-25 or 2026-11-25T14:00Z"
+        ) from exc
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
@@ -298,7 +313,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output on stderr.")] = 0,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="More log output on stderr.")
+    ] = 0,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,

@@ -19,7 +19,11 @@ class CrawlProgress:
         self._enabled = enabled
         self._live = console.is_terminal and enabled
         self._progress = Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
         )
         self._task = self._progress.add_task("capturing…", total=None)
 
@@ -45,4 +49,6 @@ class CrawlProgress:
             )
         elif result.target.role != ROLE_REQUISITE:
             status = result.status if result.ok else f"{result.error_kind}: {result.error}"
-            self._console.print(f"{result.target.role} {result.target.url} -> {status}", markup=False, highlight=False)
+            self._console.print(
+                f"{result.target.role} {result.target.url} -> {status}", markup=False, highlight=False
+            )

@@ -83,7 +83,12 @@ def alert_json(a: AlertView) -> dict[str, Any]:
         "kind": a.kind,
         "created_at": iso(a.created_at),
         "channels": [
-            {"target": ch.target_masked, "state": ch.state, "attempts": ch.attempts, "last_error": ch.last_error}
+            {
+                "target": ch.target_masked,
+                "state": ch.state,
+                "attempts": ch.attempts,
+                "last_error": ch.last_error,
+            }
             for ch in a.channels
         ],
     }

@@ -25,7 +25,9 @@ from scheduler.policy import RevisitPolicy
 def citation_records(article: ExtractedArticle) -> list[CitationRecord]:
     """The catalog's view of an extracted article's citations."""
     return [
-        CitationRecord(url=c.url, label=c.label, sentence=c.sentence, quotes=tuple(c.quotes), position=c.position)
+        CitationRecord(
+            url=c.url, label=c.label, sentence=c.sentence, quotes=tuple(c.quotes), position=c.position
+        )
         for c in article.citations
     ]
 

@@ -71,7 +71,9 @@ class ChangeRecorder:
                 change_ids.append(change_id)
         return change_ids
 
-    def _judge(self, current: CaptureView, before: SourceBefore, probes: dict[str, CaptureView]) -> int | None:
+    def _judge(
+        self, current: CaptureView, before: SourceBefore, probes: dict[str, CaptureView]
+    ) -> int | None:
         assert current.source_id is not None
         source_id = current.source_id
         previous = self._previous_with_response(current)
@@ -103,7 +105,12 @@ class ChangeRecorder:
         return self._record(source_id, previous, current, verdict, now)
 
     def _record(
-        self, source_id: int, previous: CaptureView | None, current: CaptureView, verdict: Verdict, now: datetime
+        self,
+        source_id: int,
+        previous: CaptureView | None,
+        current: CaptureView,
+        verdict: Verdict,
+        now: datetime,
     ) -> int:
         assert verdict.kind is not None
         change_id = self._catalog.record_change(

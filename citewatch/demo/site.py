@@ -41,7 +41,9 @@ class SitePages:
         with self.lock:
             return self.pages.get(path, (404, b"<html><body><h1>Not Found</h1></body></html>", "text/html"))
 
-    def set(self, path: str, status: int, body: bytes, content_type: str = "text/html; charset=utf-8") -> None:
+    def set(
+        self, path: str, status: int, body: bytes, content_type: str = "text/html; charset=utf-8"
+    ) -> None:
         with self.lock:
             self.pages[path] = (status, body, content_type)
 

@@ -153,6 +153,21 @@ def _content_diff(before: str, after: str) -> TextDiff | None:
     return TextDiff(added=added, removed=removed, similarity=diff.similarity)
 
 
+def _readable_diff(before: str, after: str, *, fallback: TextDiff) -> TextDiff:
+    """The edit as the reader should see it: passages of the real text, not of the masked one
+    (no ``<time>`` placeholders), minus passages that are nothing but noise (a ticking clock)."""
+
+    def substantive(passage: str) -> bool:
+        return bool(re.sub(r"<[a-z]+>|\W", "", mask(passage)))
+
+    diff = word_diff(before, after)
+    removed = tuple(p for p in diff.removed if substantive(p) and not _moved_passage(p, after))
+    added = tuple(p for p in diff.added if substantive(p) and not _moved_passage(p, before))
+    if not removed and not added:
+        return fallback
+    return TextDiff(added=added, removed=removed, similarity=diff.similarity)
+
+
 def detect(
     previous: Observation | None,
     current: Observation,
@@ -224,11 +239,12 @@ def detect(
     if diff is None:
         return Verdict(None, previous_state, "unchanged text (noise only)")
     removed_quotes = _vanished(quotes, before, page)
+    shown = _readable_diff(before.text, page.text, fallback=diff)
     return Verdict(
         EDITED,
         EDITED,
-        _edit_summary(diff, removed_quotes),
-        added=diff.added,
-        removed=diff.removed,
+        _edit_summary(shown, removed_quotes),
+        added=shown.added,
+        removed=shown.removed,
         removed_quotes=removed_quotes,
     )
