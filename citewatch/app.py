@@ -263,6 +263,13 @@ class App:
         data = self.read_record_bytes(capture)
         return read_record(data).payload if data else None
 
+    def tag_articles(self, article_ids: Sequence[int], tags: Sequence[str]) -> None:
+        """Add tags to articles (alerts about their sources also go to the tags' Apprise URLs)."""
+        for article_id in article_ids:
+            view = self.catalog.get_article(article_id)
+            if view is not None:
+                self.catalog.set_article_tags(article_id, [*view.tags, *tags])
+
     def source_targets(self, articles: Sequence[ArticleView]) -> list[CaptureTarget]:
         seen: set[int] = set()
         targets: list[CaptureTarget] = []

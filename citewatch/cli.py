@@ -90,6 +90,9 @@ def ingest(
         bool, typer.Option("--no-crawl", help="Only record the citations; capture later.")
     ] = False,
     all_links: Annotated[bool, typer.Option("--all-links", help="Keep every link of an HTML page.")] = False,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="Tag the articles (repeatable); alerts can be routed by tag.")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Extract the sources an article cites and capture each one now."""
@@ -107,6 +110,8 @@ def ingest(
             ids += outcome.article_ids
             for url, reason in outcome.tally.failed_articles:
                 err.print(f"citewatch: warning: could not ingest {url}: {reason}", markup=False)
+        if tag:
+            application.tag_articles(ids, tag)
         articles = [a for a in (application.catalog.get_article(i) for i in ids) if a is not None]
         if as_json:
             emit_json([article_json(a) for a in articles])

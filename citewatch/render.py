@@ -18,6 +18,7 @@ def article_json(a: ArticleView) -> dict[str, Any]:
         "title": a.title,
         "origin": a.origin,
         "kind": a.kind,
+        "tags": list(a.tags),
         "ingested_at": iso(a.ingested_at),
         "sources": [
             {
