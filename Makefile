@@ -19,6 +19,7 @@ demo: $(STAMP)
 	$(BIN)/citewatch demo
 
 test: $(STAMP)
+	tools/ensure-chromium.sh
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

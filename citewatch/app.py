@@ -233,16 +233,20 @@ class App:
         self.catalog.requeue_stale_sending(self.clock() - STALE_SENDING)
         return deliver_due(self.catalog, AppriseNotifier(), now=self.clock())
 
-    def read_record_bytes(self, capture: CaptureView) -> bytes | None:
-        """The raw gzip member of a capture's record: from the spool if not yet uploaded, else the store."""
-        if capture.warc_name is None or capture.offset is None or capture.length is None:
-            return None
-        spooled = self.spool.locate(capture.warc_name)
+    def read_range(self, warc_name: str, offset: int, length: int) -> bytes:
+        """Bytes of a WARC, by one ranged read: from the spool if not yet uploaded, else the store."""
+        spooled = self.spool.locate(warc_name)
         if spooled is not None:
             with spooled.open("rb") as f:
-                f.seek(capture.offset)
-                return f.read(capture.length)
-        return self.store.get_range(warc_key(capture.warc_name), capture.offset, capture.length)
+                f.seek(offset)
+                return f.read(length)
+        return self.store.get_range(warc_key(warc_name), offset, length)
+
+    def read_record_bytes(self, capture: CaptureView) -> bytes | None:
+        """The raw gzip member of a capture's record (None for a capture without one)."""
+        if capture.warc_name is None or capture.offset is None or capture.length is None:
+            return None
+        return self.read_range(capture.warc_name, capture.offset, capture.length)
 
     def read_payload(self, capture: CaptureView) -> bytes | None:
         """The decoded HTTP payload of a capture; for a revisit, that of the response it repeats."""

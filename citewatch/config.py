@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     )
     ui_base_url: str | None = None
 
+    # The web UI: read-only unless the operator sets a token for the actions that change state.
+    admin_token: str | None = None
+
     # The daemon's job intervals, in seconds.
     dispatch_seconds: float = Field(default=60.0, gt=0)
     alert_seconds: float = Field(default=30.0, gt=0)
