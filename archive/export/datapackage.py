@@ -1,0 +1,86 @@
+"""The JSON files of a WACZ 1.1.1 package: ``pages/pages.jsonl``, ``datapackage.json`` and its digest.
+
+Pure functions on plain data, so their output is byte-for-byte reproducible: keys in a fixed order,
+timestamps to the second in UTC (``YYYY-MM-DDTHH:MM:SSZ``, as py-wacz writes them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+WACZ_VERSION = "1.1.1"
+PAGES_FORMAT = "json-pages-1.0"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One entry point of the package, as replay tools list it."""
+
+    url: str
+    ts: datetime
+    title: str
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A file of the package, with its sha256 and size."""
+
+    path: str
+    sha256: str  # hex
+    size: int
+
+    @property
+    def name(self) -> str:
+        # Frictionless resource names: lower-case, unique; the base name is both (as py-wacz does).
+        return self.path.rsplit("/", 1)[-1].lower()
+
+
+def iso_seconds(moment: datetime) -> str:
+    """``YYYY-MM-DDTHH:MM:SSZ`` in UTC (naive datetimes are taken as UTC)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def pages_jsonl(pages: Sequence[Page], *, title: str) -> bytes:
+    """A header line, then one JSON object per page."""
+    lines = [{"format": PAGES_FORMAT, "id": "pages", "title": title}]
+    lines.extend({"url": p.url, "ts": iso_seconds(p.ts), "title": p.title} for p in pages)
+    return b"".join(json.dumps(line, ensure_ascii=False).encode("utf-8") + b"\n" for line in lines)
+
+
+def datapackage_json(
+    resources: Sequence[Resource],
+    *,
+    title: str,
+    description: str,
+    created: datetime,
+    software: str,
+    main_page: Page | None,
+) -> bytes:
+    """``datapackage.json`` listing every other file of the package with its hash and size."""
+    package: dict[str, object] = {
+        "profile": "data-package",
+        "resources": [
+            {"name": r.name, "path": r.path, "hash": f"sha256:{r.sha256}", "bytes": r.size} for r in resources
+        ],
+        "title": title,
+        "description": description,
+    }
+    if main_page is not None:
+        package["mainPageURL"] = main_page.url
+        package["mainPageDate"] = iso_seconds(main_page.ts)
+    package["created"] = iso_seconds(created)
+    package["wacz_version"] = WACZ_VERSION
+    package["software"] = software
+    return json.dumps(package, indent=2, ensure_ascii=False).encode("utf-8")
+
+
+def datapackage_digest_json(datapackage: bytes) -> bytes:
+    """``datapackage-digest.json``: the hash of ``datapackage.json`` (unsigned)."""
+    digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(datapackage).hexdigest()}
+    return json.dumps(digest, indent=2).encode("utf-8")

@@ -1,0 +1,67 @@
+"""Which captures make up an article's evidence, and where a revisit's original payload lives.
+
+The evidence of an article is its own archived page (if any) and every capture of every source it
+cites, oldest first, each followed by its page requisites.  Captures without a WARC location (not
+written yet) cannot be copied and are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from archive.catalog import ArticleView, CaptureView, Catalog
+
+
+@dataclass(frozen=True)
+class Selected:
+    """A capture to copy into the package; ``title`` is set for the ones listed as pages."""
+
+    capture: CaptureView
+    title: str | None = None
+
+
+def select_captures(catalog: Catalog, article: ArticleView) -> list[Selected]:
+    """The article page, then each cited source's captures (citation order), each with its requisites."""
+    selected: list[Selected] = []
+    if article.capture_id is not None:
+        page = catalog.get_capture(article.capture_id)
+        if page is not None:
+            selected.append(Selected(page, article.title or page.url))
+            selected.extend(Selected(r) for r in catalog.requisites_of(page.id))
+    for citation in article.citations:
+        for capture in catalog.captures_for(citation.url):
+            selected.append(Selected(capture, citation.label or citation.url))
+            selected.extend(Selected(r) for r in catalog.requisites_of(capture.id))
+    return [s for s in selected if has_location(s.capture)]
+
+
+def has_location(capture: CaptureView) -> bool:
+    """Whether the capture's record can be read back (it has a WARC name, offset and length)."""
+    return capture.warc_name is not None and capture.offset is not None and capture.length is not None
+
+
+def find_original(
+    catalog: Catalog,
+    known: Mapping[str, CaptureView],
+    *,
+    refers_to: str | None,
+    uri: str,
+    payload_digest: str | None,
+) -> CaptureView | None:
+    """The response capture holding a revisit's payload, or None if the catalog has none.
+
+    By record ID among the captures already selected, else the newest response of the URL (the one
+    the writer refers a new revisit to) if it is that record or has the same payload digest: an
+    identical-payload-digest revisit only promises that the payload equals the digest.
+    """
+    if refers_to is not None and refers_to in known:
+        return known[refers_to]
+    latest = catalog.latest_capture_for_url(uri, responses_only=True)
+    if latest is None or not has_location(latest):
+        return None
+    if refers_to is not None and latest.record_id == refers_to:
+        return latest
+    if payload_digest is not None and latest.payload_digest == payload_digest:
+        return latest
+    return None
