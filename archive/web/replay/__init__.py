@@ -1,0 +1,34 @@
+"""Wayback-style replay of archived captures, sandboxed: ``GET /replay/{timestamp}/{url}``.
+
+Build the router with `build_replay_router(engine=..., read_record=...)`; the rewriting of HTML
+and CSS into replay space is pure and lives in `archive.web.replay.rewrite`.
+"""
+
+from archive.web.replay.errors import InvalidTimestamp, NotArchived, RecordUnavailable, ReplayError
+from archive.web.replay.headers import CONTENT_SECURITY_POLICY
+from archive.web.replay.lookup import CaptureLookup, CaptureRow
+from archive.web.replay.replayer import ReadRecord, Replayer, Reply
+from archive.web.replay.rewrite import ReplaySpace, rewrite_css, rewrite_html, rewrite_refresh, rewrite_srcset
+from archive.web.replay.router import build_replay_router
+from archive.web.replay.timestamps import format_timestamp, parse_timestamp
+
+__all__ = [
+    "CONTENT_SECURITY_POLICY",
+    "CaptureLookup",
+    "CaptureRow",
+    "InvalidTimestamp",
+    "NotArchived",
+    "ReadRecord",
+    "RecordUnavailable",
+    "ReplayError",
+    "ReplaySpace",
+    "Replayer",
+    "Reply",
+    "build_replay_router",
+    "format_timestamp",
+    "parse_timestamp",
+    "rewrite_css",
+    "rewrite_html",
+    "rewrite_refresh",
+    "rewrite_srcset",
+]

@@ -1,0 +1,76 @@
+"""The headers of a replay response: ours for safety, and the few archived ones safe to pass on.
+
+Archived content is hostile.  Its headers are passed on by an allow-list, so a Set-Cookie,
+Content-Security-Policy, Strict-Transport-Security, Clear-Site-Data, X-Frame-Options,
+Access-Control-*, Link preload or framing header from the archive never reaches the browser.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import quote
+
+from archive.web.replay.timestamps import http_date
+
+# sandbox without allow-same-origin: an opaque origin, so replayed scripts cannot read the UI's
+# cookies or storage; connect-src 'none': no fetch/XHR/WebSocket/beacon anywhere;
+# default-src 'self': nothing is loaded from the live web.
+CONTENT_SECURITY_POLICY = (
+    "sandbox allow-scripts allow-forms allow-popups; "
+    "default-src 'self' data: blob: 'unsafe-inline' 'unsafe-eval'; "
+    "connect-src 'none'; form-action 'none'; frame-ancestors 'self'; base-uri 'none'"
+)
+SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+)
+CAPTURE_CACHE_CONTROL = "private, max-age=3600"
+# An error page must not outlive the next crawl, which may archive the missing URL.
+ERROR_CACHE_CONTROL = "private, no-store"
+# Archived headers passed on as they are (Content-Type and Location are handled separately).
+PASSED_ARCHIVED_HEADERS = frozenset({"content-language", "last-modified"})
+# Fonts and module scripts are always fetched in CORS mode, and a sandboxed page's origin is opaque:
+# without this they would not load in replay.  Only these types get it, and never with credentials.
+CORS_CONTENT_TYPES = ("font/", "application/font", "application/x-font", "application/vnd.ms-fontobject")
+CORS_SCRIPT_TYPES = frozenset({"text/javascript", "application/javascript", "application/x-javascript"})
+
+
+def mime_type(content_type: str | None) -> str:
+    """The lower-cased media type of a Content-Type value, without parameters."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def header_value(value: str) -> str | None:
+    """``value`` if it can be sent as an HTTP header value, else None (hostile bytes are dropped)."""
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+    if any((ord(c) < 0x20 and c != "\t") or ord(c) == 0x7F for c in value):
+        return None
+    return value
+
+
+def passed_archived_headers(archived: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+    """The archived headers that are safe to send on unchanged."""
+    out: list[tuple[str, str]] = []
+    for name, value in archived:
+        safe = header_value(value)
+        if name.lower() in PASSED_ARCHIVED_HEADERS and safe is not None:
+            out.append((name, safe))
+    return out
+
+
+def memento_headers(original_url: str, captured_at: datetime) -> list[tuple[str, str]]:
+    """Memento (RFC 7089) headers: when this was captured and which live URL it is a copy of."""
+    original = quote(original_url, safe="/:?#[]@!$&'()*+,;=%~")
+    return [("Memento-Datetime", http_date(captured_at)), ("Link", f'<{original}>; rel="original"')]
+
+
+def cors_headers(content_type: str) -> list[tuple[str, str]]:
+    """``Access-Control-Allow-Origin: *`` for fonts and scripts, fetched in CORS mode by sandboxed pages."""
+    media = mime_type(content_type)
+    if media.startswith(CORS_CONTENT_TYPES) or media in CORS_SCRIPT_TYPES:
+        return [("Access-Control-Allow-Origin", "*")]
+    return []

@@ -1,0 +1,180 @@
+"""`Replayer`: from a timestamp and an archived URL to the reply the browser gets, never going online."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from archive.store.errors import StoreError
+from archive.text.decoding import decode_payload
+from archive.warc.errors import WarcError
+from archive.warc.reader import ArchivedRecord, read_record
+from archive.web.replay.errors import NotArchived, RecordUnavailable, ReplayError
+from archive.web.replay.headers import (
+    CAPTURE_CACHE_CONTROL,
+    ERROR_CACHE_CONTROL,
+    SECURITY_HEADERS,
+    cors_headers,
+    header_value,
+    memento_headers,
+    mime_type,
+    passed_archived_headers,
+)
+from archive.web.replay.lookup import CaptureLookup, CaptureRow, url_forms, url_variants
+from archive.web.replay.pages import error_page
+from archive.web.replay.rewrite import ReplaySpace, rewrite_css, rewrite_html
+from archive.web.replay.timestamps import format_timestamp, parse_timestamp
+
+ReadRecord = Callable[[CaptureRow], "bytes | None"]
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+CSS_TYPES = frozenset({"text/css"})
+BODYLESS_STATUSES = frozenset({204, 205, 304})
+_COLLAPSED_SCHEME = re.compile(r"\A(https?):/+", re.IGNORECASE)
+_ANY_SCHEME = re.compile(r"\A[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to answer: status, headers (in order, names as sent) and body."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+class Replayer:
+    """Serves archived captures: closest in time, payloads decoded, HTML and CSS rewritten."""
+
+    def __init__(self, lookup: CaptureLookup, read: ReadRecord) -> None:
+        self._lookup = lookup
+        self._read = read
+
+    def replay(self, *, prefix: str, timestamp: str, url: str) -> Reply:
+        """The reply to ``{prefix}{timestamp}/{url}``; errors become small pages with their status."""
+        try:
+            moment = parse_timestamp(timestamp)
+            target = target_url(url)
+            row = self._lookup.closest(target, moment)
+            if row is None:
+                raise NotArchived(target)
+            return self._serve(row, target, ReplaySpace(timestamp, prefix))
+        except ReplayError as exc:
+            return error_reply(exc)
+
+    def _serve(self, row: CaptureRow, target: str, requested: ReplaySpace) -> Reply:
+        # A page links with its own capture time; a stylesheet keeps the time it was asked for,
+        # which is its page's, so the requisites of requisites stay with that page too.
+        space = ReplaySpace(format_timestamp(row.captured_at), requested.prefix)
+        if row.final_url and not _same_page(row.final_url, target) and _same_page(row.url, target):
+            # The fetch followed redirects: answer with the first hop, into replay space, so the
+            # page is replayed under the URL its relative links and scripts expect.
+            hop = row.redirect_status
+            hop_status = hop if hop is not None and 300 <= hop < 400 else 302
+            location = space.url(row.final_url, row.final_url)
+            return _capture_reply(hop_status, [("Location", location)], b"", row, row.final_url)
+        record = self._load(row)
+        headers, status, payload = record.http_headers, record.http_status, record.payload
+        if record.rec_type == "revisit" or row.record_type == "revisit":
+            original = self._original(row, record)
+            payload = original.payload
+            if not headers:
+                headers, status = original.http_headers, original.http_status
+        page_url = record.target_uri or row.final_url or row.url
+        status = status or row.status or 200
+        content_type = _first(headers, "Content-Type") or row.content_type or _sniff(payload)
+        body, content_type = _rewritten(payload, content_type, page_url, space, requested)
+        out = [("Content-Type", header_value(content_type) or "application/octet-stream")]
+        archived_location = _first(headers, "Location")
+        if 300 <= status < 400 and archived_location:
+            replayed = space.url(archived_location, page_url)
+            if replayed.startswith(requested.prefix):
+                out.append(("Location", replayed))
+        if not 200 <= status <= 599:
+            # Statuses HTTP cannot carry (LinkedIn's 999, a final 1xx): show the page, name the status.
+            out.append(("X-Archived-Status", str(status)))
+            status = 200
+        if status in BODYLESS_STATUSES:
+            body = b""
+        out += cors_headers(content_type) + passed_archived_headers(headers)
+        return _capture_reply(status, out, body, row, page_url)
+
+    def _original(self, revisit: CaptureRow, record: ArchivedRecord) -> ArchivedRecord:
+        digest = revisit.payload_digest or record.warc_header("WARC-Payload-Digest")
+        if not digest:
+            raise RecordUnavailable(revisit.url, "a revisit record without a payload digest")
+        original = self._lookup.original_of(revisit, digest)
+        if original is None:
+            raise RecordUnavailable(revisit.url, f"no response record holds the revisited payload {digest}")
+        return self._load(original)
+
+    def _load(self, row: CaptureRow) -> ArchivedRecord:
+        try:
+            data = self._read(row)
+        except (OSError, StoreError) as exc:
+            raise RecordUnavailable(row.url, f"{row.warc_name} at {row.offset}: {exc}") from exc
+        if data is None:
+            raise RecordUnavailable(row.url, f"{row.warc_name} is neither in the spool nor in the store")
+        try:
+            return read_record(data)
+        except WarcError as exc:
+            raise RecordUnavailable(row.url, str(exc)) from exc
+
+
+def target_url(raw: str) -> str:
+    """The archived URL from the part of a replay path after the timestamp: ``http:/x`` (slashes
+    merged by a proxy) repaired, and a URL without a scheme taken as ``http://``."""
+    repaired = _COLLAPSED_SCHEME.sub(lambda m: m.group(1).lower() + "://", raw, count=1)
+    if not _ANY_SCHEME.match(repaired):
+        repaired = "http://" + repaired.lstrip("/")
+    return repaired
+
+
+def error_reply(error: ReplayError) -> Reply:
+    """A small HTML page for ``error``, with the replay security headers."""
+    headers = (
+        ("Content-Type", "text/html; charset=utf-8"),
+        *SECURITY_HEADERS,
+        ("Cache-Control", ERROR_CACHE_CONTROL),
+    )
+    return Reply(error.status, headers, error_page(error).encode("utf-8"))
+
+
+def _capture_reply(
+    status: int, headers: list[tuple[str, str]], body: bytes, row: CaptureRow, original_url: str
+) -> Reply:
+    out = [*headers, *SECURITY_HEADERS, ("Cache-Control", CAPTURE_CACHE_CONTROL)]
+    out += memento_headers(original_url, row.captured_at)
+    return Reply(status, tuple(out), body)
+
+
+def _rewritten(
+    payload: bytes, content_type: str, page_url: str, page: ReplaySpace, requisite: ReplaySpace
+) -> tuple[bytes, str]:
+    """The payload to serve, HTML and CSS rewritten (and re-encoded as UTF-8), and its Content-Type."""
+    media = mime_type(content_type)
+    if media in HTML_TYPES:
+        text = decode_payload(payload, content_type, markup=True)
+        return rewrite_html(text, page_url, page).encode("utf-8"), "text/html; charset=utf-8"
+    if media in CSS_TYPES:
+        text = decode_payload(payload, content_type)
+        return rewrite_css(text, page_url, requisite).encode("utf-8"), "text/css; charset=utf-8"
+    return payload, content_type
+
+
+def _sniff(payload: bytes) -> str:
+    """A Content-Type for a payload archived without one (nosniff forbids the browser guessing)."""
+    head = payload[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
+        return "text/html"
+    return "application/octet-stream"
+
+
+def _same_page(a: str, b: str) -> bool:
+    return a in url_forms(b) or a in url_variants(b)
+
+
+def _first(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
+    lowered = name.lower()
+    return next((value for key, value in headers if key.lower() == lowered), None)

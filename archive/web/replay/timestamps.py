@@ -1,0 +1,32 @@
+"""Replay timestamps: 14-digit UTC ``YYYYmmddHHMMSS``, as in Wayback URLs, and HTTP dates."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from email.utils import format_datetime
+
+from archive.web.replay.errors import InvalidTimestamp
+
+_DIGITS14 = re.compile(r"[0-9]{14}")
+_FORMAT = "%Y%m%d%H%M%S"
+
+
+def parse_timestamp(value: str) -> datetime:
+    """The aware UTC moment a 14-digit timestamp names; `InvalidTimestamp` otherwise."""
+    if not _DIGITS14.fullmatch(value):
+        raise InvalidTimestamp(value)
+    try:
+        return datetime.strptime(value, _FORMAT).replace(tzinfo=UTC)
+    except ValueError as exc:  # month 13, February 30, ...
+        raise InvalidTimestamp(value) from exc
+
+
+def format_timestamp(moment: datetime) -> str:
+    """The 14-digit UTC timestamp of an aware datetime (sub-second precision is dropped)."""
+    return moment.astimezone(UTC).strftime(_FORMAT)
+
+
+def http_date(moment: datetime) -> str:
+    """RFC 7231 date (``Wed, 25 Nov 2026 15:30:00 GMT``), as Memento-Datetime wants it."""
+    return format_datetime(moment.astimezone(UTC).replace(microsecond=0), usegmt=True)
