@@ -1,0 +1,71 @@
+"""The browsing UI as an ASGI app: articles -> sources -> timeline -> sandboxed replay -> diff."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
+
+from archive.catalog import CaptureView, Catalog
+from archive.catalog.mapping import utc_now
+from archive.web.context import WebContext, build_templates, web_context
+from archive.web.queries import WebQueries
+from archive.web.routes import actions, alerts, api, articles, captures, changes, sources
+from archive.web.security import SecurityHeaders
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def create_app(
+    *,
+    catalog: Catalog,
+    read_record: Callable[[CaptureView], bytes | None],
+    admin_token: str | None,
+    submit_ingest: Callable[[str], None] | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> FastAPI:
+    """Build the browsing UI on ``catalog``.
+
+    ``read_record(capture)`` returns the raw gzip member of the capture's WARC record (None if it
+    cannot be read). ``admin_token`` guards the state-changing actions (None disables them);
+    ``submit_ingest(url)`` starts ingesting an article (None disables ingest from the UI).
+    Replay (``/replay/...``) is another router: include it on the returned app.
+    """
+    app = FastAPI(
+        title="citewatch",
+        summary="Browse archived sources of articles, their captures and detected changes.",
+        version="0.1.0",
+    )
+    app.state.web = WebContext(
+        catalog=catalog,
+        queries=WebQueries(catalog.engine),
+        read_record=read_record,
+        admin_token=admin_token or None,
+        submit_ingest=submit_ingest,
+        clock=clock,
+        templates=build_templates(),
+    )
+    for module in (articles, sources, captures, changes, alerts, actions, api):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Errors as JSON for the API, as a page for everything else."""
+    status = exc.status_code if isinstance(exc, StarletteHTTPException) else 500
+    detail = exc.detail if isinstance(exc, StarletteHTTPException) else "internal error"
+    headers = getattr(exc, "headers", None)
+    accept = request.headers.get("accept", "")
+    if request.url.path.startswith("/api/") or ("application/json" in accept and "text/html" not in accept):
+        return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+    return web_context(request).render(
+        request, "error.html", status_code=status, status=status, detail=detail
+    )

@@ -1,0 +1,99 @@
+"""What every route needs — the catalog, its queries, the record reader, the token, templates —
+held by the app (``app.state.web``), never in module globals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import jinja2
+from fastapi import Depends, Request
+from starlette.responses import HTMLResponse
+from starlette.templating import Jinja2Templates
+
+from archive.catalog import Catalog
+from archive.web.evidence import RecordReader
+from archive.web.paths import replay_path
+from archive.web.queries import WebQueries
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+
+@dataclass(frozen=True)
+class WebContext:
+    """The browsing UI's dependencies, built once by `archive.web.app.create_app`."""
+
+    catalog: Catalog
+    queries: WebQueries
+    read_record: RecordReader
+    admin_token: str | None
+    submit_ingest: Callable[[str], None] | None
+    clock: Callable[[], datetime]
+    templates: Jinja2Templates
+
+    def render(self, request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        """Render template ``name`` with ``context`` (everything autoescaped)."""
+        context.setdefault("actions_enabled", self.admin_token is not None)
+        return self.templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def web_context(request: Request) -> WebContext:
+    """FastAPI dependency: the app's `WebContext`."""
+    context = request.app.state.web
+    if not isinstance(context, WebContext):  # pragma: no cover - create_app always sets it
+        raise RuntimeError("the app was not built by archive.web.create_app")
+    return context
+
+
+Web = Annotated[WebContext, Depends(web_context)]
+
+
+def when(moment: datetime | None) -> str:
+    """A datetime as the UI shows it: UTC, to the second."""
+    if moment is None:
+        return "—"
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def short_digest(digest: str | None) -> str:
+    """The first characters of a payload digest, enough to tell captures apart."""
+    if not digest:
+        return "—"
+    return digest.split(":", 1)[-1][:12]
+
+
+def http_url(url: str | None) -> str:
+    """``url`` if it is an http(s) URL, else "": archived or user-given URLs never become
+    ``javascript:`` links."""
+    if not url:
+        return ""
+    scheme = url.split(":", 1)[0].strip().lower()
+    return url if scheme in ("http", "https") and ":" in url else ""
+
+
+def page_url(request: Request, page: int, param: str = "page") -> str:
+    """This page's URL (relative, other query parameters kept) with ``param`` set to ``page``."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != param]
+    params.append((param, str(page)))
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+def build_templates() -> Jinja2Templates:
+    """The UI's Jinja2 templates: autoescaped always, undefined names are errors."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["when"] = when
+    env.filters["short_digest"] = short_digest
+    env.filters["http_url"] = http_url
+    env.globals["replay_path"] = replay_path
+    env.globals["page_url"] = page_url
+    return Jinja2Templates(env=env)

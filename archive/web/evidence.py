@@ -1,0 +1,73 @@
+"""What an archived capture says: its HTTP status, headers and main text, read back from its WARC record."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from archive.catalog import CaptureView
+from archive.text import main_text
+from archive.warc.errors import WarcError
+from archive.warc.reader import ArchivedRecord, read_record
+
+_log = logging.getLogger(__name__)
+
+RecordReader = Callable[[CaptureView], bytes | None]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A capture as the diff page shows it: its status and main text, or why there is no text."""
+
+    capture: CaptureView
+    status: int | None
+    content_type: str | None
+    location: str | None
+    text: str
+    problem: str | None = None
+
+
+def _parse(read: RecordReader, capture: CaptureView) -> ArchivedRecord | None:
+    data = read(capture)
+    if data is None:
+        return None
+    try:
+        return read_record(data)
+    except WarcError as exc:
+        _log.warning("capture %s: unreadable WARC record: %s", capture.id, exc)
+        return None
+
+
+def load_evidence(
+    capture: CaptureView,
+    *,
+    read: RecordReader,
+    payload_capture: CaptureView | None,
+    ignore_selectors: Sequence[str] = (),
+) -> Evidence:
+    """Read ``capture``'s record (and, for a revisit, the record holding its payload) and extract its text.
+
+    Never raises: a failed fetch, a missing or unreadable record becomes ``problem``.
+    """
+    if capture.record_type == "metadata" or capture.error_kind:
+        why = f"fetch failed ({capture.error_kind or 'error'}): {capture.error or 'no response'}"
+        return Evidence(capture, capture.status, None, None, "", why)
+    record = _parse(read, capture)
+    if record is None:
+        return Evidence(
+            capture, capture.status, capture.content_type, None, "", "the WARC record is not available"
+        )
+    content_type = record.http_header("Content-Type") or capture.content_type
+    location = record.http_header("Location")
+    status = record.http_status if record.http_status is not None else capture.status
+    body = record
+    if capture.record_type == "revisit":
+        holder = None if payload_capture is None else _parse(read, payload_capture)
+        if holder is None:
+            return Evidence(
+                capture, status, content_type, location, "", "the revisited payload is not available"
+            )
+        body = holder
+    text = main_text(body.payload, content_type, url=capture.url, ignore_selectors=ignore_selectors)
+    return Evidence(capture, status, content_type, location, text, None if text else "no main text")

@@ -1,0 +1,30 @@
+"""URLs the browsing UI builds for archived material: replay paths and their timestamps."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def timestamp14(moment: datetime) -> str:
+    """``moment`` as a 14-digit UTC timestamp (``YYYYmmddHHMMSS``), as Wayback-style replay expects.
+
+    Naive datetimes are taken as UTC.
+    """
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y%m%d%H%M%S")
+
+
+def replay_path(captured_at: datetime, url: str) -> str:
+    """The path replaying ``url`` as captured at ``captured_at``: ``/replay/{timestamp14}/{url}``.
+
+    The URL is appended raw (not percent-encoded), the way pywb and the Wayback Machine do it.
+    """
+    return f"/replay/{timestamp14(captured_at)}/{url}"
+
+
+def diff_path(before_capture_id: int | None, after_capture_id: int) -> str:
+    """The diff page of two captures, or the after capture's page when there is nothing before it."""
+    if before_capture_id is None:
+        return f"/captures/{after_capture_id}"
+    return f"/diff/{before_capture_id}/{after_capture_id}"

@@ -1,0 +1,366 @@
+"""Read-only queries of the browsing UI on the catalog's tables, paginated, shared by pages and API.
+
+Each method opens one short session on ``catalog.engine`` and returns frozen rows (`archive.web.rows`)
+or catalog views, never ORM objects.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Engine, Select, String, cast, func, or_, select
+from sqlalchemy.orm import Session
+
+from archive.catalog import AlertView, ArticleRef, CaptureView, ChannelView, SourceSummary, mask_url
+from archive.catalog.mapping import to_capture_view, to_summary
+from archive.catalog.models import Alert, Article, Capture, Change, Citation, Delivery, Source
+from archive.web.rows import (
+    ArticleDetail,
+    ArticleRow,
+    ChangeRow,
+    CitationRow,
+    Neighbours,
+    Page,
+    SourceDetail,
+    worst_state,
+)
+
+PER_PAGE = 25
+T = TypeVar("T")
+AnySelect = Select[*tuple[Any, ...]]
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its own wildcards taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class WebQueries:
+    """The read side of the catalog as the browsing UI needs it."""
+
+    def __init__(self, engine: Engine, *, per_page: int = PER_PAGE) -> None:
+        self._engine = engine
+        self.per_page = per_page
+
+    def _session(self) -> Session:
+        return Session(self._engine)
+
+    def _page(self, session: Session, query: AnySelect, page: int, per_page: int | None) -> tuple[int, int]:
+        """The total count of ``query``'s rows and the offset of ``page``."""
+        size = per_page or self.per_page
+        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+        return int(total), (max(page, 1) - 1) * size
+
+    # -- articles ---------------------------------------------------------------------------
+
+    def articles(
+        self, *, q: str | None = None, tag: str | None = None, page: int = 1, per_page: int | None = None
+    ) -> Page[ArticleRow]:
+        """Articles newest first; optionally only those with ``q`` in title or URL, or tagged ``tag``."""
+        size = per_page or self.per_page
+        query = select(Article)
+        if q:
+            query = query.where(
+                or_(Article.title.ilike(_like(q), escape="\\"), Article.origin.ilike(_like(q), escape="\\"))
+            )
+        if tag:
+            # Tags are a JSON list: match the JSON-encoded tag, quotes included, so "ab" never matches "abc".
+            query = query.where(cast(Article.tags, String).like(_like(json.dumps(tag)), escape="\\"))
+        with self._session() as session:
+            total, offset = self._page(session, query, page, size)
+            rows = list(session.scalars(query.order_by(Article.id.desc()).offset(offset).limit(size)))
+            states = self._state_counts(session, [a.id for a in rows])
+            items = tuple(
+                ArticleRow(
+                    a.id,
+                    a.title,
+                    a.origin,
+                    a.kind,
+                    tuple(a.tags),
+                    a.ingested_at,
+                    sum(states.get(a.id, {}).values()),
+                    worst_state(tuple(states.get(a.id, {}))),
+                    states.get(a.id, {}),
+                )
+                for a in rows
+            )
+        return Page(items, max(page, 1), size, total)
+
+    @staticmethod
+    def _state_counts(session: Session, article_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+        if not article_ids:
+            return {}
+        query = (
+            select(Citation.article_id, Source.state, func.count())
+            .join(Source, Source.id == Citation.source_id)
+            .where(Citation.article_id.in_(list(article_ids)))
+            .group_by(Citation.article_id, Source.state)
+        )
+        out: dict[int, dict[str, int]] = {}
+        for article_id, state, n in session.execute(query):
+            out.setdefault(article_id, {})[state] = int(n)
+        return out
+
+    def tags(self) -> tuple[str, ...]:
+        """Every tag in use, sorted."""
+        with self._session() as session:
+            return tuple(sorted({t for tags in session.scalars(select(Article.tags)) for t in tags}))
+
+    def article(self, article_id: int) -> ArticleDetail | None:
+        """One article with its citations in order and the state of each cited source."""
+        with self._session() as session:
+            a = session.get(Article, article_id)
+            if a is None:
+                return None
+            query = (
+                select(Citation, Source)
+                .join(Source, Source.id == Citation.source_id)
+                .where(Citation.article_id == article_id)
+                .order_by(Citation.position, Citation.id)
+            )
+            citations = tuple(
+                CitationRow(
+                    c.position,
+                    c.label,
+                    c.sentence,
+                    tuple(c.quotes),
+                    s.id,
+                    s.url,
+                    s.state,
+                    s.paused,
+                    s.last_status,
+                    s.last_captured_at,
+                )
+                for c, s in session.execute(query)
+            )
+            worst = worst_state(tuple(c.state for c in citations))
+            return ArticleDetail(
+                a.id,
+                a.title,
+                a.origin,
+                a.kind,
+                tuple(a.tags),
+                a.ingested_at,
+                a.updated_at,
+                a.capture_id,
+                worst,
+                citations,
+            )
+
+    # -- sources ----------------------------------------------------------------------------
+
+    def _summaries(self) -> AnySelect:
+        captures = (
+            select(Capture.source_id.label("sid"), func.count().label("n"))
+            .where(Capture.role == "source")
+            .group_by(Capture.source_id)
+            .subquery()
+        )
+        articles = (
+            select(Citation.source_id.label("sid"), func.count(func.distinct(Citation.article_id)).label("n"))
+            .group_by(Citation.source_id)
+            .subquery()
+        )
+        return (
+            select(Source, func.coalesce(captures.c.n, 0), func.coalesce(articles.c.n, 0))
+            .outerjoin(captures, captures.c.sid == Source.id)
+            .outerjoin(articles, articles.c.sid == Source.id)
+        )
+
+    def sources(
+        self, *, q: str | None = None, state: str | None = None, page: int = 1, per_page: int | None = None
+    ) -> Page[SourceSummary]:
+        """Sources by id, optionally only those whose URL contains ``q`` or in ``state``."""
+        size = per_page or self.per_page
+        filters: list[ColumnElement[bool]] = []
+        if q:
+            filters.append(Source.url.ilike(_like(q), escape="\\"))
+        if state:
+            filters.append(Source.state == state)
+        with self._session() as session:
+            total, offset = self._page(session, select(Source.id).where(*filters), page, size)
+            query = self._summaries().where(*filters).order_by(Source.id).offset(offset).limit(size)
+            items = tuple(to_summary(s, nc, na) for s, nc, na in session.execute(query))
+        return Page(items, max(page, 1), size, total)
+
+    def source(self, source_id: int) -> SourceDetail | None:
+        """One source with its counts, ignore rules and citing articles."""
+        with self._session() as session:
+            found = session.execute(self._summaries().where(Source.id == source_id)).first()
+            if found is None:
+                return None
+            s, nc, na = found
+            rules = s.ignore_rules or {}
+            query = (
+                select(Article)
+                .join(Citation, Citation.article_id == Article.id)
+                .where(Citation.source_id == source_id)
+                .order_by(Article.id)
+            )
+            articles = tuple(
+                ArticleRef(a.id, a.title, a.origin, tuple(a.tags)) for a in session.scalars(query)
+            )
+            return SourceDetail(
+                to_summary(s, nc, na),
+                tuple(rules.get("selectors", ())),
+                tuple(rules.get("patterns", ())),
+                articles,
+            )
+
+    # -- captures ---------------------------------------------------------------------------
+
+    def captures(self, source_id: int, *, page: int = 1, per_page: int | None = None) -> Page[CaptureView]:
+        """A source's captures, newest first."""
+        size = per_page or self.per_page
+        query = select(Capture).where(Capture.source_id == source_id, Capture.role == "source")
+        with self._session() as session:
+            total, offset = self._page(session, query, page, size)
+            ordered = query.order_by(Capture.captured_at.desc(), Capture.id.desc()).offset(offset).limit(size)
+            items = tuple(to_capture_view(row) for row in session.scalars(ordered))
+        return Page(items, max(page, 1), size, total)
+
+    def capture(self, capture_id: int) -> CaptureView | None:
+        """One capture, whatever its role."""
+        with self._session() as session:
+            row = session.get(Capture, capture_id)
+            return None if row is None else to_capture_view(row)
+
+    def neighbours(self, capture: CaptureView) -> Neighbours:
+        """The captures of the same source right before and right after ``capture``."""
+        if capture.source_id is None or capture.role != "source":
+            return Neighbours(None, None)
+        base = select(Capture).where(Capture.source_id == capture.source_id, Capture.role == "source")
+        earlier = (Capture.captured_at < capture.captured_at) | (
+            (Capture.captured_at == capture.captured_at) & (Capture.id < capture.id)
+        )
+        later = (Capture.captured_at > capture.captured_at) | (
+            (Capture.captured_at == capture.captured_at) & (Capture.id > capture.id)
+        )
+        with self._session() as session:
+            prev = session.scalars(
+                base.where(earlier).order_by(Capture.captured_at.desc(), Capture.id.desc()).limit(1)
+            ).first()
+            nxt = session.scalars(
+                base.where(later).order_by(Capture.captured_at, Capture.id).limit(1)
+            ).first()
+            return Neighbours(
+                None if prev is None else to_capture_view(prev), None if nxt is None else to_capture_view(nxt)
+            )
+
+    def payload_capture(self, capture: CaptureView) -> CaptureView | None:
+        """The capture whose record holds ``capture``'s payload: itself for a response, the newest
+        earlier response of the same URL with the same payload digest for a revisit, else None."""
+        if capture.record_type == "response":
+            return capture
+        if capture.record_type != "revisit" or not capture.payload_digest:
+            return None
+        query = (
+            select(Capture)
+            .where(
+                Capture.url == capture.url,
+                Capture.record_type == "response",
+                Capture.payload_digest == capture.payload_digest,
+                Capture.captured_at <= capture.captured_at,
+            )
+            .order_by(Capture.captured_at.desc(), Capture.id.desc())
+            .limit(1)
+        )
+        with self._session() as session:
+            row = session.scalars(query).first()
+            return None if row is None else to_capture_view(row)
+
+    # -- changes ----------------------------------------------------------------------------
+
+    def changes(
+        self,
+        *,
+        kind: str | None = None,
+        source_id: int | None = None,
+        page: int = 1,
+        per_page: int | None = None,
+    ) -> Page[ChangeRow]:
+        """Changes newest first, optionally of one ``kind`` or one source."""
+        size = per_page or self.per_page
+        query = select(Change, Source.url).join(Source, Source.id == Change.source_id)
+        if kind:
+            query = query.where(Change.kind == kind)
+        if source_id is not None:
+            query = query.where(Change.source_id == source_id)
+        with self._session() as session:
+            total, offset = self._page(session, query, page, size)
+            ordered = query.order_by(Change.detected_at.desc(), Change.id.desc()).offset(offset).limit(size)
+            items = tuple(_change_row(c, url) for c, url in session.execute(ordered))
+        return Page(items, max(page, 1), size, total)
+
+    def change(self, change_id: int) -> ChangeRow | None:
+        """One change."""
+        query = select(Change, Source.url).join(Source, Source.id == Change.source_id)
+        with self._session() as session:
+            found = session.execute(query.where(Change.id == change_id)).first()
+            return None if found is None else _change_row(*found)
+
+    def change_between(self, before_id: int, after_id: int) -> ChangeRow | None:
+        """The change recorded between exactly these two captures, if any (the newest)."""
+        query = (
+            select(Change, Source.url)
+            .join(Source, Source.id == Change.source_id)
+            .where(Change.before_capture_id == before_id, Change.after_capture_id == after_id)
+            .order_by(Change.id.desc())
+            .limit(1)
+        )
+        with self._session() as session:
+            found = session.execute(query).first()
+            return None if found is None else _change_row(*found)
+
+    # -- alerts -----------------------------------------------------------------------------
+
+    def alerts(self, *, page: int = 1, per_page: int | None = None) -> Page[AlertView]:
+        """Alerts newest first, each with its channels (targets masked)."""
+        size = per_page or self.per_page
+        query = (
+            select(Alert, Change.kind, Source.url)
+            .join(Change, Change.id == Alert.change_id)
+            .join(Source, Source.id == Change.source_id)
+        )
+        with self._session() as session:
+            total, offset = self._page(session, query, page, size)
+            ordered = query.order_by(Alert.created_at.desc(), Alert.id.desc()).offset(offset).limit(size)
+            alerts = list(session.execute(ordered))
+            channels: dict[int, list[ChannelView]] = {}
+            if alerts:
+                deliveries = select(Delivery).where(Delivery.alert_id.in_([a.id for a, _, _ in alerts]))
+                for d in session.scalars(deliveries.order_by(Delivery.id)):
+                    channels.setdefault(d.alert_id, []).append(
+                        ChannelView(
+                            mask_url(d.target),
+                            d.state,
+                            d.attempts,
+                            d.last_error,
+                            d.next_attempt_at,
+                            d.delivered_at,
+                        )
+                    )
+            items = tuple(
+                AlertView(a.change_id, url, kind, a.created_at, tuple(channels.get(a.id, ())), a.id, a.title)
+                for a, kind, url in alerts
+            )
+        return Page(items, max(page, 1), size, total)
+
+
+def _change_row(c: Change, url: str) -> ChangeRow:
+    return ChangeRow(
+        c.id,
+        c.source_id,
+        url,
+        c.kind,
+        c.detected_at,
+        c.before_capture_id,
+        c.after_capture_id,
+        c.summary,
+        tuple(c.added),
+        tuple(c.removed),
+        tuple(c.removed_quotes),
+    )

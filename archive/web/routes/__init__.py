@@ -1,0 +1,1 @@
+"""The browsing UI's routers, one per area."""

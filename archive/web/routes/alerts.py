@@ -1,0 +1,18 @@
+"""The alerts page: every alert with the delivery state of each of its channels."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import HTMLResponse
+
+from archive.web.context import Web
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+def alert_list(request: Request, web: Web, page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
+    """Alerts newest first; targets are masked."""
+    return web.render(request, "alerts.html", alerts=web.queries.alerts(page=page))

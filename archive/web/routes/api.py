@@ -1,0 +1,159 @@
+"""The JSON API: the same queries as the pages, described by pydantic models at /docs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+from fastapi import APIRouter, HTTPException, Query
+
+from archive.catalog import CaptureView
+from archive.web.context import Web
+from archive.web.paths import diff_path, replay_path
+from archive.web.queries import PER_PAGE
+from archive.web.rows import ChangeRow, Page
+from archive.web.schemas import (
+    AlertOut,
+    ArticleDetailOut,
+    ArticleOut,
+    ArticleRefOut,
+    CaptureOut,
+    ChangeOut,
+    Model,
+    PageOut,
+    SourceDetailOut,
+    SourceOut,
+)
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+M = TypeVar("M", bound=Model)
+R = TypeVar("R")
+PageNo = Annotated[int, Query(ge=1, description="1-based page number")]
+PerPage = Annotated[int, Query(ge=1, le=200, description="items per page")]
+
+
+def _page(page: Page[R], convert: Callable[[R], M]) -> PageOut[M]:
+    return PageOut(
+        items=[convert(item) for item in page.items],
+        page=page.page,
+        per_page=page.per_page,
+        total=page.total,
+        pages=page.pages,
+    )
+
+
+def capture_out(capture: CaptureView) -> CaptureOut:
+    """A capture with links to its page and, when it has a payload, its replay."""
+    replay = None if capture.record_type == "metadata" else replay_path(capture.captured_at, capture.url)
+    return CaptureOut.model_validate(
+        {
+            **capture.__dict__,
+            "redirects": list(capture.redirects),
+            "replay": replay,
+            "page": f"/captures/{capture.id}",
+        }
+    )
+
+
+def change_out(change: ChangeRow) -> ChangeOut:
+    """A change with a link to its diff page."""
+    return ChangeOut.model_validate(
+        {**change.__dict__, "diff": diff_path(change.before_capture_id, change.after_capture_id)}
+    )
+
+
+@router.get("/articles", response_model=PageOut[ArticleOut])
+def api_articles(
+    web: Web,
+    q: Annotated[str | None, Query(max_length=500, description="in title or URL")] = None,
+    tag: Annotated[str | None, Query(max_length=200)] = None,
+    page: PageNo = 1,
+    per_page: PerPage = PER_PAGE,
+) -> PageOut[ArticleOut]:
+    """Articles newest first, with source counts and the worst state among their sources."""
+    return _page(web.queries.articles(q=q, tag=tag, page=page, per_page=per_page), ArticleOut.model_validate)
+
+
+@router.get("/articles/{article_id}", response_model=ArticleDetailOut)
+def api_article(web: Web, article_id: int) -> ArticleDetailOut:
+    """One article with its citations in order and each source's state."""
+    article = web.queries.article(article_id)
+    if article is None:
+        raise HTTPException(404, f"article #{article_id} does not exist")
+    return ArticleDetailOut.model_validate(article)
+
+
+@router.get("/sources", response_model=PageOut[SourceOut])
+def api_sources(
+    web: Web,
+    q: Annotated[str | None, Query(max_length=500, description="in the URL")] = None,
+    state: Annotated[str | None, Query(max_length=32)] = None,
+    page: PageNo = 1,
+    per_page: PerPage = PER_PAGE,
+) -> PageOut[SourceOut]:
+    """Watched sources with capture and article counts."""
+    return _page(
+        web.queries.sources(q=q, state=state, page=page, per_page=per_page), SourceOut.model_validate
+    )
+
+
+@router.get("/sources/{source_id}", response_model=SourceDetailOut)
+def api_source(web: Web, source_id: int) -> SourceDetailOut:
+    """One source, its ignore rules and the articles citing it."""
+    source = web.queries.source(source_id)
+    if source is None:
+        raise HTTPException(404, f"source #{source_id} does not exist")
+    return SourceDetailOut(
+        source=SourceOut.model_validate(source.summary),
+        ignore_selectors=list(source.ignore_selectors),
+        ignore_patterns=list(source.ignore_patterns),
+        articles=[ArticleRefOut.model_validate(a) for a in source.articles],
+    )
+
+
+@router.get("/sources/{source_id}/captures", response_model=PageOut[CaptureOut])
+def api_captures(
+    web: Web, source_id: int, page: PageNo = 1, per_page: PerPage = PER_PAGE
+) -> PageOut[CaptureOut]:
+    """A source's captures, newest first."""
+    if web.queries.source(source_id) is None:
+        raise HTTPException(404, f"source #{source_id} does not exist")
+    return _page(web.queries.captures(source_id, page=page, per_page=per_page), capture_out)
+
+
+@router.get("/captures/{capture_id}", response_model=CaptureOut)
+def api_capture(web: Web, capture_id: int) -> CaptureOut:
+    """One capture."""
+    capture = web.queries.capture(capture_id)
+    if capture is None:
+        raise HTTPException(404, f"capture #{capture_id} does not exist")
+    return capture_out(capture)
+
+
+@router.get("/changes", response_model=PageOut[ChangeOut])
+def api_changes(
+    web: Web,
+    kind: Annotated[str | None, Query(max_length=32)] = None,
+    source_id: int | None = None,
+    page: PageNo = 1,
+    per_page: PerPage = PER_PAGE,
+) -> PageOut[ChangeOut]:
+    """Changes newest first, optionally of one kind or one source."""
+    found = web.queries.changes(kind=kind, source_id=source_id, page=page, per_page=per_page)
+    return _page(found, change_out)
+
+
+@router.get("/changes/{change_id}", response_model=ChangeOut)
+def api_change(web: Web, change_id: int) -> ChangeOut:
+    """One change."""
+    change = web.queries.change(change_id)
+    if change is None:
+        raise HTTPException(404, f"change #{change_id} does not exist")
+    return change_out(change)
+
+
+@router.get("/alerts", response_model=PageOut[AlertOut])
+def api_alerts(web: Web, page: PageNo = 1, per_page: PerPage = PER_PAGE) -> PageOut[AlertOut]:
+    """Alerts newest first, with each channel's delivery state (targets masked)."""
+    return _page(web.queries.alerts(page=page, per_page=per_page), AlertOut.model_validate)

@@ -1,0 +1,49 @@
+"""Source pages: the list of watched sources and one source's capture timeline and changes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from starlette.responses import HTMLResponse
+
+from archive.catalog.views import SOURCE_STATES
+from archive.web.context import Web
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+
+@router.get("/sources", response_class=HTMLResponse)
+def source_list(
+    request: Request,
+    web: Web,
+    q: Annotated[str | None, Query(max_length=500)] = None,
+    state: Annotated[str | None, Query(max_length=32)] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> HTMLResponse:
+    """Watched sources, searchable by URL and filterable by state."""
+    sources = web.queries.sources(q=q, state=state, page=page)
+    return web.render(
+        request, "sources.html", sources=sources, q=q or "", state=state or "", states=SOURCE_STATES
+    )
+
+
+@router.get("/sources/{source_id}", response_class=HTMLResponse)
+def source_page(
+    request: Request,
+    web: Web,
+    source_id: int,
+    page: Annotated[int, Query(ge=1)] = 1,
+    changes_page: Annotated[int, Query(ge=1)] = 1,
+) -> HTMLResponse:
+    """A source's capture timeline (newest first) and its detected changes."""
+    source = web.queries.source(source_id)
+    if source is None:
+        raise HTTPException(404, f"source #{source_id} does not exist")
+    return web.render(
+        request,
+        "source.html",
+        source=source,
+        captures=web.queries.captures(source_id, page=page),
+        changes=web.queries.changes(source_id=source_id, page=changes_page),
+    )

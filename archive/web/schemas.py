@@ -1,0 +1,153 @@
+"""The JSON API's response models (pydantic), so /docs and /openapi.json describe every field."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+T = TypeVar("T")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+
+class PageOut(Model, Generic[T]):
+    """One page of a list: ``items`` plus where it is in the whole list."""
+
+    items: list[T]
+    page: int
+    per_page: int
+    total: int
+    pages: int
+
+
+class ArticleOut(Model):
+    id: int
+    title: str
+    origin: str
+    kind: str
+    tags: list[str]
+    ingested_at: datetime
+    sources: int
+    worst_state: str | None
+    states: dict[str, int]
+
+
+class CitationOut(Model):
+    position: int
+    label: str
+    sentence: str
+    quotes: list[str]
+    source_id: int
+    url: str
+    state: str
+    paused: bool
+    last_status: int | None
+    last_captured_at: datetime | None
+
+
+class ArticleDetailOut(Model):
+    id: int
+    title: str
+    origin: str
+    kind: str
+    tags: list[str]
+    ingested_at: datetime
+    updated_at: datetime | None
+    capture_id: int | None
+    worst_state: str | None
+    citations: list[CitationOut]
+
+
+class SourceOut(Model):
+    id: int
+    url: str
+    state: str
+    captures: int
+    last_status: int | None
+    last_captured_at: datetime | None
+    next_due_at: datetime | None
+    articles: int
+    consecutive_failures: int
+    paused: bool
+
+
+class ArticleRefOut(Model):
+    id: int
+    title: str
+    origin: str
+    tags: list[str]
+
+
+class SourceDetailOut(Model):
+    source: SourceOut
+    ignore_selectors: list[str]
+    ignore_patterns: list[str]
+    articles: list[ArticleRefOut]
+
+
+class RedirectOut(Model):
+    url: str
+    status: int
+
+
+class CaptureOut(Model):
+    id: int
+    source_id: int | None
+    role: str
+    url: str
+    final_url: str | None
+    captured_at: datetime
+    status: int | None
+    content_type: str | None
+    record_type: str
+    payload_digest: str | None
+    error_kind: str | None
+    error: str | None
+    redirects: list[RedirectOut]
+    replay: str | None
+    page: str
+
+
+class ChangeOut(Model):
+    id: int
+    source_id: int
+    url: str
+    kind: str
+    detected_at: datetime
+    before_capture_id: int | None
+    after_capture_id: int
+    summary: str
+    added: list[str]
+    removed: list[str]
+    removed_quotes: list[str]
+    diff: str
+
+
+class ChannelOut(Model):
+    target_masked: str
+    state: str
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+
+
+class AlertOut(Model):
+    id: int
+    change_id: int
+    title: str
+    url: str
+    kind: str
+    created_at: datetime
+    channels: list[ChannelOut]
+
+
+class ActionOut(Model):
+    """The outcome of an operator action."""
+
+    ok: bool
+    message: str

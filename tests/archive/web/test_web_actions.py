@@ -1,0 +1,107 @@
+"""Operator actions: token, same-origin, and what they change in the catalog."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.archive.web.web_site import STATEMENT, TOKEN, Site, client_fixture, site_fixture  # noqa: F401 - fixtures
+
+
+def paused(site: Site, source_id: int) -> bool:
+    return next(s.paused for s in site.catalog.list_sources() if s.id == source_id)
+
+
+def test_actions_need_the_token(client: TestClient, site: Site) -> None:
+    sid = site.ids["statement"]
+    assert client.post(f"/sources/{sid}/pause").status_code == 403
+    assert client.post(f"/sources/{sid}/pause", data={"token": "wrong"}).status_code == 403
+    wrong_bearer = client.post(f"/sources/{sid}/pause", headers={"Authorization": "Bearer nope"})
+    assert wrong_bearer.status_code == 403
+    assert not paused(site, sid)
+
+
+def test_pause_and_resume_with_the_form_token(client: TestClient, site: Site) -> None:
+    sid = site.ids["statement"]
+    response = client.post(f"/sources/{sid}/pause", data={"token": TOKEN}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == f"/sources/{sid}"
+    assert paused(site, sid)
+    assert "Resume re-crawling" in client.get(f"/sources/{sid}").text
+    response = client.post(
+        f"/sources/{sid}/resume", data={"token": TOKEN}, headers={"Sec-Fetch-Site": "same-origin"}
+    )
+    assert response.status_code == 200  # followed the 303 to the source page
+    assert not paused(site, sid)
+
+
+def test_bearer_token_gets_json(client: TestClient, site: Site) -> None:
+    sid = site.ids["gone"]
+    response = client.post(f"/sources/{sid}/pause", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 200
+    assert response.json() == {"ok": True, "message": f"source #{sid} paused"}
+    assert paused(site, sid)
+
+
+def test_cross_site_posts_are_refused(client: TestClient, site: Site) -> None:
+    sid = site.ids["statement"]
+    for headers in (
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+    ):
+        response = client.post(f"/sources/{sid}/pause", data={"token": TOKEN}, headers=headers)
+        assert response.status_code == 403, headers
+        assert "cross-site" in response.text
+    assert not paused(site, sid)
+    same = client.post(
+        f"/sources/{sid}/pause", data={"token": TOKEN}, headers={"Origin": "http://testserver"}
+    )
+    assert same.status_code == 200 and paused(site, sid)
+
+
+def test_ignore_rules(client: TestClient, site: Site) -> None:
+    sid = site.ids["statement"]
+    response = client.post(
+        f"/sources/{sid}/ignore", data={"token": TOKEN, "selector": ".visitors"}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    response = client.post(f"/sources/{sid}/ignore", data={"token": TOKEN, "pattern": r"\d+ visitors"})
+    assert response.status_code == 200
+    assert site.catalog.get_ignore_rules(sid) == ((".visitors",), (r"\d+ visitors",))
+    assert client.post(f"/sources/{sid}/ignore", data={"token": TOKEN, "pattern": "("}).status_code == 400
+    assert client.post(f"/sources/{sid}/ignore", data={"token": TOKEN}).status_code == 400
+    assert ".visitors" in client.get(f"/sources/{sid}").text
+    assert client.post("/sources/999/ignore", data={"token": TOKEN, "selector": "x"}).status_code == 404
+
+
+def test_actions_disabled_without_a_configured_token(site: Site) -> None:
+    with TestClient(site.app(admin_token=None)) as client:
+        response = client.post(f"/sources/{site.ids['statement']}/pause", data={"token": "anything"})
+        assert response.status_code == 403
+        assert "CITEWATCH_ADMIN_TOKEN" in response.text
+        assert "set CITEWATCH_ADMIN_TOKEN" in client.get(f"/sources/{site.ids['statement']}").text
+        assert client.post("/articles", data={"url": "https://x.example/", "token": "x"}).status_code == 403
+    assert not paused(site, site.ids["statement"])
+
+
+def test_ingest_from_the_ui(site: Site) -> None:
+    submitted: list[str] = []
+    with TestClient(site.app(submit_ingest=submitted.append)) as client:
+        assert 'method="post" action="/articles"' in client.get("/articles").text
+        assert client.post("/articles", data={"url": "https://paper.example/new"}).status_code == 403
+        response = client.post(
+            "/articles", data={"url": "https://paper.example/new", "token": TOKEN}, follow_redirects=False
+        )
+        assert response.status_code == 303
+        assert submitted == ["https://paper.example/new"]
+        page = client.get(response.headers["location"]).text
+        assert "Ingest requested for https://paper.example/new" in page
+        bad = client.post("/articles", data={"url": "javascript:alert(1)", "token": TOKEN})
+        assert bad.status_code == 400
+        assert submitted == ["https://paper.example/new"]
+
+
+def test_ingest_disabled_without_submit_ingest(client: TestClient) -> None:
+    response = client.post("/articles", data={"url": STATEMENT, "token": TOKEN})
+    assert response.status_code == 403
+    assert 'method="post" action="/articles"' not in client.get("/articles").text
