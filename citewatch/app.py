@@ -7,10 +7,13 @@ argument parsing and output formatting.
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from archive.catalog.db import open_catalog
@@ -35,6 +38,10 @@ from scheduler.alerts.deliver import AppriseNotifier, DeliveryReport, deliver_du
 from scheduler.alerts.targets import targets_for
 from scheduler.changes import ChangeRecorder
 from scheduler.policy import RevisitPolicy
+
+if TYPE_CHECKING:
+    from archive.export.wacz import ExportReport
+    from fastapi import FastAPI
 
 ProgressFn = Callable[[CaptureResult, CrawlTally], None]
 STALE_SENDING = timedelta(minutes=10)
@@ -303,3 +310,44 @@ class App:
     @staticmethod
     def article_targets(inputs: Sequence[ArticleInput]) -> list[CaptureTarget]:
         return [CaptureTarget(url=i.origin, role=ROLE_ARTICLE) for i in inputs if i.is_url]
+
+    def web_app(self) -> FastAPI:
+        """The browsing UI with its sandboxed replay, over this catalog and store."""
+        from archive.web.app import create_app
+        from archive.web.replay import build_replay_router
+
+        web = create_app(
+            catalog=self.catalog,
+            read_record=self.read_record_bytes,
+            admin_token=self.settings.admin_token,
+            submit_ingest=self.submit_ingest,
+        )
+        web.include_router(
+            build_replay_router(
+                engine=self.catalog.engine,
+                read_record=lambda row: (
+                    self.read_range(row.warc_name, row.offset, row.length)
+                    if row.warc_name is not None and row.offset is not None and row.length is not None
+                    else None
+                ),
+            )
+        )
+        return web
+
+    def submit_ingest(self, url: str) -> None:
+        """Ingest an article URL in the background (asked for from the web UI)."""
+        parse_article_inputs([url])  # the same validation as the command line
+        subprocess.Popen(
+            [sys.executable, "-m", "citewatch", "ingest", url],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def export_wacz(self, article_id: int, path: Path) -> ExportReport:
+        """Package an article with every capture of its sources as a WACZ file."""
+        from archive.export.wacz import export_wacz
+
+        if self.catalog.get_article(article_id) is None:
+            raise BadInput(f"there is no article {article_id}; `citewatch ingest --json` shows article ids")
+        return export_wacz(self.catalog, article_id=article_id, read_range=self.read_range, out_path=path)

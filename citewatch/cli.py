@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -91,7 +92,8 @@ def ingest(
     ] = False,
     all_links: Annotated[bool, typer.Option("--all-links", help="Keep every link of an HTML page.")] = False,
     tag: Annotated[
-        list[str] | None, typer.Option("--tag", help="Tag the articles (repeatable); alerts can be routed by tag.")
+        list[str] | None,
+        typer.Option("--tag", help="Tag the articles (repeatable); alerts can be routed by tag."),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -274,6 +276,42 @@ def daemon() -> None:
             upload_seconds=settings.upload_seconds,
         )
         Daemon(db_url=settings.db_url, jobs=jobs, on_stop=stop_running_crawl).run()
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind; loopback unless you mean it.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8080,
+) -> None:
+    """The archive browsing web UI (read-only unless CITEWATCH_ADMIN_TOKEN is set)."""
+    import uvicorn
+
+    with user_errors():
+        application = open_app()
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            err.print(
+                f"citewatch: warning: serving on {host}: anyone who can reach it can browse the archive"
+            )
+        err.print(f"citewatch: serving the archive on http://{host}:{port}/", highlight=False)
+        uvicorn.run(application.web_app(), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def export(
+    article_id: Annotated[int, typer.Argument(help="The article's id (see `citewatch ingest --json`).")],
+    wacz: Annotated[Path, typer.Option("--wacz", help="Where to write the WACZ package.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """One article's sources and captures as a WACZ package (for ReplayWeb.page and other players)."""
+    with user_errors():
+        report = open_app().export_wacz(article_id, wacz)
+        doc = {"path": str(report.path), "bytes": report.bytes, "records": report.records}
+        if as_json:
+            emit_json(doc)
+        else:
+            typer.echo(f"wrote {report.path} ({report.bytes:,} bytes, {report.records} records)")
 
 
 @app.command()

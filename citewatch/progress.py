@@ -44,8 +44,8 @@ class CrawlProgress:
         if self._live:
             self._progress.update(
                 self._task,
-                description=f"captured {tally.captured}, failed {tally.failed}, requisites {tally.requisites}: "
-                f"{result.target.url}",
+                description=f"captured {tally.captured}, failed {tally.failed}, "
+                f"requisites {tally.requisites}: {result.target.url}",
             )
         elif result.target.role != ROLE_REQUISITE:
             status = result.status if result.ok else f"{result.error_kind}: {result.error}"

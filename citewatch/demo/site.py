@@ -53,10 +53,10 @@ def _handler(pages: SitePages) -> type[http.server.BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
         server_version = "citewatch-demo/1"
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (stdlib signature)
+        def log_message(self, format: str, *args: object) -> None:
             return
 
-        def do_GET(self) -> None:  # noqa: N802 (stdlib API)
+        def do_GET(self) -> None:
             status, body, ctype = pages.get(self.path.split("?", 1)[0])
             compress = "html" in ctype and "gzip" in (self.headers.get("Accept-Encoding") or "")
             payload = gzip.compress(body, mtime=0) if compress else body

@@ -262,7 +262,7 @@ def test_unchanged_recrawl_writes_revisits_and_costs_little(
     cw.config(autothrottle=False, concurrent_per_domain=4)
     rng = random.Random(7)
     vocabulary = [
-        f"{w}{i}" for i, w in enumerate("minister envoy statement relief convoy plant".split() * 40)
+        f"{w}{i}" for i, w in enumerate(["minister", "envoy", "statement", "relief", "convoy", "plant"] * 40)
     ]
     urls = []
     for n in range(12):

@@ -83,11 +83,12 @@ def test_crawl_unwatched_source(cw: Citewatch, stored: list[str]) -> None:
 
 
 def test_article_by_url(tmp_path: Path, site: TestSite, cw: Citewatch) -> None:
+    two, three = site.url("/statements/2", host="127.0.0.2"), site.url("/statements/3", host="127.0.0.3")
     body = f"""<html><head><title>Officials revise figures</title></head><body>
     <nav><a href="{site.url("/")}">Home</a> <a href="{site.url("/statements/40")}">Top story</a></nav>
     <article><h1>Officials revise figures</h1>
-    <p>The ministry <a href="{site.url("/statements/2", host="127.0.0.2")}">said on Monday</a> that the count was final.</p>
-    <p>A later <a href="{site.url("/statements/3", host="127.0.0.3")}?utm_source=x">briefing</a> said otherwise.</p>
+    <p>The ministry <a href="{two}">said on Monday</a> that the count was final.</p>
+    <p>A later <a href="{three}?utm_source=x">briefing</a> said otherwise.</p>
     <div class="share"><a href="https://twitter.com/intent/tweet?u=1">Share</a></div></article>
     <footer><a href="{site.url("/statements/41")}">About</a></footer></body></html>"""
     site.set_page("/news/figures", body)

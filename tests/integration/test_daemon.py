@@ -1,4 +1,4 @@
-"""A real `citewatch daemon` with short intervals: re-crawls, detects, alerts a local receiver, survives SIGKILL."""
+"""A real `citewatch daemon` with short intervals: re-crawls, detects, alerts, survives SIGKILL."""
 
 from __future__ import annotations
 
@@ -19,7 +19,10 @@ from tests.fixtures.site import TestSite
 from tests.integration.conftest import REPO, Citewatch
 from tests.scheduler.alerts.alert_receiver import Receiver, handler_for
 
-STATEMENT = "<html><head><title>Statement</title></head><body><main><h1>Statement</h1><p>{text}</p></main></body></html>"
+STATEMENT = (
+    "<html><head><title>Statement</title></head><body>"
+    "<main><h1>Statement</h1><p>{text}</p></main></body></html>"
+)
 
 
 @pytest.fixture
