@@ -8,8 +8,8 @@ upload path picks it up.  Nothing complete is ever dropped.
 
 from __future__ import annotations
 
-import io
 import fcntl
+import io
 import os
 import time
 import zlib

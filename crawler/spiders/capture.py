@@ -116,7 +116,9 @@ class CaptureSpider(scrapy.Spider):
         yield from self._probe(target, result, capture_id)
         yield from self._requisites(target, capture_id, response)
 
-    def _probe(self, target: CaptureTarget, result: CaptureResult, capture_id: int) -> Iterator[scrapy.Request]:
+    def _probe(
+        self, target: CaptureTarget, result: CaptureResult, capture_id: int
+    ) -> Iterator[scrapy.Request]:
         """Fetch a random non-existent URL on the host, once per crawl, when a known source now
         answers 2xx with a new payload or from another URL: that is when a soft 404 (a "not
         found" page served with 200) or a redirect to a generic page must be told from an edit."""
