@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, Row, Select, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -156,31 +156,34 @@ class AlertBook(Transactions):
 
     def list_alerts(self, *, limit: int | None = None) -> list[AlertView]:
         """Alerts newest first, each with its channels (targets masked) in the order they were added."""
-        query = (
-            select(Alert, Change.kind, Source.url)
-            .join(Change, Change.id == Alert.change_id)
-            .join(Source, Source.id == Change.source_id)
-            .order_by(Alert.created_at.desc(), Alert.id.desc())
-        )
+        query = alert_query().order_by(Alert.created_at.desc(), Alert.id.desc())
         if limit is not None:
             query = query.limit(limit)
         with self._tx() as session:
-            alerts = list(session.execute(query))
-            channels: dict[int, list[ChannelView]] = {}
-            if alerts:
-                deliveries = select(Delivery).where(Delivery.alert_id.in_([a.id for a, _, _ in alerts]))
-                for d in session.scalars(deliveries.order_by(Delivery.id)):
-                    channels.setdefault(d.alert_id, []).append(
-                        ChannelView(
-                            mask_url(d.target),
-                            d.state,
-                            d.attempts,
-                            d.last_error,
-                            d.next_attempt_at,
-                            d.delivered_at,
-                        )
-                    )
-            return [
-                AlertView(a.change_id, url, kind, a.created_at, tuple(channels.get(a.id, ())), a.id, a.title)
-                for a, kind, url in alerts
-            ]
+            return alert_views(session, list(session.execute(query)))
+
+
+def alert_query() -> Select[Alert, str, str]:
+    """Alerts with their change's kind and source URL (callers add order, offset and limit)."""
+    return (
+        select(Alert, Change.kind, Source.url)
+        .join(Change, Change.id == Alert.change_id)
+        .join(Source, Source.id == Change.source_id)
+    )
+
+
+def alert_views(session: Session, rows: Sequence[Row[Alert, str, str]]) -> list[AlertView]:
+    """Views of alert rows from :func:`alert_query`, each with its channels (targets masked)."""
+    channels: dict[int, list[ChannelView]] = {}
+    if rows:
+        deliveries = select(Delivery).where(Delivery.alert_id.in_([a.id for a, _, _ in rows]))
+        for d in session.scalars(deliveries.order_by(Delivery.id)):
+            channels.setdefault(d.alert_id, []).append(
+                ChannelView(
+                    mask_url(d.target), d.state, d.attempts, d.last_error, d.next_attempt_at, d.delivered_at
+                )
+            )
+    return [
+        AlertView(a.change_id, url, kind, a.created_at, tuple(channels.get(a.id, ())), a.id, a.title)
+        for a, kind, url in rows
+    ]

@@ -13,9 +13,10 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Engine, Select, String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from archive.catalog import AlertView, ArticleRef, CaptureView, ChannelView, SourceSummary, mask_url
+from archive.catalog import AlertView, ArticleRef, CaptureView, SourceSummary
+from archive.catalog.alerts import alert_query, alert_views
 from archive.catalog.mapping import to_capture_view, to_summary
-from archive.catalog.models import Alert, Article, Capture, Change, Citation, Delivery, Source
+from archive.catalog.models import Alert, Article, Capture, Change, Citation, Source
 from archive.web.rows import (
     ArticleDetail,
     ArticleRow,
@@ -320,33 +321,11 @@ class WebQueries:
     def alerts(self, *, page: int = 1, per_page: int | None = None) -> Page[AlertView]:
         """Alerts newest first, each with its channels (targets masked)."""
         size = per_page or self.per_page
-        query = (
-            select(Alert, Change.kind, Source.url)
-            .join(Change, Change.id == Alert.change_id)
-            .join(Source, Source.id == Change.source_id)
-        )
+        query = alert_query()
         with self._session() as session:
             total, offset = self._page(session, query, page, size)
             ordered = query.order_by(Alert.created_at.desc(), Alert.id.desc()).offset(offset).limit(size)
-            alerts = list(session.execute(ordered))
-            channels: dict[int, list[ChannelView]] = {}
-            if alerts:
-                deliveries = select(Delivery).where(Delivery.alert_id.in_([a.id for a, _, _ in alerts]))
-                for d in session.scalars(deliveries.order_by(Delivery.id)):
-                    channels.setdefault(d.alert_id, []).append(
-                        ChannelView(
-                            mask_url(d.target),
-                            d.state,
-                            d.attempts,
-                            d.last_error,
-                            d.next_attempt_at,
-                            d.delivered_at,
-                        )
-                    )
-            items = tuple(
-                AlertView(a.change_id, url, kind, a.created_at, tuple(channels.get(a.id, ())), a.id, a.title)
-                for a, kind, url in alerts
-            )
+            items = tuple(alert_views(session, list(session.execute(ordered))))
         return Page(items, max(page, 1), size, total)
 
 
