@@ -7,17 +7,15 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from tests.fixtures.site import TestSite
 from tests.integration.conftest import REPO, Citewatch
-from tests.scheduler.alerts.alert_receiver import Receiver, handler_for
+from tests.scheduler.alerts.alert_receiver import Receiver, running_receiver
 
 STATEMENT = (
     "<html><head><title>Statement</title></head><body>"
@@ -27,14 +25,8 @@ STATEMENT = (
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    rec = Receiver()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(rec))
-    rec.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield rec
-    server.shutdown()
-    server.server_close()
+    with running_receiver() as rec:
+        yield rec
 
 
 def start_daemon(cw: Citewatch, log: Path) -> subprocess.Popen[bytes]:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 ALERTS_T0 = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
@@ -68,3 +70,19 @@ def handler_for(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
+
+
+@contextmanager
+def running_receiver() -> Iterator[Receiver]:
+    """A :class:`Receiver` served on 127.0.0.1 (a free port) for the duration of the block."""
+    rec = Receiver()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(rec))
+    rec.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield rec
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

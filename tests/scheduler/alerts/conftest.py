@@ -4,31 +4,22 @@ real HTTP receiver on 127.0.0.1 that Apprise's json:// targets post to."""
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from archive.catalog import Catalog, open_catalog
-from tests.scheduler.alerts.alert_receiver import AlertClock, Receiver, handler_for
+from tests.scheduler.alerts.alert_receiver import AlertClock, Receiver, running_receiver
 
 PG_URL_ENV = "CITEWATCH_TEST_PG_URL"
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    rec = Receiver()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(rec))
-    rec.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield rec
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with running_receiver() as rec:
+        yield rec
 
 
 @pytest.fixture(autouse=True)
