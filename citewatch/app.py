@@ -40,8 +40,9 @@ from scheduler.changes import ChangeRecorder
 from scheduler.policy import RevisitPolicy
 
 if TYPE_CHECKING:
-    from archive.export.wacz import ExportReport
     from fastapi import FastAPI
+
+    from archive.export.wacz import ExportReport
 
 ProgressFn = Callable[[CaptureResult, CrawlTally], None]
 STALE_SENDING = timedelta(minutes=10)
@@ -337,12 +338,17 @@ class App:
     def submit_ingest(self, url: str) -> None:
         """Ingest an article URL in the background (asked for from the web UI)."""
         parse_article_inputs([url])  # the same validation as the command line
-        subprocess.Popen(
-            [sys.executable, "-m", "citewatch", "ingest", url],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        logs = self.settings.home_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        # What the background ingest said (a refused address, a 404 article) stays readable.
+        log = logs / f"ingest-{self.clock().strftime('%Y%m%dT%H%M%S%f')}.log"
+        with log.open("wb") as out:
+            subprocess.Popen(
+                [sys.executable, "-m", "citewatch", "ingest", url],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def export_wacz(self, article_id: int, path: Path) -> ExportReport:
         """Package an article with every capture of its sources as a WACZ file."""

@@ -36,8 +36,12 @@ class _TomlSource(PydanticBaseSettingsSource):
             except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
                 raise ConfigError(f"{path} is not valid TOML ({exc}); fix or remove it") from exc
             for key, value in raw.items():
-                name = key.lower()
-                name = name.removeprefix(ENV_PREFIX.lower())
+                name = key.lower().removeprefix(ENV_PREFIX.lower())
+                if name not in settings_cls.model_fields or name == "home":
+                    # A typo ("alert_url") must not silently mean "no alerts".
+                    raise ConfigError(
+                        f"{path}: unknown setting {key!r}; see citewatch/config.py or the README for the keys"
+                    )
                 self._values[name] = value
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:

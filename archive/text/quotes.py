@@ -38,13 +38,16 @@ def _negations(words: list[str]) -> int:
     return sum(1 for w in words if w in _NEGATIONS or w.endswith("n't"))
 
 
-def contains_quote(text: str, quote: str, *, threshold: float = 0.9) -> bool:
+def contains_quote(text: str, quote: str, *, threshold: float | None = None) -> bool:
     """Whether ``quote`` is still in ``text``.
 
-    Case, whitespace and typographic quotes do not matter; ellipses and bracketed insertions in
-    the quote split it into parts that must each be found; each part may differ by small edits
-    (``threshold`` similarity over its best-matching window of ``text``). A number or name of the
-    quote missing from that window, or a negation added or removed, means it is not found.
+    Case, whitespace, punctuation and typographic quotes do not matter; ellipses and bracketed
+    insertions in the quote split it into parts that must each be found.  By default each part
+    must appear word for word, except that a long word may differ by a typo ("civilans"): a
+    changed word ("safely" → "quickly", "ministry" → "army") means the quote is gone, because
+    an altered quote is exactly what a journalist must hear about.  ``threshold`` (a similarity
+    ratio) loosens this to small edits over the best-matching window; even then a number or name
+    of the quote missing from that window, or a negation added or removed, means not found.
     """
     words = [w.casefold() for w in _words(normalise(text))]
     segments = [s for s in _CUTS.split(normalise(quote)) if _words(s)]
@@ -53,8 +56,33 @@ def contains_quote(text: str, quote: str, *, threshold: float = 0.9) -> bool:
     return all(_segment_found(words, segment, threshold) for segment in segments)
 
 
-def _segment_found(words: list[str], segment: str, threshold: float) -> bool:
+def _same_word(a: str, b: str) -> bool:
+    """Equal, or a typo of each other: long, digit-free words that differ by a letter or two."""
+    if a == b:
+        return True
+    if len(a) < 6 or len(b) < 6 or any(c.isdigit() for c in a + b):
+        return False
+    return SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.88
+
+
+def _segment_found(words: list[str], segment: str, threshold: float | None) -> bool:
     wanted = [w.casefold() for w in _words(segment)]
+    if threshold is None:
+        return _verbatim(words, wanted)
+    return _similar(words, wanted, segment, threshold)
+
+
+def _verbatim(words: list[str], wanted: list[str]) -> bool:
+    size = len(wanted)
+    firsts = {i for i, w in enumerate(words) if _same_word(w, wanted[0])}
+    return any(
+        all(_same_word(a, b) for a, b in zip(words[start : start + size], wanted, strict=False))
+        and len(words[start : start + size]) == size
+        for start in firsts
+    )
+
+
+def _similar(words: list[str], wanted: list[str], segment: str, threshold: float) -> bool:
     facts = _facts(segment)
     positions: dict[str, list[int]] = {}
     for index, word in enumerate(wanted):

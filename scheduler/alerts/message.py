@@ -40,6 +40,9 @@ def render_alert(change: ChangeView, *, ui_base_url: str | None = None) -> tuple
     evidence = [f"Before: {_when(change.before)}{_capture(change.before_capture_id)}"]
     evidence.append(f"After: {_when(change.after)}{_capture(change.after_capture_id)}")
     evidence.append(f"Detected: {_when(change.detected_at)}")
+    # A stable id: if a crash ever makes us resend (see Catalog.requeue_stale_sending),
+    # receivers can drop the duplicate.
+    evidence.append(f"Change id: citewatch-change-{change.id}")
     if ui_base_url:
         evidence.append(f"Details: {ui_base_url.rstrip('/')}/changes/{change.id}")
     sections.append("\n".join(evidence))

@@ -190,6 +190,11 @@ def detect(
     """
     page = _Page(current, rules)
     if previous is None:
+        if is_failure(current) and consecutive_failures < failure_threshold:
+            # Never fetched yet: one failure says nothing about the source (offline, a blip).
+            return Verdict(
+                None, previous_state, f"fetch failed ({describe_failure(current)}), not captured yet"
+            )
         return Verdict(None, _initial_state(page, probe, rules), "first capture")
     before = _Page(previous, rules) if _healthy(previous) else None
 

@@ -7,8 +7,16 @@ from urllib.parse import urlsplit
 
 from scheduler.detect.model import Observation
 
+# Language sections a site's home may live under ("/en/", "/fr-ca/"): real ISO 639-1 codes only,
+# so that "/r2" or "/gz" is not taken for a home page.
+_LANGUAGES = (
+    "af|am|ar|az|be|bg|bn|bs|ca|cs|cy|da|de|el|en|es|et|fa|fi|fr|ga|gl|he|hi|hr|hu|hy|id|is|it|ja|ka|kk|"
+    "km|ko|ky|lt|lv|mk|mn|ms|mt|nb|ne|nl|nn|no|pl|ps|pt|ro|ru|si|sk|sl|so|sq|sr|sv|sw|ta|tg|th|tk|tr|uk|ur|"
+    "uz|vi|zh"
+)
 _HOME = re.compile(
-    r"^(/[a-z]{2}(?:[-_][a-z]{2,4})?)?(/(?:index|default|home|homepage|start|main|welcome|portal)(?:\.[a-z]{2,5})?)?$"
+    rf"^(/(?:{_LANGUAGES})(?:[-_][a-z]{{2,4}})?)?"
+    r"(/(?:index|default|home|homepage|start|main|welcome|portal)(?:\.[a-z]{2,5})?)?$"
 )
 _GENERIC = frozenset(
     {"login", "log-in", "logon", "signin", "sign-in", "sso", "auth", "account", "accounts", "register",
@@ -62,5 +70,7 @@ def is_generic(url: str, probe: Observation | None = None) -> bool:
     if probe is not None and moved(probe) and same_url(url, probe.final_url):
         return True
     path = urlsplit(url).path.lower()
-    segments = (segment.rsplit(".", 1)[0] for segment in path.split("/") if segment)
-    return any(segment in _GENERIC for segment in segments)
+    segments = [segment.rsplit(".", 1)[0] for segment in path.split("/") if segment]
+    # The page itself is a login/search/error page ("/account/login", "/404"); a path that merely
+    # passes through such a word ("/accounts/annual-report-2025") is a specific page.
+    return bool(segments) and segments[-1] in _GENERIC

@@ -46,6 +46,8 @@ fetch('/api/articles').then(function (r) { note('api', 'status:' + r.status); })
 fetch('LIVE_URL').then(function (r) { note('live', 'status:' + r.status); })
   .catch(function (e) { note('live', 'blocked:' + e.name); });
 var img = new Image(); img.src = 'LIVE_URL?img'; document.body.appendChild(img);
+try { var w = window.open('LIVE_URL?popup'); note('popup', w ? 'opened' : 'blocked:null'); }
+catch (e) { note('popup', 'blocked:' + e.name); }
 </script></body></html>"""
 
 
@@ -198,15 +200,18 @@ def test_archived_scripts_cannot_reach_the_ui_or_the_live_web(
     live_hits = len(site.requests_for("/live-web", host="127.0.0.3"))
     page.goto(f"{server}/captures/{_capture_id(server, archive['urls']['hostile'])}")
     frame = page.frame_locator("iframe#replay")
-    for name in ("cookie", "parent", "api", "live"):
+    names = ("cookie", "parent", "api", "live", "popup")
+    for name in names:
         frame.locator(f"#{name}").wait_for(timeout=10_000)
-    results = {name: frame.locator(f"#{name}").inner_text() for name in ("cookie", "parent", "api", "live")}
+    results = {name: frame.locator(f"#{name}").inner_text() for name in names}
     page.screenshot(path=str(ARTIFACTS / "hostile.png"), full_page=True)
     assert "blocked" in results["cookie"], results
     assert "secret" not in results["cookie"]
     assert "blocked" in results["parent"], results
     assert "blocked" in results["api"], results
     assert "blocked" in results["live"], results
+    assert "blocked" in results["popup"], results
+    assert len(page.context.pages) == 1, "no window was opened"
     time.sleep(0.5)
     assert len(site.requests_for("/live-web", host="127.0.0.3")) == live_hits, "the live web was contacted"
 

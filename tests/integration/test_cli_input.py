@@ -111,3 +111,8 @@ def test_unreachable_article_url_fails_clearly(cw: Citewatch) -> None:
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines()[-1].startswith("citewatch: error:")
+
+
+def test_unknown_config_key_is_an_error_not_silence(cw: Citewatch) -> None:
+    (cw.home / "citewatch.toml").write_text('alert_url = ["json://127.0.0.1:9/x"]\n', encoding="utf-8")
+    assert_one_line_error(cw.run("sources", check=False), "alert_url")

@@ -80,6 +80,9 @@ def test_daemon_recrawls_alerts_and_restarts_cleanly(
 
         site.remove_page("/s/1")  # the statement is deleted
         wait_for(lambda: len(receiver.posts) >= 1, 60, "the deletion alert", log)
+        # Let the daemon record the delivery: a kill between sending and recording is the one
+        # window in which a message can be sent twice (by design, with a change id to dedupe).
+        wait_for(lambda: delivered(cw) >= 1, 30, "the delivery to be recorded", log)
 
         # Killed without warning, then restarted: no alert is lost or sent twice.
         os.killpg(daemon.pid, signal.SIGKILL)
@@ -101,6 +104,7 @@ def test_daemon_recrawls_alerts_and_restarts_cleanly(
     first, second = receiver.posts[0].payload, receiver.posts[1].payload
     assert "deleted" in first["title"] and site.url("/s/1") in first["title"]
     assert "confirmed 101 evacuees" in first["message"], "the quoted passage comes first in the alert"
+    assert "citewatch-change-" in first["message"]
     assert "restored" in second["title"]
     alerts = cw.json("alerts")
     assert [a["kind"] for a in alerts] == ["restored", "deleted"] or [a["kind"] for a in alerts] == [
@@ -119,6 +123,14 @@ def test_daemon_recrawls_alerts_and_restarts_cleanly(
 def captures_in(db: Path) -> int:
     try:
         return int(sqlite3.connect(db).execute("select count(*) from capture").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+
+
+def delivered(cw: Citewatch) -> int:
+    try:
+        db = sqlite3.connect(cw.home / "catalog.db")
+        return int(db.execute("select count(*) from delivery where state = 'delivered'").fetchone()[0])
     except sqlite3.OperationalError:
         return 0
 

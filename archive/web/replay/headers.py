@@ -16,7 +16,7 @@ from archive.web.replay.timestamps import http_date
 # cookies or storage; connect-src 'none': no fetch/XHR/WebSocket/beacon anywhere;
 # default-src 'self': nothing is loaded from the live web.
 CONTENT_SECURITY_POLICY = (
-    "sandbox allow-scripts allow-forms allow-popups; "
+    "sandbox allow-scripts allow-forms; "
     "default-src 'self' data: blob: 'unsafe-inline' 'unsafe-eval'; "
     "connect-src 'none'; form-action 'none'; frame-ancestors 'self'; base-uri 'none'"
 )

@@ -56,3 +56,10 @@ def test_threshold_controls_tolerance() -> None:
 
 def test_empty_text() -> None:
     assert not contains_quote("", "anything at all")
+
+
+def test_a_changed_word_means_the_quote_is_gone() -> None:
+    text = "They were able to do so quickly. The army evacuated 101 civilians."
+    assert not contains_quote(text, "were able to do so safely")
+    assert not contains_quote(text, "the ministry evacuated 101 civilians")
+    assert contains_quote(text, "The army evacuated 101 civilians")

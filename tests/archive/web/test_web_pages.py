@@ -130,7 +130,7 @@ def test_capture_page_has_banner_and_sandboxed_replay(client: TestClient, site: 
     assert iframe is not None
     tag = iframe.group(0)
     assert 'id="replay"' in tag
-    assert 'sandbox="allow-scripts allow-forms allow-popups"' in tag
+    assert 'sandbox="allow-scripts allow-forms"' in tag
     assert f'src="/replay/20261121090000/{STATEMENT}"' in tag
     assert 'referrerpolicy="no-referrer"' in tag
     # The banner is outside the archived content.

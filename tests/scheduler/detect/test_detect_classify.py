@@ -41,7 +41,8 @@ def run(previous: Observation | None, current: Observation, state: str = "live",
 def test_first_capture_sets_the_state_without_a_change() -> None:
     assert run(None, page()) == Verdict(None, "live", "first capture")
     assert run(None, page(status=404)).state == "deleted"
-    assert run(None, failed()).state == "unreachable"
+    assert run(None, failed(), state="pending").state == "pending", "one failure is not 'unreachable'"
+    assert run(None, failed(), state="pending", consecutive_failures=3).state == "unreachable"
     assert run(None, redirected("https://www.example.gov/")).state == "deleted"
     assert run(None, redirected("https://www.example.gov/news/new-home-of-statement")).state == "live"
 
@@ -216,3 +217,29 @@ def test_ignore_rules_apply() -> None:
 
 def test_no_previous_content_is_no_change() -> None:
     assert run(failed(), page(), consecutive_failures=0).kind is None
+
+
+# Facts inside the statement's sentences are content, even when they look like clocks or counters.
+FACT = (
+    "<html><head><title>Curfew</title></head><body><main><h1>Curfew order</h1>"
+    "<p>The governor announced that the curfew starts at {time} every night, and that "
+    "{visitors} visitors attended the briefing, after the order was reviewed on {day} 2026 by the council.</p>"
+    "<p>{views} views</p></main></body></html>"
+)
+
+
+def fact(
+    time: str = "22:00", visitors: str = "3,000", day: str = "3 March", views: str = "1,204"
+) -> Observation:
+    html = FACT.format(time=time, visitors=visitors, day=day, views=views)
+    return page(html)
+
+
+def test_times_counts_and_dates_inside_sentences_are_edits() -> None:
+    assert run(fact(), fact(time="20:00")).kind == "edited"
+    assert run(fact(), fact(visitors="300")).kind == "edited"
+    assert run(fact(), fact(day="3 April")).kind == "edited"
+
+
+def test_a_counter_on_its_own_line_is_still_noise() -> None:
+    assert run(fact(), fact(views="98,311")).kind is None

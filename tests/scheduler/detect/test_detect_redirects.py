@@ -46,3 +46,13 @@ def test_moved_needs_a_hop_and_another_page() -> None:
     assert moved(Observation("https://a.gov/x", 200, "https://a.gov/y", hop, None, None, None, None))
     assert not moved(Observation("https://a.gov/x", 200, "https://a.gov/x/", hop, None, None, None, None))
     assert not moved(Observation("https://a.gov/x", 200, "https://a.gov/y", (), None, None, None, None))
+
+
+def test_short_paths_are_not_homes_unless_they_are_language_sections() -> None:
+    from scheduler.detect.redirects import is_generic, is_home
+
+    assert not is_home("https://site.example/r2")
+    assert not is_home("https://site.example/gz")
+    assert is_home("https://site.example/en/") and is_home("https://site.example/pt-br/index.html")
+    assert not is_generic("https://site.example/accounts/annual-report-2025")
+    assert is_generic("https://site.example/account/login")

@@ -175,7 +175,7 @@ def ui(tmp_path: Path, live: CountingServer) -> Iterator[tuple[UvicornThread, li
 
     @app.get("/")
     def home() -> Response:
-        sandbox = "allow-scripts allow-forms allow-popups"
+        sandbox = "allow-scripts allow-forms"
         frame = f'<iframe sandbox="{sandbox}" src="/replay/{TS1}/{HOSTILE}"></iframe>'
         response = HTMLResponse(f"<!DOCTYPE html><html><body><h1>UI</h1>{frame}</body></html>")
         response.set_cookie("session", "secret", samesite="lax")

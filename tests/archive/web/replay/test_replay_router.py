@@ -184,7 +184,7 @@ def test_gzip_body_is_served_decoded_and_hostile_headers_are_dropped(client: Tes
 def test_security_headers_on_every_reply(client: TestClient, path: str) -> None:
     r = client.get(path)
     assert r.headers["content-security-policy"] == (
-        "sandbox allow-scripts allow-forms allow-popups; "
+        "sandbox allow-scripts allow-forms; "
         "default-src 'self' data: blob: 'unsafe-inline' 'unsafe-eval'; connect-src 'none'; "
         "form-action 'none'; frame-ancestors 'self'; base-uri 'none'"
     )
