@@ -223,7 +223,8 @@ def test_no_previous_content_is_no_change() -> None:
 FACT = (
     "<html><head><title>Curfew</title></head><body><main><h1>Curfew order</h1>"
     "<p>The governor announced that the curfew starts at {time} every night, and that "
-    "{visitors} visitors attended the briefing, after the order was reviewed on {day} 2026 by the council.</p>"
+    "{visitors} visitors attended the briefing, after the order was reviewed on {day} 2026 "
+    "by the council.</p>"
     "<p>{views} views</p></main></body></html>"
 )
 
