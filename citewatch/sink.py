@@ -52,7 +52,17 @@ def capture_record(result: CaptureResult) -> CaptureRecord:
         error_kind=result.error_kind,
         error=result.error,
         record_id=record.record_id if record else None,
-        redirects=tuple(Redirect(url=h.url, status=h.status) for h in result.redirects),
+        redirects=tuple(
+            Redirect(
+                url=h.url,
+                status=h.status,
+                warc_name=h.record.warc_name if h.record else None,
+                offset=h.record.offset if h.record else None,
+                length=h.record.length if h.record else None,
+                record_id=h.record.record_id if h.record else None,
+            )
+            for h in result.redirects
+        ),
         body_length=result.body_length,
     )
 

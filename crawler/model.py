@@ -42,6 +42,7 @@ class Hop:
     url: str
     status: int
     location: str
+    record: WrittenRecord | None = None  # where the hop's response record landed
 
 
 @dataclass(frozen=True)

@@ -58,13 +58,25 @@ def to_article_view(a: Article, citations: tuple[CitationView, ...]) -> ArticleV
 
 def capture_columns(c: CaptureRecord) -> dict[str, Any]:
     columns = {name: getattr(c, name) for name in CaptureRecord.__dataclass_fields__}
-    columns["redirects"] = [{"url": r.url, "status": r.status} for r in c.redirects]
+    columns["redirects"] = [
+        {k: v for k, v in vars(r).items() if v is not None or k in ("url", "status")} for r in c.redirects
+    ]
     return columns
 
 
 def to_capture_view(row: Capture) -> CaptureView:
     columns = {name: getattr(row, name) for name in CaptureRecord.__dataclass_fields__}
-    columns["redirects"] = tuple(Redirect(str(r["url"]), int(r["status"])) for r in row.redirects)
+    columns["redirects"] = tuple(
+        Redirect(
+            str(r["url"]),
+            int(r["status"]),
+            r.get("warc_name"),
+            r.get("offset"),
+            r.get("length"),
+            r.get("record_id"),
+        )
+        for r in row.redirects
+    )
     return CaptureView(id=row.id, **columns)
 
 

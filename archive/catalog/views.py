@@ -21,10 +21,14 @@ DELIVERY_STATES = ("pending", "sending", "delivered", "failed")
 
 @dataclass(frozen=True)
 class Redirect:
-    """One redirect hop of a capture: the URL that answered and its 3xx status."""
+    """One redirect hop of a capture: the URL that answered, its 3xx status, and its record."""
 
     url: str
     status: int
+    warc_name: str | None = None
+    offset: int | None = None
+    length: int | None = None
+    record_id: str | None = None
 
 
 @dataclass(frozen=True)

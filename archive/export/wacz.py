@@ -160,6 +160,21 @@ class _Copier:
     def copy_all(self, selected: Sequence[Selected]) -> None:
         known = {s.capture.record_id: s.capture for s in selected if s.capture.record_id}
         for item in selected:
+            # The redirect hops that led to the capture are evidence too (a statement moved).
+            for hop in item.capture.redirects:
+                if hop.warc_name is not None and hop.offset is not None and hop.length is not None:
+                    self._copy(
+                        CaptureView(
+                            role=item.capture.role,
+                            url=hop.url,
+                            captured_at=item.capture.captured_at,
+                            warc_name=hop.warc_name,
+                            offset=hop.offset,
+                            length=hop.length,
+                            record_id=hop.record_id,
+                            id=0,
+                        )
+                    )
             member = self._copy(item.capture)
             if member is None:
                 continue

@@ -191,7 +191,9 @@ class CaptureSpider(scrapy.Spider):
 
 
 def _redirects(hops: list[RecordedHop]) -> tuple[Hop, ...]:
-    return tuple(Hop(url=h.url, status=h.status, location=h.header("Location") or "") for h in hops)
+    return tuple(
+        Hop(url=h.url, status=h.status, location=h.header("Location") or "", record=h.record) for h in hops
+    )
 
 
 def _refused_hosts() -> dict[str, str]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
 
 from tests.fixtures.site import TestSite
 from tests.integration.conftest import Citewatch
@@ -13,10 +16,9 @@ from tests.integration.conftest import Citewatch
 
 def test_export_article_as_valid_wacz(tmp_path: Path, site: TestSite, cw: Citewatch) -> None:
     article = tmp_path / "a.md"
-    article.write_text(
-        f"[one]({site.url('/plain')}) and [two]({site.url('/statements/3', host='127.0.0.2')})\n",
-        encoding="utf-8",
-    )
+    two = site.url("/statements/3", host="127.0.0.2")
+    moved = site.url("/redirect/chain", host="127.0.0.3")
+    article.write_text(f"[one]({site.url('/plain')}), [two]({two}) and [moved]({moved})\n", encoding="utf-8")
     (created,) = cw.json("ingest", str(article))
     out = tmp_path / "evidence.wacz"
 
@@ -34,6 +36,14 @@ def test_export_article_as_valid_wacz(tmp_path: Path, site: TestSite, cw: Citewa
         assert z.getinfo("archive/data.warc.gz").compress_type == zipfile.ZIP_STORED
         pages = z.read("pages/pages.jsonl").decode()
         assert site.url("/plain") in pages
+        responses = {
+            record.rec_headers.get_header("WARC-Target-URI")
+            for record in ArchiveIterator(io.BytesIO(z.read("archive/data.warc.gz")))
+            if record.rec_type == "response"
+        }
+    # Every redirect hop of the moved statement is evidence too, not only where it ended.
+    for hop in ("/redirect/chain", "/redirect/hop2", "/redirect/hop3", "/plain"):
+        assert site.url(hop, host="127.0.0.3") in responses, hop
     validator = Path(sys.executable).with_name("wacz")
     check = subprocess.run([str(validator), "validate", "-f", str(out)], capture_output=True, text=True)
     assert check.returncode == 0 and "valid" in (check.stdout + check.stderr).lower(), (
