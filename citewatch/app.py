@@ -6,10 +6,13 @@ argument parsing and output formatting.
 
 from __future__ import annotations
 
+import fcntl
+import logging
 import socket
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,6 +46,8 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from archive.export.wacz import ExportReport
+
+logger = logging.getLogger(__name__)
 
 ProgressFn = Callable[[CaptureResult, CrawlTally], None]
 STALE_SENDING = timedelta(minutes=10)
@@ -182,7 +187,7 @@ class App:
         all_links: bool = False,
         progress: ProgressFn | None = None,
     ) -> CrawlOutcome:
-        """Capture the targets in this process, then move finished WARCs to the store.
+        """Capture the targets in this process, judge the changes, move finished WARCs to the store.
 
         Only one crawl can run per process (Twisted's reactor does not restart).
         """
@@ -191,25 +196,8 @@ class App:
         )
         stats: CrawlStats | None = None
         if targets:
-            writer = WarcWriter(
-                self.settings.spool_dir,
-                prefix=self.settings.warc_prefix,
-                max_file_size=int(self.settings.warc_max_mb * MB),
-                software=f"citewatch/{__version__}",
-                warcinfo_fields={
-                    "operator": self.settings.contact_url,
-                    "hostname": socket.gethostname(),
-                    "http-header-user-agent": self.settings.user_agent,
-                    "robots": "obey" if self.settings.obey_robots else "ignore",
-                },
-                clock=self.clock,
-            )
-            try:
-                stats = run_crawl(
-                    targets, config=self.crawl_config(), warc_writer=writer, sink=sink, clock=self.clock
-                )
-            finally:
-                writer.close()
+            with self._crawl_lock():
+                stats = self._run(targets, sink)
         changes = self.change_recorder().process(sink.tally.source_captures, sink.tally.probes)
         upload = self.spool.upload_pending()
         delivery = self.deliver_alerts() if changes else None
@@ -221,6 +209,43 @@ class App:
             changes=changes,
             delivery=delivery,
         )
+
+    def _run(self, targets: list[CaptureTarget], sink: CatalogSink) -> CrawlStats:
+        writer = WarcWriter(
+            self.settings.spool_dir,
+            prefix=self.settings.warc_prefix,
+            max_file_size=int(self.settings.warc_max_mb * MB),
+            software=f"citewatch/{__version__}",
+            warcinfo_fields={
+                "operator": self.settings.contact_url,
+                "hostname": socket.gethostname(),
+                "http-header-user-agent": self.settings.user_agent,
+                "robots": "obey" if self.settings.obey_robots else "ignore",
+            },
+            clock=self.clock,
+        )
+        try:
+            return run_crawl(
+                targets, config=self.crawl_config(), warc_writer=writer, sink=sink, clock=self.clock
+            )
+        finally:
+            writer.close()
+
+    @contextmanager
+    def _crawl_lock(self) -> Iterator[None]:
+        """One crawl at a time per data directory: the daemon, cron and a user's ingest never
+        capture the same source twice at once (the lock dies with its process)."""
+        path = self.settings.home_dir / "run" / "crawl.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a") as handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                logger.warning(
+                    "another crawl is running in %s; waiting for it to finish", self.settings.home_dir
+                )
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            yield
 
     def change_recorder(self) -> ChangeRecorder:
         return ChangeRecorder(

@@ -115,6 +115,9 @@ def ingest(
         if tag:
             application.tag_articles(ids, tag)
         articles = [a for a in (application.catalog.get_article(i) for i in ids) if a is not None]
+        for a in articles:
+            if not a.citations:
+                err.print(f"citewatch: warning: no cited source found in {a.origin}", markup=False)
         if as_json:
             emit_json([article_json(a) for a in articles])
         else:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
+from cssselect import GenericTranslator, SelectorError
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -219,6 +220,13 @@ class Catalog(ChangeLog, AlertBook):
         selector = selector.strip() if selector is not None else None
         if not selector and not pattern:
             raise InvalidValue("ignore rule", None, "a CSS selector or a regular expression, or both")
+        if selector:
+            try:
+                GenericTranslator().css_to_xpath(selector)
+            except SelectorError as exc:
+                raise InvalidValue(
+                    "ignore selector", selector, f"a CSS selector such as '#weather' or 'div.ticker' ({exc})"
+                ) from exc
         if pattern:
             try:
                 re.compile(pattern)

@@ -41,9 +41,10 @@ RENAMED_TRANSFER_ENCODING = "X-Citewatch-Original-Transfer-Encoding"
 
 CAPTURE_NOTE = (
     "Captured through Scrapy/Twisted. HTTP response bodies are stored as received (still "
-    "content-encoded), but Twisted removed chunked transfer-encoding, so a received "
-    "'Transfer-Encoding' header is stored as 'X-Citewatch-Original-Transfer-Encoding' and the body "
-    "runs to the end of the record; header-name case and order were normalised by Twisted, so "
+    "content-encoded), but Twisted removed chunked transfer-encoding (and usually the "
+    "Transfer-Encoding header with it; if one reaches us it is stored as "
+    "'X-Citewatch-Original-Transfer-Encoding'), so the body runs to the end of the record; "
+    "header-name case and order were normalised by Twisted, so "
     "headers are as received modulo case and order; the reason phrase is reconstructed from the "
     "status code when the server's was not available."
 )
