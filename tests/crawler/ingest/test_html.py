@@ -6,12 +6,15 @@ import pytest
 
 from crawler.ingest import ExtractedArticle, extract, extract_html
 
+# The sample HTML article in seeds/ is also the fixture: a realistic page full of non-sources.
+NEWS_ARTICLE = Path(__file__).resolve().parents[3] / "seeds" / "ledger-azovstal-evacuation.html"
+
 PAGE_URL = "https://ledger.example/world/2022/05/azovstal-evacuation?utm_source=rss"
 
 
 @pytest.fixture
 def article(fixtures: Path) -> ExtractedArticle:
-    return extract_html((fixtures / "news-article.html").read_bytes(), base_url=PAGE_URL)
+    return extract_html(NEWS_ARTICLE.read_bytes(), base_url=PAGE_URL)
 
 
 def test_only_body_links_are_citations(article: ExtractedArticle) -> None:
@@ -57,7 +60,7 @@ def test_title_and_text(article: ExtractedArticle) -> None:
 
 
 def test_all_links_keeps_furniture_but_not_mailto_javascript_or_anchors(fixtures: Path) -> None:
-    article = extract_html((fixtures / "news-article.html").read_bytes(), base_url=PAGE_URL, all_links=True)
+    article = extract_html(NEWS_ARTICLE.read_bytes(), base_url=PAGE_URL, all_links=True)
     urls = [c.url for c in article.citations]
     assert "https://ledger.example/world/" in urls
     assert "https://spam.example/" in urls
