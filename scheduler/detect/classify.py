@@ -165,7 +165,30 @@ def _readable_diff(before: str, after: str, *, fallback: TextDiff) -> TextDiff:
     added = tuple(p for p in diff.added if substantive(p) and not _moved_passage(p, before))
     if not removed and not added:
         return fallback
-    return TextDiff(added=added, removed=removed, similarity=diff.similarity)
+    return TextDiff(
+        added=tuple(_in_context(p, after, "{+", "+}") for p in added),
+        removed=tuple(_in_context(p, before, "[-", "-]") for p in removed),
+        similarity=diff.similarity,
+    )
+
+
+CONTEXT_WORDS = 5
+
+
+def _in_context(passage: str, text: str, opening: str, closing: str) -> str:
+    """``passage`` with a few words on each side, marked like ``git diff --word-diff``: a reader
+    of "- 101" cannot tell what changed, "operation evacuated [-101-] civilians from" can."""
+    words = text.split()
+    wanted = passage.rstrip("…").split()
+    size = len(wanted)
+    for start in range(len(words) - size + 1):
+        if words[start : start + size] == wanted:
+            head = words[max(0, start - CONTEXT_WORDS) : start]
+            tail = words[start + size : start + size + CONTEXT_WORDS]
+            lead = "… " if start > CONTEXT_WORDS else ""
+            trail = " …" if start + size + CONTEXT_WORDS < len(words) else ""
+            return f"{lead}{' '.join([*head, opening + passage + closing, *tail])}{trail}"
+    return passage
 
 
 def detect(

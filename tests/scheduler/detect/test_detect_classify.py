@@ -183,7 +183,9 @@ def test_noise_is_not_an_edit() -> None:
 def test_number_change_is_an_edit_with_its_quote() -> None:
     verdict = run(page(), page(STATEMENT.replace("101", "91")), quotes=[QUOTE])
     assert verdict.kind == "edited" and verdict.state == "edited"
-    assert verdict.removed == ("101",) and verdict.added == ("91",)
+    # Shown in context, marked like `git diff --word-diff`.
+    assert verdict.removed == ("… Halvar The ministry confirms that [-101-] civilians were killed on 3 …",)
+    assert len(verdict.added) == 1 and "that {+91+} civilians" in verdict.added[0]
     assert verdict.removed_quotes == (QUOTE,)
     assert (
         verdict.summary
