@@ -20,7 +20,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	tools/ensure-chromium.sh
-	$(BIN)/python -m pytest
+	tools/with-postgres.sh $(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check citewatch crawler archive scheduler tests
