@@ -126,6 +126,8 @@ def test_failures_are_captures_not_crashes(tmp_path: Path, site: TestSite, cw: C
         "big": site.url("/big?mb=3", host="127.0.0.1"),
         "loop": site.url("/redirect/loop", host="127.0.0.1"),
         "dns": "http://no-such-host.invalid/statement",
+        # TLS to a server that speaks plain HTTP (its own host: Scrapy keys robots.txt by host:port).
+        "tls": site.url("/statements/9", host="127.0.0.3").replace("http://", "https://"),
         "robots": site.url("/private/page", host="127.0.0.2"),
         "ok": site.url("/statements/7", host="127.0.0.2"),
     }
@@ -141,7 +143,7 @@ def test_failures_are_captures_not_crashes(tmp_path: Path, site: TestSite, cw: C
         (capture,) = cw.json("captures", url)
         kinds[name] = capture["error_kind"]
         if name != "ok":
-            assert capture["record_type"] == "metadata"
+            assert capture["record_type"] == "metadata", (name, capture)
             assert capture["warc"] and capture["length"] > 0
     assert kinds == {
         "refused": "refused",
@@ -149,6 +151,7 @@ def test_failures_are_captures_not_crashes(tmp_path: Path, site: TestSite, cw: C
         "big": "too-large",
         "loop": "too-many-redirects",
         "dns": "dns",
+        "tls": "tls",
         "robots": "robots",
         "ok": None,
     }
