@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import signal
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -51,6 +53,32 @@ logger = logging.getLogger(__name__)
 
 ProgressFn = Callable[[CaptureResult, CrawlTally], None]
 STALE_SENDING = timedelta(minutes=10)
+
+
+@contextmanager
+def _finishing_despite_signals() -> Iterator[None]:
+    """Once the crawl is over, judge its captures and upload them before honouring SIGTERM/SIGINT.
+
+    Scrapy stops gracefully on the first signal and then uninstalls its handlers; a second
+    signal during change detection would kill the process with captures recorded but never
+    judged, and a deletion captured then would never be reported.  This work is short and
+    bounded, so the signal is noted and the command ends normally right after it.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def note(signum: int, frame: object) -> None:
+        logger.warning(
+            "%s received: finishing change detection and upload first", signal.Signals(signum).name
+        )
+
+    previous = {sig: signal.signal(sig, note) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def utc_now() -> datetime:
@@ -198,9 +226,10 @@ class App:
         if targets:
             with self._crawl_lock():
                 stats = self._run(targets, sink)
-        changes = self.change_recorder().process(sink.tally.source_captures, sink.tally.probes)
-        upload = self.spool.upload_pending()
-        delivery = self.deliver_alerts() if changes else None
+        with _finishing_despite_signals():
+            changes = self.change_recorder().process(sink.tally.source_captures, sink.tally.probes)
+            upload = self.spool.upload_pending()
+            delivery = self.deliver_alerts() if changes else None
         return CrawlOutcome(
             tally=sink.tally,
             stats=stats,

@@ -48,15 +48,22 @@ def dispatch_due() -> str:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Its own session: a SIGTERM sent to the daemon's process group (systemd, Ctrl-C) reaches
+        # the crawl once, through stop_running_crawl, not twice (Scrapy's "force unclean stop").
+        start_new_session=True,
     )
     pid_file.write_text(str(child.pid), encoding="ascii")
     try:
         out, err = child.communicate()
     finally:
         pid_file.unlink(missing_ok=True)
+    if child.returncode == -signal.SIGTERM:
+        # Asked to stop (stop_running_crawl) before or after its crawl proper: whatever it
+        # recorded is complete; what it did not reach is still due.
+        return "re-crawl stopped by SIGTERM"
     if child.returncode != 0:
-        reason = err.strip().splitlines()[-1] if err.strip() else f"exit status {child.returncode}"
-        raise RuntimeError(f"re-crawl failed: {reason}")
+        last = err.strip().splitlines()[-1] if err.strip() else ""
+        raise RuntimeError(f"re-crawl failed with exit status {child.returncode}: {last}")
     summary = json.loads(out)
     return f"captured {summary['captured']}, failed {summary['failed']}, changes {summary['changes']}"
 

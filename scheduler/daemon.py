@@ -21,11 +21,23 @@ from typing import Any
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 logger = logging.getLogger("citewatch.daemon")
 
 JOB_TABLE = "apscheduler_jobs"
+
+
+class _BlockingScheduler(BlockingScheduler):  # type: ignore[misc]  # APScheduler 3 is untyped
+    """APScheduler's blocking scheduler, minus one race: woken by ``shutdown()``, its loop would
+    try to submit due jobs to the executor it has just shut down, and log a traceback."""
+
+    def _process_jobs(self) -> float | None:
+        if self.state == STATE_STOPPED:
+            return None
+        wait: float | None = super()._process_jobs()
+        return wait
 
 
 @dataclass(frozen=True)
@@ -53,7 +65,7 @@ class Daemon:
         self._on_stop = on_stop
         self._clock = clock
         self._stopping = threading.Event()
-        self._scheduler = BlockingScheduler(
+        self._scheduler = _BlockingScheduler(
             jobstores={"default": SQLAlchemyJobStore(url=db_url, tablename=JOB_TABLE)},
             executors={"default": ThreadPoolExecutor(max_workers=len(self._jobs) or 1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -86,6 +98,8 @@ class Daemon:
         self._stopping.set()
         logger.info("stopping: letting the running jobs finish")
         self._on_stop()
+        # No new job may start while the running ones wind down.
+        self._scheduler.pause()
         # shutdown(wait=True) from the signal handler would block the loop it runs on; a thread
         # waits for the running jobs (a crawl winding down) and then stops the scheduler.
         threading.Thread(target=self._scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()

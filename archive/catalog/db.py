@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -66,10 +67,15 @@ def make_engine(url: str, *, create_dirs: bool = True) -> Engine:
     return engine
 
 
+# Alembic keeps its running migration context in module globals, so two threads migrating at
+# once (the daemon's jobs each open the catalog) trip over each other ("KeyError: 'config'").
+_MIGRATING = threading.Lock()
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Run the catalog's Alembic migrations up to ``revision`` on ``engine``."""
     config = alembic_config()
-    with engine.begin() as connection:
+    with _MIGRATING, engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

@@ -141,10 +141,11 @@ def test_sigterm_mid_crawl_stops_cleanly(tmp_path: Path, site: TestSite, cw: Cit
         requisites=False,
         download_timeout=20.0,
         concurrent_per_domain=1,
+        concurrent_requests=3,  # what a graceful stop still finishes: the requests already in flight
         dispatch_seconds=1.0,
         revisit_fresh_interval_hours=1 / 3600,
     )
-    urls = [site.url(f"/slow?delay=1.5&n={n}", host=site.hosts[n % 3]) for n in range(9)]
+    urls = [site.url(f"/slow?delay=1.5&n={n}", host=site.hosts[n % 3]) for n in range(24)]
     article = tmp_path / "slow.md"
     article.write_text("\n".join(f"- [s{n}]({u})" for n, u in enumerate(urls)) + "\n", encoding="utf-8")
     cw.json("ingest", str(article), "--no-crawl")

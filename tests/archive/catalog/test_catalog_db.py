@@ -125,3 +125,23 @@ def test_alembic_config_with_url_runs_env_without_a_connection(tmp_path: Path) -
         assert set(inspect(engine).get_table_names()) >= TABLES
     finally:
         engine.dispose()
+
+
+def test_threads_can_open_the_catalog_at_once(tmp_path: Path) -> None:
+    """The daemon's jobs each open the catalog in their own thread; migrations must not collide."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        try:
+            open_catalog(f"sqlite:///{tmp_path / 'c.db'}").close()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
