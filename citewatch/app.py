@@ -6,20 +6,15 @@ argument parsing and output formatting.
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import signal
 import socket
 import subprocess
 import sys
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from archive.catalog.db import open_catalog
 from archive.catalog.repository import Catalog
@@ -31,7 +26,9 @@ from archive.warc.reader import read_record
 from archive.warc.writer import WarcWriter
 from citewatch import __version__
 from citewatch.config import Settings
+from citewatch.coordination import crawl_lock, finishing_despite_signals
 from citewatch.errors import BadInput
+from citewatch.inputs import ArticleInput, parse_article_inputs
 from citewatch.sink import CatalogSink, CrawlTally, citation_records
 from crawler.config import MB, CrawlConfig
 from crawler.ingest import extract, kind_for
@@ -55,46 +52,8 @@ ProgressFn = Callable[[CaptureResult, CrawlTally], None]
 STALE_SENDING = timedelta(minutes=10)
 
 
-@contextmanager
-def _finishing_despite_signals() -> Iterator[None]:
-    """Once the crawl is over, judge its captures and upload them before honouring SIGTERM/SIGINT.
-
-    Scrapy stops gracefully on the first signal and then uninstalls its handlers; a second
-    signal during change detection would kill the process with captures recorded but never
-    judged, and a deletion captured then would never be reported.  This work is short and
-    bounded, so the signal is noted and the command ends normally right after it.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def note(signum: int, frame: object) -> None:
-        logger.warning(
-            "%s received: finishing change detection and upload first", signal.Signals(signum).name
-        )
-
-    previous = {sig: signal.signal(sig, note) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class ArticleInput:
-    """One SRC argument of `ingest`, checked: a readable file or an http(s) URL."""
-
-    origin: str
-    path: Path | None = None
-
-    @property
-    def is_url(self) -> bool:
-        return self.path is None
 
 
 @dataclass
@@ -107,30 +66,6 @@ class CrawlOutcome:
     article_ids: list[int] = field(default_factory=list)
     changes: list[int] = field(default_factory=list)
     delivery: DeliveryReport | None = None
-
-
-def parse_article_inputs(sources: Sequence[str]) -> list[ArticleInput]:
-    """Validate every SRC before anything is written: all or nothing."""
-    inputs: list[ArticleInput] = []
-    for src in sources:
-        parts = urlsplit(src)
-        if parts.scheme and len(parts.scheme) > 1:  # one letter would be a Windows drive
-            if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-                raise BadInput(
-                    f"{src!r} is not an http(s) URL; give an http:// or https:// article URL or a file"
-                )
-            inputs.append(ArticleInput(origin=src))
-            continue
-        path = Path(src).expanduser()
-        if not path.exists():
-            raise BadInput(
-                f"{src}: no such file; give an existing .txt, .md, .html or .pdf file, or an http(s) URL"
-            )
-        if not path.is_file():
-            raise BadInput(f"{src}: is not a regular file; give a .txt, .md, .html or .pdf article")
-        kind_for(path.name)  # raises UnsupportedArticle for unknown extensions
-        inputs.append(ArticleInput(origin=str(path.resolve()), path=path))
-    return inputs
 
 
 class App:
@@ -224,9 +159,9 @@ class App:
         )
         stats: CrawlStats | None = None
         if targets:
-            with self._crawl_lock():
+            with crawl_lock(self.settings.home_dir):
                 stats = self._run(targets, sink)
-        with _finishing_despite_signals():
+        with finishing_despite_signals():
             changes = self.change_recorder().process(sink.tally.source_captures, sink.tally.probes)
             upload = self.spool.upload_pending()
             delivery = self.deliver_alerts() if changes else None
@@ -259,22 +194,6 @@ class App:
             )
         finally:
             writer.close()
-
-    @contextmanager
-    def _crawl_lock(self) -> Iterator[None]:
-        """One crawl at a time per data directory: the daemon, cron and a user's ingest never
-        capture the same source twice at once (the lock dies with its process)."""
-        path = self.settings.home_dir / "run" / "crawl.lock"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a") as handle:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                logger.warning(
-                    "another crawl is running in %s; waiting for it to finish", self.settings.home_dir
-                )
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            yield
 
     def change_recorder(self) -> ChangeRecorder:
         return ChangeRecorder(

@@ -24,9 +24,10 @@ from archive.catalog.errors import CatalogError
 from archive.store.errors import StoreError
 from archive.warc.errors import WarcError
 from citewatch import __version__
-from citewatch.app import App, CrawlOutcome, parse_article_inputs
+from citewatch.app import App, CrawlOutcome
 from citewatch.config import load_settings
 from citewatch.errors import BadInput, CitewatchError
+from citewatch.inputs import parse_article_inputs
 from citewatch.progress import CrawlProgress
 from citewatch.render import alert_json, article_json, capture_json, change_json, source_json
 from crawler.ingest.errors import IngestError

@@ -6,22 +6,17 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
-
-from citewatch.app import App
-from citewatch.config import load_settings
+from citewatch.coordination import crawl_lock
 
 
-def test_a_second_crawl_waits_for_the_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CITEWATCH_HOME", str(tmp_path))
-    first, second = App(load_settings()), App(load_settings())
+def test_a_second_crawl_waits_for_the_first(tmp_path: Path) -> None:
     events: list[str] = []
 
     def later() -> None:
-        with second._crawl_lock():
+        with crawl_lock(tmp_path):
             events.append("second")
 
-    with first._crawl_lock():
+    with crawl_lock(tmp_path):
         thread = threading.Thread(target=later)
         thread.start()
         time.sleep(0.3)
