@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from cssselect import GenericTranslator, SelectorError
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -249,25 +249,10 @@ class Catalog(ChangeLog, AlertBook):
 
     def list_sources(self) -> list[SourceSummary]:
         """Every source with its capture and article counts, in one query."""
-        captures = (
-            select(Capture.source_id.label("sid"), func.count().label("n"))
-            .where(Capture.role == "source")
-            .group_by(Capture.source_id)
-            .subquery()
-        )
-        articles = (
-            select(Citation.source_id.label("sid"), func.count(func.distinct(Citation.article_id)).label("n"))
-            .group_by(Citation.source_id)
-            .subquery()
-        )
-        query = (
-            select(Source, func.coalesce(captures.c.n, 0), func.coalesce(articles.c.n, 0))
-            .outerjoin(captures, captures.c.sid == Source.id)
-            .outerjoin(articles, articles.c.sid == Source.id)
-            .order_by(Source.id)
-        )
         with self._tx() as session:
-            return [to_summary(s, nc, na) for s, nc, na in session.execute(query)]
+            return [
+                to_summary(s, nc, na) for s, nc, na in session.execute(summary_query().order_by(Source.id))
+            ]
 
     # -- captures ---------------------------------------------------------------------------
 
@@ -405,3 +390,24 @@ class Catalog(ChangeLog, AlertBook):
             query = query.where(WarcFile.state == state)
         with self._tx() as session:
             return [to_warc_view(row) for row in session.scalars(query)]
+
+
+def summary_query() -> Select[Source, int, int]:
+    """Sources with their capture count (role=source) and citing-article count, as one statement;
+    callers add filters, order and paging."""
+    captures = (
+        select(Capture.source_id.label("sid"), func.count().label("n"))
+        .where(Capture.role == "source")
+        .group_by(Capture.source_id)
+        .subquery()
+    )
+    articles = (
+        select(Citation.source_id.label("sid"), func.count(func.distinct(Citation.article_id)).label("n"))
+        .group_by(Citation.source_id)
+        .subquery()
+    )
+    return (
+        select(Source, func.coalesce(captures.c.n, 0), func.coalesce(articles.c.n, 0))
+        .outerjoin(captures, captures.c.sid == Source.id)
+        .outerjoin(articles, articles.c.sid == Source.id)
+    )

@@ -17,6 +17,7 @@ from archive.catalog import AlertView, ArticleRef, CaptureView, SourceSummary
 from archive.catalog.alerts import alert_query, alert_views
 from archive.catalog.mapping import to_capture_view, to_summary
 from archive.catalog.models import Alert, Article, Capture, Change, Citation, Source
+from archive.catalog.repository import summary_query
 from archive.web.rows import (
     ArticleDetail,
     ArticleRow,
@@ -153,24 +154,6 @@ class WebQueries:
 
     # -- sources ----------------------------------------------------------------------------
 
-    def _summaries(self) -> AnySelect:
-        captures = (
-            select(Capture.source_id.label("sid"), func.count().label("n"))
-            .where(Capture.role == "source")
-            .group_by(Capture.source_id)
-            .subquery()
-        )
-        articles = (
-            select(Citation.source_id.label("sid"), func.count(func.distinct(Citation.article_id)).label("n"))
-            .group_by(Citation.source_id)
-            .subquery()
-        )
-        return (
-            select(Source, func.coalesce(captures.c.n, 0), func.coalesce(articles.c.n, 0))
-            .outerjoin(captures, captures.c.sid == Source.id)
-            .outerjoin(articles, articles.c.sid == Source.id)
-        )
-
     def sources(
         self, *, q: str | None = None, state: str | None = None, page: int = 1, per_page: int | None = None
     ) -> Page[SourceSummary]:
@@ -183,14 +166,14 @@ class WebQueries:
             filters.append(Source.state == state)
         with self._session() as session:
             total, offset = self._page(session, select(Source.id).where(*filters), page, size)
-            query = self._summaries().where(*filters).order_by(Source.id).offset(offset).limit(size)
+            query = summary_query().where(*filters).order_by(Source.id).offset(offset).limit(size)
             items = tuple(to_summary(s, nc, na) for s, nc, na in session.execute(query))
         return Page(items, max(page, 1), size, total)
 
     def source(self, source_id: int) -> SourceDetail | None:
         """One source with its counts, ignore rules and citing articles."""
         with self._session() as session:
-            found = session.execute(self._summaries().where(Source.id == source_id)).first()
+            found = session.execute(summary_query().where(Source.id == source_id)).first()
             if found is None:
                 return None
             s, nc, na = found
