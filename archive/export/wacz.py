@@ -34,6 +34,7 @@ from typing import BinaryIO
 from warcio.warcwriter import BufferWARCWriter
 
 from archive.catalog import ArticleView, CaptureView, Catalog, UnknownArticle
+from archive.durability import fsync_dir
 from archive.export.datapackage import (
     Page,
     Resource,
@@ -135,7 +136,7 @@ def export_wacz(
         package = work / "package.wacz"
         _write_zip(package, files, created)
         os.replace(package, out_path)
-        _fsync_dir(out_path.parent)
+        fsync_dir(out_path.parent)
     return ExportReport(
         out_path, out_path.stat().st_size, copier.records, len(copier.pages), tuple(copier.notes)
     )
@@ -284,11 +285,3 @@ def _write_zip(path: Path, files: Sequence[tuple[str, bytes | Path]], created: d
         package.close()
         raw.flush()
         os.fsync(raw.fileno())
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from archive.durability import fsync_dir
 from archive.store.base import StoredObject, file_sha256, validate_key
 from archive.store.errors import ObjectNotFound, StoreUnavailable, VerificationFailed
 
@@ -51,7 +52,7 @@ class LocalStore:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         return StoredObject(key=key, size=expected_size, sha256=expected_sha)
 
     def get_range(self, key: str, offset: int, length: int) -> bytes:
@@ -101,12 +102,3 @@ class LocalStore:
 
     def _path(self, key: str) -> Path:
         return self._root.joinpath(*validate_key(key).split("/"))
-
-
-def _fsync_dir(directory: Path) -> None:
-    # Make the rename itself durable.
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -30,6 +30,7 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import BufferWARCWriter
 
+from archive.durability import fsync_dir
 from archive.warc.errors import WriterClosedError
 from archive.warc.exchange import FetchFailure, HttpExchange, WrittenRecord
 
@@ -322,7 +323,7 @@ class WarcWriter:
         out.close()
         final = self._spool_dir / name
         os.replace(self._spool_dir / (name + OPEN_SUFFIX), final)
-        _fsync_dir(self._spool_dir)
+        fsync_dir(self._spool_dir)
         if self._on_file_closed is not None:
             self._on_file_closed(final)
 
@@ -352,12 +353,3 @@ def _warc_fields(fields: Mapping[str, str]) -> bytes:
     # application/warc-fields is one "name: value" per line; fold newlines so a message can't forge fields.
     lines = (f"{name}: {' '.join(str(value).split())}\r\n" for name, value in fields.items() if value)
     return "".join(lines).encode("utf-8")
-
-
-def _fsync_dir(directory: Path) -> None:
-    # The rename is only durable once the directory entry is on disk.
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
