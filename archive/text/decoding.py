@@ -8,7 +8,8 @@ import re
 _CHARSET_PARAM = re.compile(rb"charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]+)", re.IGNORECASE)
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]+)", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"<\?xml[^>]+encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)", re.IGNORECASE)
-_BOMS = (
+# Byte-order marks and the codec each one means; shared with crawler.ingest (uploaded articles).
+BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: its BOM starts with the UTF-16 LE one
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -43,7 +44,7 @@ def decode_payload(payload: bytes, content_type: str | None, *, markup: bool = F
 
     Undecodable bytes become U+FFFD: a damaged page still has text worth comparing.
     """
-    for bom, bom_encoding in _BOMS:
+    for bom, bom_encoding in BOMS:
         if payload.startswith(bom):
             return payload.decode(bom_encoding, errors="replace")
     encoding: str | None = charset_from_content_type(content_type)

@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-import codecs
-
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: its BOM starts with the UTF-16 LE one
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
+from archive.text.decoding import BOMS
 
 
 def decode_text(data: bytes) -> str:
@@ -19,7 +11,7 @@ def decode_text(data: bytes) -> str:
     UTF-8 almost never decodes text that is not UTF-8, so trying it first is safe; Windows-1252 is
     what legacy Western files mostly are, and Latin-1 decodes any byte, so this never fails.
     """
-    for bom, encoding in _BOMS:
+    for bom, encoding in BOMS:
         if data.startswith(bom):
             try:
                 return data.decode(encoding)
