@@ -6,38 +6,22 @@ database the tests may wipe: its public schema is dropped before every test.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from archive.catalog import Catalog, open_catalog
+from tests.archive.catalog.backends import BACKENDS, empty_db_url
 from tests.archive.catalog.catalog_clock import T0, FakeClock
 
-PG_URL_ENV = "CITEWATCH_TEST_PG_URL"
 __all__ = ["T0", "FakeClock"]  # kept importable for older tests
 
 
-def _reset_postgres(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"] if os.environ.get(PG_URL_ENV) else ["sqlite"])
+@pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty catalog database URL, one per backend."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'home' / 'catalog.db'}"
-    url = os.environ[PG_URL_ENV]
-    _reset_postgres(url)
-    return url
+    return empty_db_url(request.param, tmp_path)
 
 
 @pytest.fixture

@@ -3,17 +3,14 @@ real HTTP receiver on 127.0.0.1 that Apprise's json:// targets post to."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from archive.catalog import Catalog, open_catalog
+from tests.archive.catalog.backends import BACKENDS, empty_db_url
 from tests.scheduler.alerts.alert_receiver import AlertClock, Receiver, running_receiver
-
-PG_URL_ENV = "CITEWATCH_TEST_PG_URL"
 
 
 @pytest.fixture
@@ -30,23 +27,9 @@ def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
 
 
-def _reset_postgres(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"] if os.environ.get(PG_URL_ENV) else ["sqlite"])
+@pytest.fixture(params=BACKENDS)
 def alerts_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'home' / 'catalog.db'}"
-    url = os.environ[PG_URL_ENV]
-    _reset_postgres(url)
-    return url
+    return empty_db_url(request.param, tmp_path)
 
 
 @pytest.fixture
