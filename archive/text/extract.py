@@ -6,12 +6,14 @@ import copy
 import logging
 import re
 from collections.abc import Sequence
+from html.parser import HTMLParser
 
 import trafilatura
 from cssselect import SelectorError
 from lxml import etree, html
 from lxml.cssselect import CSSSelector
 
+from archive.text.characters import has_forbidden, xml_safe
 from archive.text.decoding import decode_payload
 from archive.text.normalise import normalise
 from archive.text.pdf import is_pdf, pdf_text
@@ -63,33 +65,94 @@ def main_text(
     ):
         return _html_text(payload[:MAX_HTML_BYTES], content_type, url, ignore_selectors)
     if (media_type.startswith("text/") or media_type == "") and b"\x00" not in payload[:4096]:
-        return decode_payload(payload, content_type)
+        return xml_safe(decode_payload(payload, content_type, lossless=True))
     return ""
 
 
 def _html_text(payload: bytes, content_type: str | None, url: str | None, selectors: Sequence[str]) -> str:
-    markup = _XML_DECLARATION.sub("", decode_payload(payload, content_type, markup=True))
+    # Lossless: bytes that differ give texts that differ, whatever charset the page claims.
+    markup = _XML_DECLARATION.sub("", decode_payload(payload, content_type, markup=True, lossless=True))
     if not markup.strip():
         return ""
+    # huge_tree: without it libxml2 silently drops a text node over 10 MB (a one-line page).
+    parser = html.HTMLParser(huge_tree=True)
     try:
-        tree = html.document_fromstring(markup)
+        tree = html.document_fromstring(xml_safe(markup), parser=parser)
     except (etree.ParserError, ValueError) as error:
         _log.info("unparseable HTML from %s: %s", url, error)
         return ""
+    if any(entry.type_name == "ERR_RESOURCE_LIMIT" for entry in parser.error_log):
+        # Nested deeper than libxml2 builds trees (2048 levels): whatever lies below is missing
+        # from the tree, so read the whole page's text without one.
+        _log.info("HTML from %s nested too deep for a tree; reading its text flat", url)
+        return _flat_text(markup)
+    _scrub(tree)
     _remove(tree, selectors)
     fallback = _plain_text(copy.deepcopy(tree))
-    extracted = trafilatura.extract(
-        copy.deepcopy(tree),
-        url=url,
-        favor_precision=True,
-        include_comments=False,
-        include_tables=True,
-        fast=False,  # the former no_fallback=False: let trafilatura try its own fallbacks too
-        with_metadata=False,
-    )
+    try:
+        extracted = trafilatura.extract(
+            copy.deepcopy(tree),
+            url=url,
+            favor_precision=True,
+            include_comments=False,
+            include_tables=True,
+            fast=False,  # the former no_fallback=False: let trafilatura try its own fallbacks too
+            with_metadata=False,
+        )
+    except Exception as error:  # trafilatura on a hostile tree: the plain reading still holds
+        _log.info(
+            "trafilatura failed on %s (%s: %s); using the plain reading", url, type(error).__name__, error
+        )
+        return fallback
     if not extracted or len(normalise(extracted)) < _TOO_LITTLE * len(normalise(fallback)):
         return fallback
-    return extracted
+    return xml_safe(extracted)
+
+
+def _scrub(tree: html.HtmlElement) -> None:
+    """Remove the characters lxml refuses to store (character references such as ``&#1;`` put
+    them back into a parsed tree), so no later step that sets a text can fail on them."""
+    for element in tree.iter():
+        if element.text and has_forbidden(element.text):
+            element.text = xml_safe(element.text)
+        if element.tail and has_forbidden(element.tail):
+            element.tail = xml_safe(element.tail)
+        if isinstance(element.tag, str):
+            for name, value in element.attrib.items():
+                if has_forbidden(value):
+                    element.set(name, xml_safe(value))
+
+
+class _FlatReader(HTMLParser):
+    """Text of markup read as a stream of tags, without a tree, so without a depth limit."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _CHROME:
+            self._skipping += 1
+        elif tag in _BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _CHROME:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in _BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def _flat_text(markup: str) -> str:
+    reader = _FlatReader()
+    reader.feed(markup)
+    reader.close()
+    return normalise(xml_safe("".join(reader.parts)))
 
 
 def _remove(tree: html.HtmlElement, selectors: Sequence[str]) -> None:
