@@ -158,11 +158,16 @@ class App:
             self.catalog, policy=self.policy, clock=self.clock, all_links=all_links, on_progress=progress
         )
         stats: CrawlStats | None = None
-        if targets:
+        changes: list[int] = []
+        # Captures a killed or failed earlier run left unjudged are judged now, even with nothing
+        # to crawl; under the crawl lock, so no other crawl's detection judges them at once.
+        if targets or self.catalog.has_unjudged():
             with crawl_lock(self.settings.home_dir):
-                stats = self._run(targets, sink)
+                if targets:
+                    stats = self._run(targets, sink)
+                with finishing_despite_signals():
+                    changes = self.change_recorder().process(sink.tally.probes)
         with finishing_despite_signals():
-            changes = self.change_recorder().process(sink.tally.source_captures, sink.tally.probes)
             upload = self.spool.upload_pending()
             delivery = self.deliver_alerts() if changes else None
         return CrawlOutcome(

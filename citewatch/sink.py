@@ -18,7 +18,6 @@ from crawler.model import (
     CaptureTarget,
     PreviousCapture,
 )
-from scheduler.changes import SourceBefore
 from scheduler.policy import RevisitPolicy
 
 
@@ -77,8 +76,7 @@ class CrawlTally:
     articles: int = 0
     failed_articles: list[tuple[str, str]] = field(default_factory=list)
     article_ids: list[int] = field(default_factory=list)
-    source_captures: list[tuple[int, SourceBefore]] = field(default_factory=list)  # for change detection
-    probes: list[int] = field(default_factory=list)
+    probes: list[int] = field(default_factory=list)  # soft-404 evidence for change detection
 
 
 class CatalogSink:
@@ -104,18 +102,10 @@ class CatalogSink:
         if result.record is not None:
             self._catalog.register_warc(result.record.warc_name)
         role = result.target.role
-        source_id = result.target.source_id
-        before = None
-        if role == ROLE_SOURCE and source_id is not None:
-            # Change detection needs the state the source was in before this capture updates it.
-            state, failures = self._catalog.source_status(source_id)
-            before = SourceBefore(state=state, consecutive_failures=failures)
         capture_id = self._catalog.record_capture(capture_record(result))
         if role == ROLE_PROBE:
             self.tally.probes.append(capture_id)
             return capture_id
-        if before is not None:
-            self.tally.source_captures.append((capture_id, before))
         if role == ROLE_SOURCE:
             if result.ok:
                 self.tally.captured += 1

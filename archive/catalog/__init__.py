@@ -33,9 +33,11 @@ from archive.catalog.views import (
     CitationView,
     CitingArticle,
     DeliveryJob,
+    Judgement,
     Redirect,
     SourceRef,
     SourceSummary,
+    UncomparedCapture,
     WarcFileView,
 )
 
@@ -59,9 +61,11 @@ __all__ = [
     "CitingArticle",
     "DeliveryJob",
     "InvalidValue",
+    "Judgement",
     "Redirect",
     "SourceRef",
     "SourceSummary",
+    "UncomparedCapture",
     "UnknownArticle",
     "UnknownCapture",
     "UnknownChange",

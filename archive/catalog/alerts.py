@@ -34,22 +34,28 @@ class AlertBook(Transactions):
         so a re-run of detection (or two daemons racing) never alerts twice.  Duplicate targets
         are delivered once; no targets still records the alert (the UI and feed show it).
         """
+        with self._tx() as session:
+            if session.get(Change, change_id) is None:
+                raise UnknownChange(change_id)
+            return self._add_alert(session, change_id, title=title, text=text, targets=targets)
+
+    def _add_alert(
+        self, session: Session, change_id: int, *, title: str, text: str, targets: Sequence[str]
+    ) -> int | None:
+        """`create_alert` inside a caller's transaction."""
         wanted = list(dict.fromkeys(targets))
         if any(not t.strip() for t in wanted):
             raise InvalidValue("alert target", "", "an Apprise URL such as json://host/path or mailto://…")
         now = self._now()
         values: dict[str, Any] = {"change_id": change_id, "created_at": now, "title": title, "text": text}
-        with self._tx() as session:
-            if session.get(Change, change_id) is None:
-                raise UnknownChange(change_id)
-            alert_id = self._insert_alert(session, values)
-            if alert_id is None:
-                return None
-            session.add_all(
-                Delivery(alert_id=alert_id, target=t, state="pending", attempts=0, next_attempt_at=now)
-                for t in wanted
-            )
-            return alert_id
+        alert_id = self._insert_alert(session, values)
+        if alert_id is None:
+            return None
+        session.add_all(
+            Delivery(alert_id=alert_id, target=t, state="pending", attempts=0, next_attempt_at=now)
+            for t in wanted
+        )
+        return alert_id
 
     @staticmethod
     def _insert_alert(session: Session, values: dict[str, Any]) -> int | None:

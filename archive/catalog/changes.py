@@ -20,28 +20,32 @@ class ChangeLog(Transactions):
 
     def record_change(self, c: ChangeRecord) -> int:
         """Record a detected change and return its id."""
+        with self._tx() as session:
+            return self._add_change(session, c)
+
+    def _add_change(self, session: Session, c: ChangeRecord) -> int:
+        """`record_change` inside a caller's transaction."""
         if c.kind not in CHANGE_KINDS:
             raise InvalidValue("change kind", c.kind, " | ".join(CHANGE_KINDS))
         detected_at = aware("detected_at", c.detected_at)
-        with self._tx() as session:
-            self._source(session, c.source_id)
-            for capture_id in (c.before_capture_id, c.after_capture_id):
-                if capture_id is not None and session.get(Capture, capture_id) is None:
-                    raise UnknownCapture(capture_id)
-            row = Change(
-                source_id=c.source_id,
-                kind=c.kind,
-                detected_at=detected_at,
-                before_capture_id=c.before_capture_id,
-                after_capture_id=c.after_capture_id,
-                summary=c.summary,
-                added=list(c.added),
-                removed=list(c.removed),
-                removed_quotes=list(c.removed_quotes),
-            )
-            session.add(row)
-            session.flush()
-            return row.id
+        self._source(session, c.source_id)
+        for capture_id in (c.before_capture_id, c.after_capture_id):
+            if capture_id is not None and session.get(Capture, capture_id) is None:
+                raise UnknownCapture(capture_id)
+        row = Change(
+            source_id=c.source_id,
+            kind=c.kind,
+            detected_at=detected_at,
+            before_capture_id=c.before_capture_id,
+            after_capture_id=c.after_capture_id,
+            summary=c.summary,
+            added=list(c.added),
+            removed=list(c.removed),
+            removed_quotes=list(c.removed_quotes),
+        )
+        session.add(row)
+        session.flush()
+        return row.id
 
     def list_changes(self, *, since: datetime | None = None, limit: int | None = None) -> list[ChangeView]:
         """Changes newest first, optionally only those detected at or after ``since``."""

@@ -110,7 +110,17 @@ class Citation(Base):
 
 class Capture(Base):
     __tablename__ = "capture"
-    __table_args__ = (Index("ix_capture_source_id_captured_at", "source_id", "captured_at"),)
+    __table_args__ = (
+        Index("ix_capture_source_id_captured_at", "source_id", "captured_at"),
+        # Change detection's queue: the few source captures not judged yet, out of millions.
+        Index(
+            "ix_capture_unjudged",
+            "source_id",
+            "captured_at",
+            sqlite_where=text("judged_at IS NULL AND role = 'source'"),
+            postgresql_where=text("judged_at IS NULL AND role = 'source'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_id: Mapped[int | None] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"))
@@ -133,6 +143,12 @@ class Capture(Base):
     body_length: Mapped[int | None] = mapped_column(BigInteger)
     # WARC-Record-ID of the response/revisit/metadata record: a later revisit refers to it.
     record_id: Mapped[str | None]
+    # Change detection's verdict on a source capture was recorded then (NULL: not judged yet).
+    # A capture it could not judge keeps the reason; after the last attempt it is given up:
+    # judged_at set, judge_error kept, and later captures are compared with an earlier one.
+    judged_at: Mapped[datetime | None]
+    judge_error: Mapped[str | None] = mapped_column(Text)
+    judge_attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
 
 class WarcFile(Base):

@@ -11,9 +11,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from archive.catalog.alerts import AlertBook
-from archive.catalog.changes import ChangeLog
 from archive.catalog.errors import InvalidValue, UnknownArticle, UnknownCapture, UnknownSource
+from archive.catalog.judgements import Judgements
 from archive.catalog.mapping import (
     aware,
     capture_columns,
@@ -24,7 +23,6 @@ from archive.catalog.mapping import (
     to_warc_view,
 )
 from archive.catalog.models import Article, Capture, Citation, Source, WarcFile
-from archive.catalog.outcome import source_outcome
 from archive.catalog.views import (
     CAPTURE_ROLES,
     RECORD_TYPES,
@@ -41,12 +39,13 @@ from archive.catalog.views import (
 )
 
 
-class Catalog(ChangeLog, AlertBook):
+class Catalog(Judgements):
     """Articles, the sources they cite, captures, WARC files, changes and alerts.
 
     Each method runs in its own short transaction, so one instance can be shared by the threads
     of a process.  Build it with `archive.catalog.db.open_catalog`, which migrates the schema.
-    Changes live in `ChangeLog`, alerts and their deliveries in `AlertBook`.
+    Changes live in `ChangeLog`, alerts and their deliveries in `AlertBook`, change detection's
+    verdicts on captures in `Judgements`.
     """
 
     # -- articles ---------------------------------------------------------------------------
@@ -271,15 +270,14 @@ class Catalog(ChangeLog, AlertBook):
                 raise UnknownCapture(c.parent_id)
             row = Capture(**capture_columns(c))
             session.add(row)
-            # An older capture recorded late (spool recovery) must not roll the source back.
+            # An older capture recorded late (spool recovery) must not roll the source back.  Its
+            # state is change detection's to set (`record_judgement`), once it has judged the capture.
             if (
                 c.role == "source"
                 and source is not None
                 and (source.last_captured_at is None or c.captured_at >= source.last_captured_at)
             ):
-                state, failed = source_outcome(c, source.url)
-                source.state, source.last_status, source.last_captured_at = state, c.status, c.captured_at
-                source.consecutive_failures = source.consecutive_failures + 1 if failed else 0
+                source.last_status, source.last_captured_at = c.status, c.captured_at
             session.flush()
             return row.id
 

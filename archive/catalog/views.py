@@ -161,6 +161,40 @@ class ChangeRecord:
     removed_quotes: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Judgement:
+    """What change detection made of one source capture, given to `Catalog.record_judgement`.
+
+    ``state`` and ``consecutive_failures`` are the source's after this capture; ``change`` is
+    set when the capture revealed a change, with ``next_due_at`` (a changed source is checked
+    again soon) and the Apprise ``alert_targets`` of its alert.
+    """
+
+    capture_id: int
+    state: str
+    consecutive_failures: int
+    change: ChangeRecord | None = None
+    next_due_at: datetime | None = None
+    alert_targets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UncomparedCapture:
+    """A source capture that change detection could not judge, and why.
+
+    While ``given_up`` is false it is retried by the next detection pass (later captures of its
+    source wait for it); once given up, later captures are compared with the last judged one.
+    """
+
+    capture_id: int
+    source_id: int
+    url: str
+    captured_at: datetime
+    reason: str
+    attempts: int
+    given_up: bool
+
+
 class CitingArticle(NamedTuple):
     """An article citing a changed source: unpacks as ``(article_id, title, origin)``."""
 

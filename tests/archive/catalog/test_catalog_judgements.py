@@ -1,0 +1,169 @@
+"""Judgements: which source captures wait for change detection, and verdicts recorded exactly once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from archive.catalog import (
+    CaptureRecord,
+    Catalog,
+    ChangeRecord,
+    ChangeView,
+    CitationRecord,
+    Judgement,
+    UnknownCapture,
+    open_catalog,
+)
+from archive.catalog.models import Alert, Change, Delivery
+from tests.archive.catalog.catalog_clock import T0
+
+A, B = "https://gov.example/a", "https://gov.example/b"
+HOOK = "json://127.0.0.1:9/hook"
+
+
+def render(change: ChangeView) -> tuple[str, str]:
+    return f"{change.kind}: {change.url}", f"change {change.id}"
+
+
+def watched(catalog: Catalog, *urls: str) -> dict[str, int]:
+    catalog.add_article(
+        origin="one.md",
+        title="One",
+        kind="markdown",
+        citations=[CitationRecord(u, "label", "sentence", (), i) for i, u in enumerate(urls)],
+    )
+    return {ref.url: ref.id for ref in catalog.sources_for_urls(list(urls))}
+
+
+def capture(catalog: Catalog, sid: int, url: str, at: datetime, **kw: Any) -> int:
+    kw.setdefault("status", 200)
+    return catalog.record_capture(CaptureRecord(role="source", source_id=sid, url=url, captured_at=at, **kw))
+
+
+def edited(sid: int, before: int | None, after: int, at: datetime = T0) -> Judgement:
+    change = ChangeRecord(sid, "edited", at, before, after, "edited: 1 passage removed", removed=("x",))
+    return Judgement(
+        after, "edited", 0, change=change, next_due_at=at + timedelta(hours=1), alert_targets=(HOOK,)
+    )
+
+
+def count(catalog: Catalog, model: type[Any]) -> int:
+    with catalog.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def test_unjudged_captures_are_queued_oldest_first_and_probes_are_not(catalog: Catalog) -> None:
+    ids = watched(catalog, A, B)
+    assert not catalog.has_unjudged() and catalog.unjudged_sources() == []
+    b1 = capture(catalog, ids[B], B, T0)
+    a2 = capture(catalog, ids[A], A, T0 + timedelta(minutes=2))
+    a1 = capture(catalog, ids[A], A, T0 + timedelta(minutes=1))
+    catalog.record_capture(CaptureRecord(role="probe", source_id=ids[A], url=A + "/nx", captured_at=T0))
+    catalog.record_capture(CaptureRecord(role="requisite", parent_id=a1, url=A + "/s.css", captured_at=T0))
+    assert catalog.has_unjudged()
+    assert catalog.unjudged_sources() == [ids[B], ids[A]]
+    assert [c.id for c in catalog.unjudged_captures(ids[A])] == [a1, a2]
+    assert [c.id for c in catalog.unjudged_captures(ids[B])] == [b1]
+
+
+def test_a_judgement_is_recorded_whole_and_only_once(catalog: Catalog) -> None:
+    sid = watched(catalog, A)[A]
+    first = capture(catalog, sid, A, T0)
+    assert catalog.record_judgement(Judgement(first, "live", 0), render_alert=render) is None
+    second = capture(catalog, sid, A, T0 + timedelta(hours=1))
+    change_id = catalog.record_judgement(edited(sid, first, second), render_alert=render)
+    assert change_id is not None
+    [source] = catalog.list_sources()
+    assert (source.state, source.next_due_at) == ("edited", T0 + timedelta(hours=1))
+    [change] = catalog.list_changes()
+    assert (change.id, change.before_capture_id, change.after_capture_id) == (change_id, first, second)
+    [alert] = catalog.list_alerts()
+    assert alert.change_id == change_id and alert.title == f"edited: {A}"
+    assert [ch.state for ch in alert.channels] == ["pending"]
+    assert not catalog.has_unjudged()
+    # Judged again (a re-run after a lost acknowledgement, a racing pass): nothing more is written.
+    assert catalog.record_judgement(edited(sid, first, second), render_alert=render) is None
+    assert (count(catalog, Change), count(catalog, Alert), count(catalog, Delivery)) == (1, 1, 1)
+
+
+def test_a_judgement_that_fails_halfway_leaves_nothing_behind(catalog: Catalog) -> None:
+    sid = watched(catalog, A)[A]
+    first = capture(catalog, sid, A, T0)
+    catalog.record_judgement(Judgement(first, "live", 0), render_alert=render)
+    second = capture(catalog, sid, A, T0 + timedelta(hours=1))
+
+    def broken(change: ChangeView) -> tuple[str, str]:
+        raise RuntimeError("killed while writing the alert")
+
+    with pytest.raises(RuntimeError):
+        catalog.record_judgement(edited(sid, first, second), render_alert=broken)
+    assert count(catalog, Change) == 0 and count(catalog, Alert) == 0
+    assert [c.id for c in catalog.unjudged_captures(sid)] == [second]
+    assert catalog.list_sources()[0].state == "live"
+    assert catalog.record_judgement(edited(sid, first, second), render_alert=render) is not None
+
+
+def test_the_last_judged_capture_skips_unjudged_failed_and_given_up_ones(catalog: Catalog) -> None:
+    sid = watched(catalog, A)[A]
+    at = [T0 + timedelta(hours=h) for h in range(6)]
+    judged = capture(catalog, sid, A, at[0])
+    catalog.record_judgement(Judgement(judged, "live", 0), render_alert=render)
+    failed_fetch = capture(catalog, sid, A, at[1], status=None, record_type="metadata", error_kind="dns")
+    catalog.record_judgement(Judgement(failed_fetch, "live", 1), render_alert=render)
+    given_up = capture(catalog, sid, A, at[2])
+    for _ in range(2):
+        catalog.record_judge_failure(given_up, "ValueError: hostile", max_attempts=2)
+    waiting = capture(catalog, sid, A, at[3])
+    current = capture(catalog, sid, A, at[4])
+    last = catalog.last_judged_capture(sid, before_id=current)
+    assert last is not None and last.id == judged
+    assert catalog.last_judged_capture(sid, before_id=judged) is None
+    assert [c.id for c in catalog.unjudged_captures(sid)] == [waiting, current]
+    with pytest.raises(UnknownCapture):
+        catalog.last_judged_capture(sid, before_id=current + 100)
+
+
+def test_a_capture_that_cannot_be_judged_is_retried_then_given_up(catalog: Catalog, clock: Any) -> None:
+    sid = watched(catalog, A)[A]
+    cid = capture(catalog, sid, A, T0)
+    one = catalog.record_judge_failure(cid, "ValueError: All strings must be XML compatible", max_attempts=3)
+    assert (one.attempts, one.given_up, one.url) == (1, False, A)
+    assert catalog.has_unjudged()
+    catalog.record_judge_failure(cid, "ValueError: again", max_attempts=3)
+    third = catalog.record_judge_failure(cid, "ValueError: again", max_attempts=3)
+    assert (third.attempts, third.given_up, third.reason) == (3, True, "ValueError: again")
+    assert not catalog.has_unjudged()
+    [shown] = catalog.uncompared_captures()
+    assert shown.capture_id == cid and shown.given_up
+    assert catalog.uncompared_captures(since=T0 + timedelta(days=1)) == []
+
+
+def test_a_retry_that_succeeds_clears_the_reason(catalog: Catalog) -> None:
+    sid = watched(catalog, A)[A]
+    cid = capture(catalog, sid, A, T0)
+    catalog.record_judge_failure(cid, "StoreUnavailable: the store did not answer", max_attempts=3)
+    assert [u.capture_id for u in catalog.uncompared_captures()] == [cid]
+    catalog.record_judgement(Judgement(cid, "live", 0), render_alert=render)
+    assert catalog.uncompared_captures() == []
+    # A failure noted after a racing pass judged it does not undo that judgement.
+    catalog.record_judge_failure(cid, "late", max_attempts=3)
+    assert catalog.uncompared_captures() == [] and not catalog.has_unjudged()
+
+
+def test_the_unjudged_queue_uses_its_partial_index(tmp_path: Path) -> None:
+    catalog = open_catalog(f"sqlite:///{tmp_path / 'catalog.db'}")
+    with catalog.engine.connect() as conn:
+        plan = " ".join(
+            str(row[-1])
+            for row in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT id FROM capture"
+                " WHERE judged_at IS NULL AND role = 'source' LIMIT 1"
+            )
+        )
+    catalog.close()
+    assert "ix_capture_unjudged" in plan
