@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from archive.catalog.errors import CatalogError
+from archive.catalog.views import UncomparedCapture
 from archive.store.errors import StoreError
 from archive.warc.errors import WarcError
 from citewatch import __version__
@@ -29,8 +30,16 @@ from citewatch.config import load_settings
 from citewatch.errors import BadInput, CitewatchError
 from citewatch.inputs import parse_article_inputs
 from citewatch.progress import CrawlProgress
-from citewatch.render import alert_json, article_json, capture_json, change_json, source_json
+from citewatch.render import (
+    alert_json,
+    article_json,
+    capture_json,
+    change_json,
+    source_json,
+    uncompared_json,
+)
 from crawler.ingest.errors import IngestError
+from scheduler.changes import MAX_JUDGE_ATTEMPTS
 
 EXIT_FAILURE = 1
 USER_ERRORS = (CitewatchError, IngestError, CatalogError, StoreError, WarcError)
@@ -210,12 +219,24 @@ def changes(
     since: Annotated[
         str | None, typer.Option("--since", help="Only changes detected at or after this ISO 8601 time.")
     ] = None,
+    uncompared: Annotated[
+        bool,
+        typer.Option("--uncompared", help="List the captures change detection could not compare instead."),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Detected changes, newest first."""
+    """Detected changes, newest first, and the captures that could not be compared."""
     with user_errors():
         moment = _parse_since(since) if since else None
-        rows = open_app().catalog.list_changes(since=moment)
+        catalog = open_app().catalog
+        failures = catalog.uncompared_captures(since=moment)
+        if uncompared:
+            if as_json:
+                emit_json([uncompared_json(u) for u in failures])
+            else:
+                _print_uncompared(failures)
+            return
+        rows = catalog.list_changes(since=moment)
         if as_json:
             emit_json([change_json(c) for c in rows])
             return
@@ -224,6 +245,23 @@ def changes(
             typer.echo(f"    {c.summary}")
             for quote in c.removed_quotes:
                 typer.echo(f'    quote gone: "{quote}"')
+        _print_uncompared(failures)
+
+
+def _print_uncompared(failures: list[UncomparedCapture]) -> None:
+    for u in failures:
+        typer.echo(f"{_when(u.captured_at)}  {'?':<11} {u.url}")
+        typer.echo(f"    could not compare: {u.reason}")
+        if u.given_up:
+            typer.echo(
+                f"    gave up after {u.attempts} attempts; "
+                "later captures are compared with the last one judged"
+            )
+        else:
+            typer.echo(
+                f"    attempt {u.attempts} of {MAX_JUDGE_ATTEMPTS}; the next crawl tries again "
+                "(later captures of this source wait for it)"
+            )
 
 
 @app.command()

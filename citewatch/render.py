@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from archive.catalog.views import AlertView, ArticleView, CaptureView, ChangeView, SourceSummary
+from archive.catalog.views import (
+    AlertView,
+    ArticleView,
+    CaptureView,
+    ChangeView,
+    SourceSummary,
+    UncomparedCapture,
+)
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -56,6 +63,18 @@ def capture_json(c: CaptureView) -> dict[str, Any]:
         "redirects": [{"url": r.url, "status": r.status} for r in c.redirects],
         "error_kind": c.error_kind,
         "error": c.error,
+        "could_not_compare": c.judge_error,
+    }
+
+
+def uncompared_json(u: UncomparedCapture) -> dict[str, Any]:
+    return {
+        "url": u.url,
+        "captured_at": iso(u.captured_at),
+        "capture_id": u.capture_id,
+        "reason": u.reason,
+        "attempts": u.attempts,
+        "retrying": not u.given_up,
     }
 
 

@@ -125,9 +125,12 @@ class CaptureRecord:
 
 @dataclass(frozen=True, kw_only=True)
 class CaptureView(CaptureRecord):
-    """A recorded capture: every column of `CaptureRecord` plus its id."""
+    """A recorded capture: every column of `CaptureRecord` plus its id, and for a source capture
+    when change detection judged it (None: not yet) and why it could not, if it could not."""
 
     id: int
+    judged_at: datetime | None = None
+    judge_error: str | None = None
 
 
 @dataclass(frozen=True)
