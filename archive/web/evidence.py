@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from archive.catalog import CaptureView
+from archive.store.errors import StoreError
 from archive.text import main_text
 from archive.warc.errors import WarcError
 from archive.warc.reader import ArchivedRecord, read_record
@@ -29,12 +30,10 @@ class Evidence:
 
 
 def _parse(read: RecordReader, capture: CaptureView) -> ArchivedRecord | None:
-    data = read(capture)
-    if data is None:
-        return None
     try:
-        return read_record(data)
-    except WarcError as exc:
+        data = read(capture)
+        return None if data is None else read_record(data)
+    except (WarcError, StoreError, OSError) as exc:
         _log.warning("capture %s: unreadable WARC record: %s", capture.id, exc)
         return None
 
@@ -69,5 +68,9 @@ def load_evidence(
                 capture, status, content_type, location, "", "the revisited payload is not available"
             )
         body = holder
-    text = main_text(body.payload, content_type, url=capture.url, ignore_selectors=ignore_selectors)
+    try:
+        text = main_text(body.payload, content_type, url=capture.url, ignore_selectors=ignore_selectors)
+    except Exception as exc:  # a page the extractor chokes on still gets its diff page, with the reason
+        _log.warning("capture %s: could not read its text", capture.id, exc_info=exc)
+        return Evidence(capture, status, content_type, location, "", f"could not read its text: {exc}")
     return Evidence(capture, status, content_type, location, text, None if text else "no main text")

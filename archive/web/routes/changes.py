@@ -14,6 +14,7 @@ from archive.web.feed import FEED_SIZE, atom_feed
 from archive.web.paths import diff_path
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
+UNCOMPARED_SHOWN = 50
 
 
 @router.get("/changes", response_class=HTMLResponse)
@@ -25,7 +26,10 @@ def change_list(
 ) -> HTMLResponse:
     """Changes newest first, optionally of one kind."""
     changes = web.queries.changes(kind=kind or None, page=page)
-    return web.render(request, "changes.html", changes=changes, kind=kind or "", kinds=CHANGE_KINDS)
+    uncompared = web.catalog.uncompared_captures(limit=UNCOMPARED_SHOWN) if page == 1 and not kind else []
+    return web.render(
+        request, "changes.html", changes=changes, kind=kind or "", kinds=CHANGE_KINDS, uncompared=uncompared
+    )
 
 
 @router.get("/changes.atom")

@@ -36,7 +36,10 @@ def test_control_characters_from_character_references() -> None:
 
 
 def test_control_characters_in_attributes_and_titles() -> None:
-    markup = f'<html><head><title>Ti\x07tle</title></head><body><article data-x="a\x01b"><h1>H\x02ead</h1><p>{STATEMENT}</p></article></body></html>'
+    markup = (
+        '<html><head><title>Ti\x07tle</title></head><body><article data-x="a\x01b">'
+        f"<h1>H\x02ead</h1><p>{STATEMENT}</p></article></body></html>"
+    )
     assert STATEMENT in main_text(markup.encode(), "text/html")
 
 
@@ -56,7 +59,9 @@ def test_charset_labels_that_are_no_web_encoding_are_ignored(label: str) -> None
 def test_an_edit_under_a_mislabelled_charset_is_still_a_different_text() -> None:
     # A Russian page in windows-1251 that claims UTF-16 (a label we must ignore): the two
     # versions differ by one word of the same length, and their texts must differ too.
-    before = "<html><head><meta charset='utf-16'></head><body><p>Министр подтвердил эвакуацию.</p></body></html>"
+    before = (
+        "<html><head><meta charset='utf-16'></head><body><p>Министр подтвердил эвакуацию.</p></body></html>"
+    )
     after = before.replace("подтвердил", "опровергла")
     one = main_text(before.encode("cp1251"), "text/html")
     two = main_text(after.encode("cp1251"), "text/html")

@@ -241,3 +241,29 @@ def test_diff_survives_missing_records_and_failed_fetches(site: Site) -> None:
         response = client.get(f"/diff/{site.ids['v1']}/{site.ids['v2']}")
         assert response.status_code == 200
         assert "the WARC record is not available" in response.text
+
+
+def test_captures_that_could_not_be_compared_are_shown_with_their_reason(
+    client: TestClient, site: Site
+) -> None:
+    v2 = site.ids["v2"]
+    site.catalog.record_judge_failure(v2, "StoreUnavailable: the store did not answer", max_attempts=3)
+    changes = client.get("/changes").text
+    assert ids_in(changes, "uncompared") == [v2]
+    assert "could not compare: StoreUnavailable: the store did not answer" in changes
+    assert "attempt 1, retried by the next crawl" in changes
+    timeline = client.get(f"/sources/{site.ids['statement']}").text
+    assert "could not compare: StoreUnavailable: the store did not answer" in timeline
+    # Filtered or later pages list changes only.
+    assert ids_in(client.get("/changes", params={"kind": "edited"}).text, "uncompared") == []
+
+
+def test_a_diff_whose_record_cannot_be_read_is_a_page_not_a_500(site: Site) -> None:
+    def broken(capture: object) -> bytes:
+        raise OSError("the disk holding the spool is gone")
+
+    app = create_app(catalog=site.catalog, read_record=broken, admin_token=None, clock=site.clock)
+    with TestClient(app) as client:
+        response = client.get(f"/diff/{site.ids['v1']}/{site.ids['v2']}")
+    assert response.status_code == 200
+    assert "the WARC record is not available" in response.text

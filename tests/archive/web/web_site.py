@@ -184,6 +184,7 @@ def build_site(tmp_path: Path) -> Site:
         ChangeRecord(gid, "deleted", T0 + timedelta(days=3), site.ids["gone_ok"], site.ids["gone_404"],
                      summary=f"Gone (404) {XSS}")
     )  # fmt: skip
+    catalog.set_source_state(gid, "deleted")
 
     # The plan: moved elsewhere (redirect chain recorded on the capture).
     mid = sources[MOVED]
@@ -192,12 +193,14 @@ def build_site(tmp_path: Path) -> Site:
         catalog, mid, MOVED, moved, T0, status=200, final_url="http://gov.example/plans/new",
         redirects=(Redirect(MOVED, 301),),
     )  # fmt: skip
+    catalog.set_source_state(mid, "redirected")
 
     # The briefing: the host does not resolve.
     did = sources[DOWN]
     failed = writer.write_failure(FetchFailure(DOWN, "dns", "DNS lookup failed: no such host", T0))
     site.ids["down_capture"] = _record(catalog, did, DOWN, failed, T0, status=None, error_kind="dns",
                                error="DNS lookup failed: no such host")  # fmt: skip
+    catalog.set_source_state(did, "unreachable")
     writer.close()
 
     alert = catalog.create_alert(
