@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -37,6 +36,7 @@ from archive.catalog.views import (
     SourceSummary,
     WarcFileView,
 )
+from archive.text.patterns import InvalidPattern, check_pattern
 
 
 class Catalog(Judgements):
@@ -228,10 +228,10 @@ class Catalog(Judgements):
                 ) from exc
         if pattern:
             try:
-                re.compile(pattern)
-            except re.error as exc:
+                check_pattern(pattern)
+            except InvalidPattern as exc:
                 raise InvalidValue(
-                    "ignore pattern", pattern, f"a Python regular expression (it fails to compile: {exc})"
+                    "ignore pattern", pattern, f"a Python regular expression that runs fast (it {exc.reason})"
                 ) from exc
         with self._tx() as session:
             source = session.scalars(select(Source).where(Source.url == url)).one_or_none()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from archive.text import TextDiff, contains_quote, main_text, normalise, word_diff
+from archive.text.patterns import remove_matches
 from scheduler.detect.model import (
     DELETED,
     EDITED,
@@ -24,7 +25,7 @@ from scheduler.detect.redirects import is_generic, is_home, moved, same_url
 from scheduler.detect.sentences import sentences
 from scheduler.detect.soft404 import like_probe, says_not_found
 from scheduler.detect.status import describe_failure, is_failure, is_gone
-from scheduler.detect.volatile import NOISE_SELECTORS, apply_patterns, mask
+from scheduler.detect.volatile import NOISE_SELECTORS, mask
 
 _QUOTE_IN_SUMMARY = 80
 _MOVED_MIN_WORDS = 4
@@ -50,7 +51,7 @@ class _Page:
             url=obs.final_url or obs.url,
             ignore_selectors=NOISE_SELECTORS + self.rules.selectors,
         )
-        return normalise(apply_patterns(normalise(extracted), self.rules.patterns))
+        return normalise(remove_matches(normalise(extracted), self.rules.patterns))
 
     @cached_property
     def masked(self) -> str:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Sequence
-
-_log = logging.getLogger(__name__)
 
 # Page regions that are never the statement, removed before text extraction on every source.
 NOISE_SELECTORS: tuple[str, ...] = (
@@ -89,16 +85,6 @@ def _mask_stamp(match: re.Match[str]) -> str:
         return match.group()
     trailing = stamp[len(stamp.rstrip(" ,.;:()")) :]
     return f"{match.group(1)}{TIME}{trailing}"
-
-
-def apply_patterns(text: str, patterns: Sequence[str]) -> str:
-    """``text`` without what the user's ``patterns`` (regular expressions, per line) match."""
-    for pattern in patterns:
-        try:
-            text = re.sub(pattern, "", text, flags=re.MULTILINE)
-        except re.error as error:
-            _log.warning("ignored invalid pattern %r: %s", pattern, error)
-    return text
 
 
 def mask(text: str) -> str:

@@ -78,6 +78,12 @@ def test_captures_of_unwatched_url(cw: Citewatch, stored: list[str]) -> None:
     assert_one_line_error(cw.run("captures", "https://unwatched.example/", check=False), "citewatch sources")
 
 
+def test_catastrophic_ignore_pattern_is_refused(cw: Citewatch, stored: list[str]) -> None:
+    proc = cw.run("ignore", stored[0], "--regex", "(a+)+$", check=False)
+    assert_one_line_error(proc, "(a+)+$", "nested repetition")
+    cw.run("ignore", stored[0], "--regex", r"Visitors today: \d+")
+
+
 def test_crawl_unwatched_source(cw: Citewatch, stored: list[str]) -> None:
     assert_one_line_error(cw.run("crawl", "--source", "https://unwatched.example/", check=False), "ingest")
 

@@ -146,6 +146,9 @@ def test_ignore_rules(catalog: Catalog) -> None:
     assert catalog.get_ignore_rules(sid) == ((".visitor-count", "#ads"), (r"Last updated: \d+", r"\bviews\b"))
     with pytest.raises(InvalidValue, match=r"regular expression.*compile"):
         catalog.add_ignore_rule(A, pattern="([unclosed")
+    with pytest.raises(InvalidValue, match=r"more than 100 ms.*nested repetition"):
+        catalog.add_ignore_rule(A, pattern=r"(a+)+$")
+    assert catalog.get_ignore_rules(sid)[1] == (r"Last updated: \d+", r"\bviews\b")
     with pytest.raises(InvalidValue, match="CSS selector or a regular expression"):
         catalog.add_ignore_rule(A)
     with pytest.raises(UnknownSource):

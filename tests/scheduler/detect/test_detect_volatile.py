@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler.detect.volatile import apply_patterns, mask
+from archive.text.patterns import remove_matches
+from scheduler.detect.volatile import mask
 
 
 @pytest.mark.parametrize(
@@ -46,4 +47,4 @@ def test_content_is_kept(text: str) -> None:
 
 
 def test_user_patterns_and_invalid_ones() -> None:
-    assert apply_patterns("Weather: sunny\nText", (r"^Weather:.*$", "([")) == "\nText"
+    assert remove_matches("Weather: sunny\nText", (r"^Weather:.*$", "([")) == "\nText"
