@@ -18,10 +18,10 @@ from archive.web.replay.headers import (
     cors_headers,
     header_value,
     memento_headers,
-    mime_type,
     passed_archived_headers,
 )
 from archive.web.replay.lookup import CaptureLookup, CaptureRow, url_forms, url_variants
+from archive.web.replay.mediatype import MediaType, extract_media_type
 from archive.web.replay.pages import error_page
 from archive.web.replay.rewrite import ReplaySpace, rewrite_css, rewrite_html
 from archive.web.replay.timestamps import format_timestamp, parse_timestamp
@@ -83,8 +83,8 @@ class Replayer:
                 headers, status = original.http_headers, original.http_status
         page_url = record.target_uri or row.final_url or row.url
         status = status or row.status or 200
-        content_type = _first(headers, "Content-Type") or row.content_type or _sniff(payload)
-        body, content_type = _rewritten(payload, content_type, page_url, space, requested)
+        media = _media_type(headers, row.content_type) or _sniff(payload)
+        body, content_type = _rewritten(payload, media, page_url, space, requested)
         out = [("Content-Type", header_value(content_type) or "application/octet-stream")]
         archived_location = _first(headers, "Location")
         if 300 <= status < 400 and archived_location:
@@ -149,26 +149,36 @@ def _capture_reply(
     return Reply(status, tuple(out), body)
 
 
+def _media_type(headers: tuple[tuple[str, str], ...], catalogued: str | None) -> MediaType | None:
+    """The media type the browser reads from the archived Content-Type headers (the catalog's
+    copy for a record without headers), or None when it reads none."""
+    archived = [value for name, value in headers if name.lower() == "content-type"]
+    if not archived and catalogued:
+        archived = [catalogued]
+    return extract_media_type(archived)
+
+
 def _rewritten(
-    payload: bytes, content_type: str, page_url: str, page: ReplaySpace, requisite: ReplaySpace
+    payload: bytes, media: MediaType, page_url: str, page: ReplaySpace, requisite: ReplaySpace
 ) -> tuple[bytes, str]:
-    """The payload to serve, HTML and CSS rewritten (and re-encoded as UTF-8), and its Content-Type."""
-    media = mime_type(content_type)
-    if media in HTML_TYPES:
-        text = decode_payload(payload, content_type, markup=True)
+    """The payload to serve, HTML and CSS rewritten (and re-encoded as UTF-8), and its Content-Type:
+    always the serialisation of ``media``, so the browser reads the type replay rewrote for."""
+    declared = media.essence if media.charset is None else f"{media.essence}; charset={media.charset}"
+    if media.essence in HTML_TYPES:
+        text = decode_payload(payload, declared, markup=True)
         return rewrite_html(text, page_url, page).encode("utf-8"), "text/html; charset=utf-8"
-    if media in CSS_TYPES:
-        text = decode_payload(payload, content_type)
+    if media.essence in CSS_TYPES:
+        text = decode_payload(payload, declared)
         return rewrite_css(text, page_url, requisite).encode("utf-8"), "text/css; charset=utf-8"
-    return payload, content_type
+    return payload, media.serialise()
 
 
-def _sniff(payload: bytes) -> str:
-    """A Content-Type for a payload archived without one (nosniff forbids the browser guessing)."""
+def _sniff(payload: bytes) -> MediaType:
+    """A media type for a payload archived without a valid one (nosniff forbids the browser guessing)."""
     head = payload[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
-        return "text/html"
-    return "application/octet-stream"
+        return MediaType("text", "html")
+    return MediaType("application", "octet-stream")
 
 
 def _same_page(a: str, b: str) -> bool:
