@@ -10,9 +10,7 @@ happened into its own DOM, which the test reads back through Playwright.
 from __future__ import annotations
 
 import json
-import struct
 import time
-import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,7 +21,13 @@ from fastapi import FastAPI, Response
 from fastapi.responses import HTMLResponse
 
 from archive.web.replay import build_replay_router
-from tests.archive.web.replay.browser import CountingServer, UvicornThread, launch_chromium, serve_counting
+from tests.archive.web.replay.browser import (
+    CountingServer,
+    UvicornThread,
+    launch_chromium,
+    serve_counting,
+    tiny_png,
+)
 from tests.archive.web.replay.replay_archive import ReplayArchive
 
 T1 = datetime(2026, 11, 25, 15, 30, 0, tzinfo=UTC)
@@ -65,17 +69,6 @@ Promise.all([
   document.getElementById("out").textContent = JSON.stringify(out);
 });
 </script></body></html>"""
-
-
-def tiny_png() -> bytes:
-    """A valid 1x1 PNG, so the test can tell an image that loaded from one that did not."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\x00\x00")
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
 @pytest.fixture

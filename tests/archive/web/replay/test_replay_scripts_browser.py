@@ -28,9 +28,9 @@ from tests.archive.web.replay.browser import (
     UvicornThread,
     launch_chromium,
     serve_counting,
+    tiny_png,
 )
 from tests.archive.web.replay.replay_archive import ReplayArchive
-from tests.archive.web.replay.test_replay_browser import tiny_png
 
 T1 = datetime(2026, 11, 25, 15, 30, 0, tzinfo=UTC)
 TS1 = "20261125153000"
