@@ -15,12 +15,14 @@ def timestamp14(moment: datetime) -> str:
     return moment.strftime("%Y%m%d%H%M%S")
 
 
-def replay_path(captured_at: datetime, url: str) -> str:
-    """The path replaying ``url`` as captured at ``captured_at``: ``/replay/{timestamp14}/{url}``.
+def replay_path(captured_at: datetime, url: str, *, scripts: bool = False) -> str:
+    """The path replaying ``url`` as captured at ``captured_at``: ``/replay/{timestamp14}/{url}``,
+    or ``/replay/scripts/{timestamp14}/{url}`` for a view that runs the archived page's scripts.
 
     The URL is appended raw (not percent-encoded), the way pywb and the Wayback Machine do it.
     """
-    return f"/replay/{timestamp14(captured_at)}/{url}"
+    space = "/replay/scripts/" if scripts else "/replay/"
+    return f"{space}{timestamp14(captured_at)}/{url}"
 
 
 def diff_path(before_capture_id: int | None, after_capture_id: int) -> str:

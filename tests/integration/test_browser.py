@@ -198,7 +198,15 @@ def test_archived_scripts_cannot_reach_the_ui_or_the_live_web(
     page = browser_page
     page.context.add_cookies([{"name": "session", "value": "secret", "url": server}])
     live_hits = len(site.requests_for("/live-web", host="127.0.0.3"))
-    page.goto(f"{server}/captures/{_capture_id(server, archive['urls']['hostile'])}")
+    capture_page = f"{server}/captures/{_capture_id(server, archive['urls']['hostile'])}"
+    # By default the archived page's scripts do not run at all.
+    page.goto(capture_page)
+    scriptless = page.locator("iframe#replay").element_handle().content_frame()
+    scriptless.wait_for_load_state()
+    assert scriptless.locator("h1").count() == 1 and scriptless.locator("#results li").count() == 0
+    # With the per-view switch they run, and stay caged.
+    page.locator("#scripts-on").click()
+    page.wait_for_url(capture_page + "?scripts=on")
     frame = page.frame_locator("iframe#replay")
     names = ("cookie", "parent", "api", "live", "popup")
     for name in names:

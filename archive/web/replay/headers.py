@@ -12,19 +12,32 @@ from urllib.parse import quote
 
 from archive.web.replay.timestamps import http_date
 
-# sandbox without allow-same-origin: an opaque origin, so replayed scripts cannot read the UI's
-# cookies or storage; connect-src 'none': no fetch/XHR/WebSocket/beacon anywhere;
+# Both policies: a sandbox without allow-same-origin gives an opaque origin, so a replayed script
+# cannot read the UI's cookies or storage; connect-src 'none': no fetch/XHR/WebSocket/beacon;
 # default-src 'self': nothing is loaded from the live web.
-CONTENT_SECURITY_POLICY = (
-    "sandbox allow-scripts allow-forms; "
+_CAGE = (
     "default-src 'self' data: blob: 'unsafe-inline' 'unsafe-eval'; "
     "connect-src 'none'; form-action 'none'; frame-ancestors 'self'; base-uri 'none'"
 )
+# The default: no scripts at all.  CSP cannot stop WebRTC (an RTCPeerConnection sends STUN packets
+# to any host the page names, telling its author when and from where someone looked): only not
+# running the scripts does.  The sandbox directive holds even where the document is opened outside
+# the UI's iframe; script-src 'none' says it twice for any browser that would ignore the sandbox.
+CONTENT_SECURITY_POLICY = f"sandbox allow-forms; script-src 'none'; {_CAGE}"
+# A view the user switched to "replay with scripts" (a frame of /replay/scripts/...), and only that.
+SCRIPTED_CONTENT_SECURITY_POLICY = f"sandbox allow-scripts allow-forms; {_CAGE}"
+_OTHER_SECURITY_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"))
 SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
     ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
-    ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "no-referrer"),
+    *_OTHER_SECURITY_HEADERS,
 )
+SCRIPTED_SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
+    ("Content-Security-Policy", SCRIPTED_CONTENT_SECURITY_POLICY),
+    *_OTHER_SECURITY_HEADERS,
+)
+# A replay URL is answered by who loads it (a frame gets the capture, a top-level navigation the
+# capture page): a cached frame answer must never be reused for a navigation, or the reverse.
+VARY = ("Vary", "Sec-Fetch-Dest")
 CAPTURE_CACHE_CONTROL = "private, max-age=3600"
 # An error page must not outlive the next crawl, which may archive the missing URL.
 ERROR_CACHE_CONTROL = "private, no-store"

@@ -14,14 +14,16 @@ from archive.web.replay.errors import NotArchived, RecordUnavailable, ReplayErro
 from archive.web.replay.headers import (
     CAPTURE_CACHE_CONTROL,
     ERROR_CACHE_CONTROL,
+    SCRIPTED_SECURITY_HEADERS,
     SECURITY_HEADERS,
+    VARY,
     cors_headers,
     header_value,
     memento_headers,
-    mime_type,
     passed_archived_headers,
 )
 from archive.web.replay.lookup import CaptureLookup, CaptureRow, url_forms, url_variants
+from archive.web.replay.mediatype import MediaType, extract_media_type
 from archive.web.replay.pages import error_page
 from archive.web.replay.rewrite import ReplaySpace, rewrite_css, rewrite_html
 from archive.web.replay.timestamps import format_timestamp, parse_timestamp
@@ -51,19 +53,39 @@ class Replayer:
         self._lookup = lookup
         self._read = read
 
-    def replay(self, *, prefix: str, timestamp: str, url: str) -> Reply:
-        """The reply to ``{prefix}{timestamp}/{url}``; errors become small pages with their status."""
+    def replay(self, *, prefix: str, timestamp: str, url: str, scripts: bool = False) -> Reply:
+        """The reply to ``{prefix}{timestamp}/{url}``; errors become small pages with their status.
+
+        ``scripts`` serves it under the policy that lets its scripts run (`SCRIPTED_SECURITY_HEADERS`).
+        """
+        security = SCRIPTED_SECURITY_HEADERS if scripts else SECURITY_HEADERS
         try:
-            moment = parse_timestamp(timestamp)
             target = target_url(url)
-            row = self._lookup.closest(target, moment)
-            if row is None:
-                raise NotArchived(target)
-            return self._serve(row, target, ReplaySpace(timestamp, prefix))
+            row = self._closest(timestamp, target)
+            return self._serve(row, target, ReplaySpace(timestamp, prefix), security)
         except ReplayError as exc:
             return error_reply(exc)
 
-    def _serve(self, row: CaptureRow, target: str, requested: ReplaySpace) -> Reply:
+    def capture_page(self, *, timestamp: str, url: str, page: Callable[[int], str]) -> Reply:
+        """A redirect to ``page(capture_id)``, the UI page framing the capture `replay` would serve
+        (for a top-level navigation to a replay URL); errors become small pages, as in `replay`."""
+        try:
+            row = self._closest(timestamp, target_url(url))
+        except ReplayError as exc:
+            return error_reply(exc)
+        # Not cached: which capture is closest changes with the next crawl.
+        no_store = ("Cache-Control", ERROR_CACHE_CONTROL)
+        return Reply(303, (("Location", page(row.id)), *SECURITY_HEADERS, no_store, VARY), b"")
+
+    def _closest(self, timestamp: str, target: str) -> CaptureRow:
+        row = self._lookup.closest(target, parse_timestamp(timestamp))
+        if row is None:
+            raise NotArchived(target)
+        return row
+
+    def _serve(
+        self, row: CaptureRow, target: str, requested: ReplaySpace, security: tuple[tuple[str, str], ...]
+    ) -> Reply:
         # A page links with its own capture time; a stylesheet keeps the time it was asked for,
         # which is its page's, so the requisites of requisites stay with that page too.
         space = ReplaySpace(format_timestamp(row.captured_at), requested.prefix)
@@ -73,7 +95,7 @@ class Replayer:
             hop = row.redirect_status
             hop_status = hop if hop is not None and 300 <= hop < 400 else 302
             location = space.url(row.final_url, row.final_url)
-            return _capture_reply(hop_status, [("Location", location)], b"", row, row.final_url)
+            return _capture_reply(hop_status, [("Location", location)], b"", row, row.final_url, security)
         record = self._load(row)
         headers, status, payload = record.http_headers, record.http_status, record.payload
         if record.rec_type == "revisit" or row.record_type == "revisit":
@@ -83,8 +105,8 @@ class Replayer:
                 headers, status = original.http_headers, original.http_status
         page_url = record.target_uri or row.final_url or row.url
         status = status or row.status or 200
-        content_type = _first(headers, "Content-Type") or row.content_type or _sniff(payload)
-        body, content_type = _rewritten(payload, content_type, page_url, space, requested)
+        media = _media_type(headers, row.content_type) or _sniff(payload)
+        body, content_type = _rewritten(payload, media, page_url, space, requested)
         out = [("Content-Type", header_value(content_type) or "application/octet-stream")]
         archived_location = _first(headers, "Location")
         if 300 <= status < 400 and archived_location:
@@ -98,7 +120,7 @@ class Replayer:
         if status in BODYLESS_STATUSES:
             body = b""
         out += cors_headers(content_type) + passed_archived_headers(headers)
-        return _capture_reply(status, out, body, row, page_url)
+        return _capture_reply(status, out, body, row, page_url, security)
 
     def _original(self, revisit: CaptureRow, record: ArchivedRecord) -> ArchivedRecord:
         digest = revisit.payload_digest or record.warc_header("WARC-Payload-Digest")
@@ -137,38 +159,54 @@ def error_reply(error: ReplayError) -> Reply:
         ("Content-Type", "text/html; charset=utf-8"),
         *SECURITY_HEADERS,
         ("Cache-Control", ERROR_CACHE_CONTROL),
+        VARY,
     )
     return Reply(error.status, headers, error_page(error).encode("utf-8"))
 
 
 def _capture_reply(
-    status: int, headers: list[tuple[str, str]], body: bytes, row: CaptureRow, original_url: str
+    status: int,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    row: CaptureRow,
+    original_url: str,
+    security: tuple[tuple[str, str], ...],
 ) -> Reply:
-    out = [*headers, *SECURITY_HEADERS, ("Cache-Control", CAPTURE_CACHE_CONTROL)]
+    out = [*headers, *security, ("Cache-Control", CAPTURE_CACHE_CONTROL), VARY]
     out += memento_headers(original_url, row.captured_at)
     return Reply(status, tuple(out), body)
 
 
+def _media_type(headers: tuple[tuple[str, str], ...], catalogued: str | None) -> MediaType | None:
+    """The media type the browser reads from the archived Content-Type headers (the catalog's
+    copy for a record without headers), or None when it reads none."""
+    archived = [value for name, value in headers if name.lower() == "content-type"]
+    if not archived and catalogued:
+        archived = [catalogued]
+    return extract_media_type(archived)
+
+
 def _rewritten(
-    payload: bytes, content_type: str, page_url: str, page: ReplaySpace, requisite: ReplaySpace
+    payload: bytes, media: MediaType, page_url: str, page: ReplaySpace, requisite: ReplaySpace
 ) -> tuple[bytes, str]:
-    """The payload to serve, HTML and CSS rewritten (and re-encoded as UTF-8), and its Content-Type."""
-    media = mime_type(content_type)
-    if media in HTML_TYPES:
-        text = decode_payload(payload, content_type, markup=True)
+    """The payload to serve, HTML and CSS rewritten (and re-encoded as UTF-8), and its Content-Type:
+    always the serialisation of ``media``, so the browser reads the type replay rewrote for."""
+    declared = media.essence if media.charset is None else f"{media.essence}; charset={media.charset}"
+    if media.essence in HTML_TYPES:
+        text = decode_payload(payload, declared, markup=True)
         return rewrite_html(text, page_url, page).encode("utf-8"), "text/html; charset=utf-8"
-    if media in CSS_TYPES:
-        text = decode_payload(payload, content_type)
+    if media.essence in CSS_TYPES:
+        text = decode_payload(payload, declared)
         return rewrite_css(text, page_url, requisite).encode("utf-8"), "text/css; charset=utf-8"
-    return payload, content_type
+    return payload, media.serialise()
 
 
-def _sniff(payload: bytes) -> str:
-    """A Content-Type for a payload archived without one (nosniff forbids the browser guessing)."""
+def _sniff(payload: bytes) -> MediaType:
+    """A media type for a payload archived without a valid one (nosniff forbids the browser guessing)."""
     head = payload[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
-        return "text/html"
-    return "application/octet-stream"
+        return MediaType("text", "html")
+    return MediaType("application", "octet-stream")
 
 
 def _same_page(a: str, b: str) -> bool:

@@ -3,8 +3,8 @@
 An absolute or relative URL becomes ``{prefix}{timestamp}/{absolute_url}``; the page's timestamp
 is kept for its requisites, so the closest-in-time lookup picks the ones captured with it.
 ``#fragments``, ``data:``, ``mailto:`` and other non-HTTP URLs are left alone; ``javascript:``
-URLs are neutralised to ``#``.  JavaScript is not rewritten: replayed scripts run sandboxed and
-the Content-Security-Policy keeps them off the network.
+URLs are neutralised to ``#``.  JavaScript is not rewritten: replay runs no archived script unless
+the reader turns scripts on for one view, and then sandboxed (`archive.web.replay.navigation`).
 """
 
 from __future__ import annotations

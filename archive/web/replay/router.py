@@ -1,4 +1,5 @@
-"""The FastAPI router serving ``GET /replay/{timestamp}/{url}``, Wayback style."""
+"""The FastAPI router serving ``GET /replay/{timestamp}/{url}``, Wayback style, and its scripted
+twin ``GET /replay/scripts/{timestamp}/{url}`` (see `archive.web.replay.navigation`)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,18 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import Engine
 
 from archive.web.replay.lookup import CaptureLookup
-from archive.web.replay.replayer import ReadRecord, Replayer
+from archive.web.replay.navigation import (
+    REPLAY_SPACE,
+    SCRIPTED_REPLAY_SPACE,
+    Answer,
+    answer_for,
+    capture_page_path,
+    replay_prefix,
+)
+from archive.web.replay.replayer import ReadRecord, Replayer, Reply
 
 ROUTE = "/replay/{timestamp}/{url:path}"
+SCRIPTED_ROUTE = "/replay/scripts/{timestamp}/{url:path}"
 
 
 def build_replay_router(*, engine: Engine, read_record: ReadRecord) -> APIRouter:
@@ -16,32 +26,58 @@ def build_replay_router(*, engine: Engine, read_record: ReadRecord) -> APIRouter
 
     ``read_record(row)`` returns the raw gzip member of a capture's WARC record (one ranged read
     from the store or the spool), or None when the WARC is nowhere to be found.  Replay only reads
-    the catalog and those records: it never makes an outbound request.
+    the catalog and those records: it never makes an outbound request.  A top-level navigation to
+    a replay URL is redirected to the UI's capture page (``captures/{id}`` beside ``replay/``).
     """
     replayer = Replayer(CaptureLookup(engine), read_record)
     router = APIRouter()
 
+    # Registered first: "scripts" is never a timestamp, so the plain route cannot take these.
+    @router.get(SCRIPTED_ROUTE, include_in_schema=False)
+    def replay_with_scripts(timestamp: str, url: str, request: Request) -> Response:
+        return _respond(answer(replayer, request, timestamp, url, scripts=True))
+
     @router.get(ROUTE, include_in_schema=False)
     def replay(timestamp: str, url: str, request: Request) -> Response:
-        prefix, target = split_replay_path(request, timestamp, url)
-        reply = replayer.replay(prefix=prefix, timestamp=timestamp, url=target)
-        return Response(content=reply.body, status_code=reply.status, headers=dict(reply.headers))
+        return _respond(answer(replayer, request, timestamp, url, scripts=False))
 
     return router
 
 
-def split_replay_path(request: Request, timestamp: str, url: str) -> tuple[str, str]:
-    """(replay prefix, archived URL) from the raw request: the path parameter has lost the
-    ``?query`` and its percent-escapes, and the router may be mounted below a prefix."""
+def answer(replayer: Replayer, request: Request, timestamp: str, url: str, *, scripts: bool) -> Reply:
+    """The reply to a replay request, by who loads it (`answer_for`) and the space it asks for."""
+    root, target = split_replay_path(request, timestamp, url, scripts=scripts)
+    decided = answer_for(request.headers.get("sec-fetch-dest"), scripts_asked=scripts)
+    if decided is Answer.CAPTURE_PAGE:
+        return replayer.capture_page(
+            timestamp=timestamp, url=target, page=lambda capture_id: capture_page_path(root, capture_id)
+        )
+    return replayer.replay(
+        prefix=replay_prefix(root, scripts=scripts),
+        timestamp=timestamp,
+        url=target,
+        scripts=decided is Answer.WITH_SCRIPTS,
+    )
+
+
+def split_replay_path(
+    request: Request, timestamp: str, url: str, *, scripts: bool = False
+) -> tuple[str, str]:
+    """(root the router is mounted at, archived URL) from the raw request: the path parameter has
+    lost the ``?query`` and its percent-escapes, and the router may be mounted below a prefix."""
     raw = request.scope.get("raw_path")
     path = raw.decode("latin-1") if isinstance(raw, bytes) else request.url.path
-    marker = f"/replay/{timestamp}/"
+    marker = f"/{SCRIPTED_REPLAY_SPACE if scripts else REPLAY_SPACE}{timestamp}/"
     at = path.find(marker)
     if at < 0:
-        prefix, target = "/replay/", url
+        root, target = "/", url
     else:
-        prefix, target = path[:at] + "/replay/", path[at + len(marker) :]
+        root, target = path[:at] + "/", path[at + len(marker) :]
     query = request.scope.get("query_string", b"")
     if isinstance(query, bytes) and query:
         target += "?" + query.decode("latin-1")
-    return prefix, target
+    return root, target
+
+
+def _respond(reply: Reply) -> Response:
+    return Response(content=reply.body, status_code=reply.status, headers=dict(reply.headers))

@@ -13,8 +13,10 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 @router.get("/captures/{capture_id}", response_class=HTMLResponse)
 def capture_page(request: Request, web: Web, capture_id: int) -> HTMLResponse:
     """A banner (URL, time, status, links) and the capture replayed in a sandboxed iframe,
-    or the error for a failed fetch."""
+    or the error for a failed fetch.  ``?scripts=on`` replays it with its scripts, for this view only."""
     capture = web.queries.capture(capture_id)
     if capture is None:
         raise HTTPException(404, f"capture #{capture_id} does not exist")
-    return web.render(request, "capture.html", capture=capture, neighbours=web.queries.neighbours(capture))
+    neighbours = web.queries.neighbours(capture)
+    scripts = request.query_params.get("scripts") == "on"  # exactly the switch's link; else off
+    return web.render(request, "capture.html", capture=capture, neighbours=neighbours, scripts=scripts)

@@ -130,11 +130,35 @@ def test_capture_page_has_banner_and_sandboxed_replay(client: TestClient, site: 
     assert iframe is not None
     tag = iframe.group(0)
     assert 'id="replay"' in tag
-    assert 'sandbox="allow-scripts allow-forms"' in tag
+    assert 'sandbox="allow-forms"' in tag  # no scripts unless the reader turns them on
     assert f'src="/replay/20261121090000/{STATEMENT}"' in tag
     assert 'referrerpolicy="no-referrer"' in tag
     # The banner is outside the archived content.
     assert html.index('id="banner"') < html.index("<iframe")
+
+
+def test_capture_page_switches_scripts_on_for_one_view_and_says_what_it_risks(
+    client: TestClient, site: Site
+) -> None:
+    page = f"/captures/{site.ids['revisit']}"
+    default = client.get(page).text
+    switch = re.search(r'<a id="scripts-on" href="([^"]*)"', default)
+    assert switch is not None and switch.group(1) == f"{page}?scripts=on"
+    mode = default.split('id="replay-mode"', 1)[1].split("</section>", 1)[0]
+    assert "without its scripts" in mode and "WebRTC" in mode and "when and from where you looked" in mode
+    assert default.index('id="replay-mode"') < default.index("<iframe")
+    scripted = client.get(switch.group(1)).text
+    tag = re.search(r"<iframe [^>]*>", scripted)
+    assert tag is not None
+    assert 'sandbox="allow-scripts allow-forms"' in tag.group(0)
+    assert f'src="/replay/scripts/20261121090000/{STATEMENT}"' in tag.group(0)
+    warning = scripted.split('id="replay-mode"', 1)[1].split("</section>", 1)[0]
+    assert "Scripts are running" in warning and "WebRTC" in warning
+    assert f'<a id="scripts-off" href="{page}">' in warning
+    # Per view: the next page shown is back to no scripts.
+    assert 'sandbox="allow-forms"' in client.get(page).text
+    for other in ("maybe", "1", "", "on&scripts=off"):
+        assert 'sandbox="allow-forms"' in client.get(f"{page}?scripts={other}").text, other
 
 
 def test_failed_capture_shows_the_error_instead_of_replay(client: TestClient, site: Site) -> None:

@@ -1,4 +1,5 @@
-"""Replay in a real browser (Debian chromium via Playwright): a hostile archived page stays caged.
+"""Replay in a real browser (Debian chromium via Playwright): a hostile archived page stays caged
+even in the view that runs its scripts (``/replay/scripts/...``, the capture page's switch).
 
 The UI app sets a ``session=secret`` cookie and counts ``/api/ping`` calls; a second server on
 127.0.0.9 stands for the live web and counts hits.  The archived page's script tries to read
@@ -9,33 +10,26 @@ happened into its own DOM, which the test reads back through Playwright.
 from __future__ import annotations
 
 import json
-import socket
-import struct
-import threading
 import time
-import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI, Response
 from fastapi.responses import HTMLResponse
 
 from archive.web.replay import build_replay_router
+from tests.archive.web.replay.browser import (
+    CountingServer,
+    UvicornThread,
+    launch_chromium,
+    serve_counting,
+    tiny_png,
+)
 from tests.archive.web.replay.replay_archive import ReplayArchive
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 T1 = datetime(2026, 11, 25, 15, 30, 0, tzinfo=UTC)
 TS1 = "20261125153000"
 HOSTILE = "http://news.example/hostile"
@@ -77,82 +71,9 @@ Promise.all([
 </script></body></html>"""
 
 
-def tiny_png() -> bytes:
-    """A valid 1x1 PNG, so the test can tell an image that loaded from one that did not."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\x00\x00")
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-
-
-class UvicornThread:
-    """An ASGI app served by uvicorn on a free loopback port, in a thread."""
-
-    def __init__(self, app: FastAPI, host: str = "127.0.0.1") -> None:
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.bind((host, 0))
-        self.url = f"http://{host}:{self._socket.getsockname()[1]}"
-        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
-        )
-
-    def __enter__(self) -> UvicornThread:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start within 10 s")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.should_exit = True
-        self._thread.join(10)
-        self._socket.close()
-
-
-class CountingServer(ThreadingHTTPServer):
-    """Stands for the live web: answers everything, counts every request."""
-
-    def __init__(self, host: str) -> None:
-        super().__init__((host, 0), LiveHandler)
-        self.hits: list[str] = []
-        self.url = f"http://{host}:{self.server_address[1]}"
-
-
-class LiveHandler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self._answer()
-
-    def do_POST(self) -> None:
-        self._answer()
-
-    def _answer(self) -> None:
-        assert isinstance(self.server, CountingServer)
-        self.server.hits.append(self.path)
-        self.send_response(200)
-        self.send_header("Access-Control-Allow-Origin", "*")
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def live() -> Iterator[CountingServer]:
-    server = CountingServer("127.0.0.9")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(10)
+    yield from serve_counting("127.0.0.9")
 
 
 @pytest.fixture
@@ -175,8 +96,9 @@ def ui(tmp_path: Path, live: CountingServer) -> Iterator[tuple[UvicornThread, li
 
     @app.get("/")
     def home() -> Response:
+        # The capture page's "replay with scripts" view: the scripted space in a scripted sandbox.
         sandbox = "allow-scripts allow-forms"
-        frame = f'<iframe sandbox="{sandbox}" src="/replay/{TS1}/{HOSTILE}"></iframe>'
+        frame = f'<iframe sandbox="{sandbox}" src="/replay/scripts/{TS1}/{HOSTILE}"></iframe>'
         response = HTMLResponse(f"<!DOCTYPE html><html><body><h1>UI</h1>{frame}</body></html>")
         response.set_cookie("session", "secret", samesite="lax")
         return response
@@ -194,16 +116,8 @@ def ui(tmp_path: Path, live: CountingServer) -> Iterator[tuple[UvicornThread, li
 
 @pytest.fixture
 def browser_page() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"!!! BROWSER TEST SKIPPED: {CHROMIUM} is missing (apt-get install chromium) !!!")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
+    for browser in launch_chromium():
+        yield browser.new_page()
 
 
 def read_outcome(frame: Any) -> dict[str, str]:
@@ -215,7 +129,9 @@ def read_outcome(frame: Any) -> dict[str, str]:
     return outcome
 
 
-def assert_caged(outcome: dict[str, str], frame: Any, pings: list[int], live: CountingServer) -> None:
+def assert_caged(
+    outcome: dict[str, str], frame: Any, pings: list[int], live: CountingServer, *, requisites: bool = True
+) -> None:
     assert outcome["cookie"].startswith("threw:") or outcome["cookie"] == "read:", outcome
     assert "secret" not in json.dumps(outcome)
     assert outcome["storage"].startswith("threw:"), outcome
@@ -223,9 +139,9 @@ def assert_caged(outcome: dict[str, str], frame: Any, pings: list[int], live: Co
     assert outcome["api"].startswith("rejected:"), outcome
     assert outcome["xhr"] in ("error",) or outcome["xhr"].startswith("threw:"), outcome
     assert outcome["live"].startswith("rejected:"), outcome
-    # Archived requisites still load from replay: CSS and image, sandbox or not.
-    assert frame.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(1, 2, 3)"
-    assert frame.evaluate("document.getElementById('logo').naturalWidth") == 1
+    if requisites:  # archived requisites still load from replay: CSS and image, sandbox or not
+        assert frame.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(1, 2, 3)"
+        assert frame.evaluate("document.getElementById('logo').naturalWidth") == 1
     assert frame.evaluate("document.getElementById('live-img').naturalWidth") == 0
     time.sleep(0.5)  # let any beacon or image request that slipped through arrive
     assert live.hits == []
@@ -255,14 +171,22 @@ def test_hostile_page_in_the_sandboxed_iframe(
     assert len(pings) == 1  # the archived page's fetch and XHR never reached /api/ping
 
 
-def test_hostile_page_opened_directly_is_sandboxed_by_its_headers(
+def test_hostile_page_shown_top_level_under_the_scripted_policy_is_still_caged(
     ui: tuple[UvicornThread, list[int]], live: CountingServer, browser_page: Any
 ) -> None:
+    """The scripted policy's own sandbox cages the document wherever it is shown.  A browser's
+    top-level navigation is redirected to the capture page, so the test fetches the answer a frame
+    gets and hands it to the top-level page, as an old browser without Sec-Fetch-Dest would see it."""
     server, pings = ui
     page = browser_page
     page.goto(server.url + "/")  # get the session cookie
     assert "session=secret" in page.evaluate("document.cookie")
-    page.goto(f"{server.url}/replay/{TS1}/{HOSTILE}")
+    url = f"{server.url}/replay/scripts/{TS1}/{HOSTILE}"
+    page.route(url, lambda route: route.fulfill(response=route.fetch(headers={"Sec-Fetch-Dest": "iframe"})))
+    page.goto(url)
+    assert page.url == url
     outcome = read_outcome(page.main_frame)
-    assert_caged(outcome, page.main_frame, pings, live)
+    # A document fulfilled by Playwright counts as from the public internet, so chromium's local
+    # network access rules keep it from loading its requisites from loopback: not checked here.
+    assert_caged(outcome, page.main_frame, pings, live, requisites=False)
     assert pings == []

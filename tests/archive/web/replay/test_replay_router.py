@@ -183,11 +183,13 @@ def test_gzip_body_is_served_decoded_and_hostile_headers_are_dropped(client: Tes
 )
 def test_security_headers_on_every_reply(client: TestClient, path: str) -> None:
     r = client.get(path)
+    # Without scripts by default: no allow-scripts in the sandbox, and no script source allowed.
     assert r.headers["content-security-policy"] == (
-        "sandbox allow-scripts allow-forms; "
+        "sandbox allow-forms; script-src 'none'; "
         "default-src 'self' data: blob: 'unsafe-inline' 'unsafe-eval'; connect-src 'none'; "
         "form-action 'none'; frame-ancestors 'self'; base-uri 'none'"
     )
+    assert r.headers["vary"] == "Sec-Fetch-Dest"
     assert r.headers["x-content-type-options"] == "nosniff"
     assert r.headers["referrer-policy"] == "no-referrer"
     assert r.headers["cache-control"].startswith("private, ")
