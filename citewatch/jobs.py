@@ -39,7 +39,11 @@ def dispatch_due() -> str:
     """Re-crawl the sources whose time has come, in a child `citewatch crawl --due`."""
     settings = load_settings()
     app = App(settings)
-    if not app.catalog.sources_to_crawl(due_only=True, now=app.clock(), limit=1):
+    # Captures a killed run left unjudged are judged by the next crawl, even with no source due.
+    if (
+        not app.catalog.sources_to_crawl(due_only=True, now=app.clock(), limit=1)
+        and not app.catalog.has_unjudged()
+    ):
         return "no source due"
     pid_file = crawl_pid_file(settings.home_dir)
     pid_file.parent.mkdir(parents=True, exist_ok=True)
