@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from archive.catalog import InvalidValue
 from archive.web.context import Web, WebContext
+from archive.web.params import Id
 from archive.web.schemas import ActionOut
 from archive.web.security import TOKEN_ENV, is_cross_site, presented_token, token_matches
 
@@ -37,7 +38,7 @@ def _done(request: Request, message: str, redirect_to: str) -> Response:
     return RedirectResponse(redirect_to, status_code=303)
 
 
-def _source_url(web: WebContext, source_id: int) -> str:
+def _source_url(web: WebContext, source_id: Id) -> str:
     source = web.queries.source(source_id)
     if source is None:
         raise HTTPException(404, f"source #{source_id} does not exist")
@@ -45,7 +46,7 @@ def _source_url(web: WebContext, source_id: int) -> str:
 
 
 @router.post("/sources/{source_id}/pause", response_model=ActionOut)
-def pause_source(request: Request, web: Web, source_id: int, token: Token = None) -> Response:
+def pause_source(request: Request, web: Web, source_id: Id, token: Token = None) -> Response:
     """Stop re-crawling a source."""
     authorise(request, web, token)
     _source_url(web, source_id)
@@ -54,7 +55,7 @@ def pause_source(request: Request, web: Web, source_id: int, token: Token = None
 
 
 @router.post("/sources/{source_id}/resume", response_model=ActionOut)
-def resume_source(request: Request, web: Web, source_id: int, token: Token = None) -> Response:
+def resume_source(request: Request, web: Web, source_id: Id, token: Token = None) -> Response:
     """Re-crawl a paused source again."""
     authorise(request, web, token)
     _source_url(web, source_id)
@@ -66,7 +67,7 @@ def resume_source(request: Request, web: Web, source_id: int, token: Token = Non
 def ignore_in_source(
     request: Request,
     web: Web,
-    source_id: int,
+    source_id: Id,
     token: Token = None,
     selector: Annotated[str | None, Form(max_length=500)] = None,
     pattern: Annotated[str | None, Form(max_length=500)] = None,

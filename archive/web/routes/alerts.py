@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse
 
 from archive.web.context import Web
+from archive.web.params import PageNo
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 
 @router.get("/alerts", response_class=HTMLResponse)
-def alert_list(request: Request, web: Web, page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
+def alert_list(request: Request, web: Web, page: PageNo = 1) -> HTMLResponse:
     """Alerts newest first; targets are masked."""
     return web.render(request, "alerts.html", alerts=web.queries.alerts(page=page))

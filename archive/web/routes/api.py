@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 
 from archive.catalog import CaptureView
 from archive.web.context import Web
+from archive.web.params import Id, OptionalId, PageNo, PerPage
 from archive.web.paths import diff_path, replay_path
 from archive.web.queries import PER_PAGE
 from archive.web.rows import ChangeRow, Page
@@ -29,8 +30,6 @@ router = APIRouter(prefix="/api", tags=["api"])
 
 M = TypeVar("M", bound=Model)
 R = TypeVar("R")
-PageNo = Annotated[int, Query(ge=1, description="1-based page number")]
-PerPage = Annotated[int, Query(ge=1, le=200, description="items per page")]
 
 
 def _page(page: Page[R], convert: Callable[[R], M]) -> PageOut[M]:
@@ -76,7 +75,7 @@ def api_articles(
 
 
 @router.get("/articles/{article_id}", response_model=ArticleDetailOut)
-def api_article(web: Web, article_id: int) -> ArticleDetailOut:
+def api_article(web: Web, article_id: Id) -> ArticleDetailOut:
     """One article with its citations in order and each source's state."""
     article = web.queries.article(article_id)
     if article is None:
@@ -99,7 +98,7 @@ def api_sources(
 
 
 @router.get("/sources/{source_id}", response_model=SourceDetailOut)
-def api_source(web: Web, source_id: int) -> SourceDetailOut:
+def api_source(web: Web, source_id: Id) -> SourceDetailOut:
     """One source, its ignore rules and the articles citing it."""
     source = web.queries.source(source_id)
     if source is None:
@@ -114,7 +113,7 @@ def api_source(web: Web, source_id: int) -> SourceDetailOut:
 
 @router.get("/sources/{source_id}/captures", response_model=PageOut[CaptureOut])
 def api_captures(
-    web: Web, source_id: int, page: PageNo = 1, per_page: PerPage = PER_PAGE
+    web: Web, source_id: Id, page: PageNo = 1, per_page: PerPage = PER_PAGE
 ) -> PageOut[CaptureOut]:
     """A source's captures, newest first."""
     if web.queries.source(source_id) is None:
@@ -123,7 +122,7 @@ def api_captures(
 
 
 @router.get("/captures/{capture_id}", response_model=CaptureOut)
-def api_capture(web: Web, capture_id: int) -> CaptureOut:
+def api_capture(web: Web, capture_id: Id) -> CaptureOut:
     """One capture."""
     capture = web.queries.capture(capture_id)
     if capture is None:
@@ -135,7 +134,7 @@ def api_capture(web: Web, capture_id: int) -> CaptureOut:
 def api_changes(
     web: Web,
     kind: Annotated[str | None, Query(max_length=32)] = None,
-    source_id: int | None = None,
+    source_id: OptionalId = None,
     page: PageNo = 1,
     per_page: PerPage = PER_PAGE,
 ) -> PageOut[ChangeOut]:
@@ -145,7 +144,7 @@ def api_changes(
 
 
 @router.get("/changes/{change_id}", response_model=ChangeOut)
-def api_change(web: Web, change_id: int) -> ChangeOut:
+def api_change(web: Web, change_id: Id) -> ChangeOut:
     """One change."""
     change = web.queries.change(change_id)
     if change is None:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.responses import HTMLResponse
 
 from archive.web.context import Web
+from archive.web.params import Id, PageNo
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -19,7 +20,7 @@ def article_list(
     web: Web,
     q: Annotated[str | None, Query(max_length=500)] = None,
     tag: Annotated[str | None, Query(max_length=200)] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNo = 1,
     submitted: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> HTMLResponse:
     """Articles, newest first, searchable by title or URL and filterable by tag."""
@@ -37,7 +38,7 @@ def article_list(
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
-def article_page(request: Request, web: Web, article_id: int) -> HTMLResponse:
+def article_page(request: Request, web: Web, article_id: Id) -> HTMLResponse:
     """One article: its citations in order, each with its quotes and its source's state."""
     article = web.queries.article(article_id)
     if article is None:

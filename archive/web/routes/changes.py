@@ -11,6 +11,7 @@ from archive.catalog.views import CHANGE_KINDS
 from archive.web.comparison import compare, final_url
 from archive.web.context import Web
 from archive.web.feed import FEED_SIZE, atom_feed
+from archive.web.params import Id, PageNo
 from archive.web.paths import diff_path
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -22,7 +23,7 @@ def change_list(
     request: Request,
     web: Web,
     kind: Annotated[str | None, Query(max_length=32)] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNo = 1,
 ) -> HTMLResponse:
     """Changes newest first, optionally of one kind."""
     changes = web.queries.changes(kind=kind or None, page=page)
@@ -48,7 +49,7 @@ def change_feed(request: Request, web: Web) -> Response:
 
 
 @router.get("/changes/{change_id}")
-def change_page(web: Web, change_id: int) -> RedirectResponse:
+def change_page(web: Web, change_id: Id) -> RedirectResponse:
     """A change is shown as the diff of its two captures."""
     change = web.queries.change(change_id)
     if change is None:
@@ -57,7 +58,7 @@ def change_page(web: Web, change_id: int) -> RedirectResponse:
 
 
 @router.get("/diff/{before_id}/{after_id}", response_class=HTMLResponse)
-def diff_page(request: Request, web: Web, before_id: int, after_id: int) -> HTMLResponse:
+def diff_page(request: Request, web: Web, before_id: Id, after_id: Id) -> HTMLResponse:
     """Two captures compared: removed quotes first, then status and redirects, then the text diff."""
     before, after = web.queries.capture(before_id), web.queries.capture(after_id)
     if before is None or after is None:

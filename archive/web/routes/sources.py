@@ -9,6 +9,7 @@ from starlette.responses import HTMLResponse
 
 from archive.catalog.views import SOURCE_STATES
 from archive.web.context import Web
+from archive.web.params import Id, PageNo
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -19,7 +20,7 @@ def source_list(
     web: Web,
     q: Annotated[str | None, Query(max_length=500)] = None,
     state: Annotated[str | None, Query(max_length=32)] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNo = 1,
 ) -> HTMLResponse:
     """Watched sources, searchable by URL and filterable by state."""
     sources = web.queries.sources(q=q, state=state, page=page)
@@ -32,9 +33,9 @@ def source_list(
 def source_page(
     request: Request,
     web: Web,
-    source_id: int,
-    page: Annotated[int, Query(ge=1)] = 1,
-    changes_page: Annotated[int, Query(ge=1)] = 1,
+    source_id: Id,
+    page: PageNo = 1,
+    changes_page: PageNo = 1,
 ) -> HTMLResponse:
     """A source's capture timeline (newest first) and its detected changes."""
     source = web.queries.source(source_id)
