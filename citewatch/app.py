@@ -27,7 +27,7 @@ from archive.warc.writer import WarcWriter
 from citewatch import __version__
 from citewatch.config import Settings
 from citewatch.coordination import crawl_lock, finishing_despite_signals
-from citewatch.errors import BadInput
+from citewatch.errors import BadInput, ConfigError
 from citewatch.inputs import ArticleInput, parse_article_inputs
 from citewatch.sink import CatalogSink, CrawlTally, citation_records
 from crawler.config import MB, CrawlConfig
@@ -290,17 +290,27 @@ class App:
     def article_targets(inputs: Sequence[ArticleInput]) -> list[CaptureTarget]:
         return [CaptureTarget(url=i.origin, role=ROLE_ARTICLE) for i in inputs if i.is_url]
 
-    def web_app(self) -> FastAPI:
-        """The browsing UI with its sandboxed replay, over this catalog and store."""
+    def web_app(self, *, bind_host: str = "127.0.0.1", port: int = 8080) -> FastAPI:
+        """The browsing UI with its sandboxed replay, over this catalog and store, as served on
+        ``bind_host``:``port`` (its address unless ``ui_base_url`` says otherwise)."""
         from archive.web.app import create_app
+        from archive.web.errors import WebConfigError
+        from archive.web.hosts import WILDCARD_BINDS, url_for_bind
         from archive.web.replay import build_replay_router
 
-        web = create_app(
-            catalog=self.catalog,
-            read_record=self.read_record_bytes,
-            admin_token=self.settings.admin_token,
-            submit_ingest=self.submit_ingest,
-        )
+        s = self.settings
+        names = [*s.allowed_hosts, *([] if bind_host.strip() in WILDCARD_BINDS else [bind_host])]
+        try:
+            web = create_app(
+                catalog=self.catalog,
+                read_record=self.read_record_bytes,
+                admin_token=s.admin_token,
+                submit_ingest=self.submit_ingest,
+                base_url=s.ui_base_url or url_for_bind(bind_host, port),
+                allowed_hosts=names,
+            )
+        except WebConfigError as exc:
+            raise ConfigError(str(exc)) from exc
         web.include_router(
             build_replay_router(
                 engine=self.catalog.engine,

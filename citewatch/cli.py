@@ -328,16 +328,29 @@ def serve(
     port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8080,
 ) -> None:
     """The archive browsing web UI (read-only unless CITEWATCH_ADMIN_TOKEN is set)."""
-    import uvicorn
+    from citewatch.server import serve_app
 
     with user_errors():
         application = open_app()
+        web = application.web_app(bind_host=host, port=port)  # refuses a weak admin token
+        settings = application.settings
         if host not in ("127.0.0.1", "localhost", "::1"):
             err.print(
                 f"citewatch: warning: serving on {host}: anyone who can reach it can browse the archive"
             )
+            if not settings.ui_base_url and not settings.allowed_hosts:
+                err.print(
+                    "citewatch: warning: only loopback names and the bind address are answered; set "
+                    "CITEWATCH_UI_BASE_URL (or CITEWATCH_ALLOWED_HOSTS) to the name readers use"
+                )
         err.print(f"citewatch: serving the archive on http://{host}:{port}/", highlight=False)
-        uvicorn.run(application.web_app(), host=host, port=port, log_level="warning")
+        serve_app(
+            web,
+            host=host,
+            port=port,
+            max_connections=settings.ui_max_connections,
+            request_timeout=settings.ui_request_timeout,
+        )
 
 
 @app.command()

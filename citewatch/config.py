@@ -8,14 +8,15 @@ since it says where the TOML file is.
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from citewatch.errors import ConfigError
 
@@ -87,7 +88,19 @@ class Settings(BaseSettings):
     ui_base_url: str | None = None
 
     # The web UI: read-only unless the operator sets a token for the actions that change state.
-    admin_token: str | None = None
+    admin_token: str | None = Field(default=None, description="at least 16 characters; unset: read-only UI")
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="host names the UI answers to besides loopback, the bind address and ui_base_url's host",
+    )
+    ui_max_connections: int = Field(default=1000, ge=1, description="connections `serve` handles at once")
+    ui_request_timeout: float = Field(
+        default=20.0, gt=0, description="seconds a client has to send a whole request to `serve`"
+    )
+    ui_ingest_concurrency: int = Field(default=2, ge=1, description="ingests started from the UI run at once")
+    ui_ingest_queue: int = Field(
+        default=100, ge=1, description="ingests from the UI waiting their turn, at most"
+    )
 
     # The daemon's job intervals, in seconds.
     dispatch_seconds: float = Field(default=60.0, gt=0)
@@ -105,6 +118,17 @@ class Settings(BaseSettings):
     warc_prefix: str = "citewatch"
     warc_max_mb: float = 1000.0
     s3_multipart_threshold_mb: float = 64.0
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        """``CITEWATCH_ALLOWED_HOSTS=a.example,b.example`` (or a JSON list) from the environment."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
     @property
     def home_dir(self) -> Path:

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.responses import JSONResponse, Response
 
 from archive.catalog import CaptureView, Catalog
 from archive.catalog.mapping import utc_now
 from archive.web.context import WebContext, build_templates, web_context
+from archive.web.hosts import HostPolicy
 from archive.web.queries import WebQueries
 from archive.web.routes import actions, alerts, api, articles, captures, changes, sources
-from archive.web.security import SecurityHeaders
+from archive.web.security import SecurityHeaders, checked_admin_token
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+DEFAULT_BASE_URL = "http://127.0.0.1:8080/"
+# No page or API call takes a body near this; actions cap theirs lower (routes/actions.py).
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def create_app(
@@ -28,14 +34,23 @@ def create_app(
     admin_token: str | None,
     submit_ingest: Callable[[str], None] | None = None,
     clock: Callable[[], datetime] = utc_now,
+    base_url: str = DEFAULT_BASE_URL,
+    allowed_hosts: Sequence[str] = (),
+    max_body_bytes: int = MAX_BODY_BYTES,
 ) -> FastAPI:
     """Build the browsing UI on ``catalog``.
 
     ``read_record(capture)`` returns the raw gzip member of the capture's WARC record (None if it
-    cannot be read). ``admin_token`` guards the state-changing actions (None disables them);
+    cannot be read). ``admin_token`` guards the state-changing actions (None disables them; a
+    token shorter than 16 characters raises `archive.web.errors.WeakAdminToken`);
     ``submit_ingest(url)`` starts ingesting an article (None disables ingest from the UI).
+    ``base_url`` is where readers reach the UI: absolute links (the Atom feed) are built from
+    it, never from the request. Requests whose ``Host`` is not the base URL's host, a loopback
+    name or one of ``allowed_hosts`` get 400 (see `archive.web.hosts`); request bodies over
+    ``max_body_bytes`` get 413 before they are read.
     Replay (``/replay/...``) is another router: include it on the returned app.
     """
+    hosts = HostPolicy.build(base_url, extra=allowed_hosts)
     app = FastAPI(
         title="citewatch",
         summary="Browse archived sources of articles, their captures and detected changes.",
@@ -45,15 +60,21 @@ def create_app(
         catalog=catalog,
         queries=WebQueries(catalog.engine),
         read_record=read_record,
-        admin_token=admin_token or None,
+        admin_token=checked_admin_token(admin_token),
         submit_ingest=submit_ingest,
         clock=clock,
         templates=build_templates(),
+        hosts=hosts,
     )
     for module in (articles, sources, captures, changes, alerts, actions, api):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    # The last added runs first: the Host check answers before any route runs, and its 400 and
+    # the body limit's 413 still get the security headers. (FastAPI's own max_body_size would
+    # answer from outside every middleware.)
+    app.add_middleware(RequestBodyLimitMiddleware, max_body_size=max_body_bytes)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(hosts.names), www_redirect=False)
     app.add_middleware(SecurityHeaders)
     return app
 

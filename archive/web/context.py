@@ -17,6 +17,7 @@ from starlette.templating import Jinja2Templates
 
 from archive.catalog import Catalog
 from archive.web.evidence import RecordReader
+from archive.web.hosts import HostPolicy
 from archive.web.paths import replay_path
 from archive.web.queries import WebQueries
 
@@ -34,6 +35,7 @@ class WebContext:
     submit_ingest: Callable[[str], None] | None
     clock: Callable[[], datetime]
     templates: Jinja2Templates
+    hosts: HostPolicy
 
     def render(self, request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         """Render template ``name`` with ``context`` (everything autoescaped)."""

@@ -9,6 +9,9 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from archive.web.errors import WeakAdminToken
+from archive.web.hosts import HostPolicy
+
 UI_CSP = (
     "default-src 'self'; frame-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
     "script-src 'self'"
@@ -19,6 +22,8 @@ BASE_HEADERS = {
     "X-Frame-Options": "SAMEORIGIN",
 }
 TOKEN_ENV = "CITEWATCH_ADMIN_TOKEN"
+# Long enough that guessing it over HTTP is hopeless; a short or blank one is a mistake, not a choice.
+MIN_TOKEN_LENGTH = 16
 
 
 class SecurityHeaders:
@@ -45,23 +50,43 @@ class SecurityHeaders:
                     headers.setdefault(name, value)
                 if not exempt and headers.get("content-type", "").startswith("text/html"):
                     headers.setdefault("Content-Security-Policy", UI_CSP)
+                if message["status"] == 413:
+                    # A refused body is not drained: the connection ends with the answer.
+                    headers["Connection"] = "close"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
 
-def is_cross_site(request: Request) -> bool:
+def checked_admin_token(token: str | None) -> str | None:
+    """The operator's token without surrounding spaces; None (actions off) when unset or empty.
+
+    Raises `WeakAdminToken` for a token shorter than `MIN_TOKEN_LENGTH`, spaces-only included: a
+    token a script can guess must stop the UI from starting, not quietly guard its actions.
+    """
+    if token is None or token == "":
+        return None
+    stripped = token.strip()
+    if len(stripped) < MIN_TOKEN_LENGTH:
+        raise WeakAdminToken(TOKEN_ENV, len(stripped), MIN_TOKEN_LENGTH)
+    return stripped
+
+
+def is_cross_site(request: Request, hosts: HostPolicy) -> bool:
     """Whether a request comes from another site, by ``Sec-Fetch-Site`` or ``Origin`` when present.
 
-    Without either header (curl, scripts) the request is not cross-site: the token still guards it.
+    ``Origin`` is compared with the UI's own origins (`HostPolicy`), never with the request's
+    ``Host``, which the sender chooses. Without either header (curl, scripts) the request is not
+    cross-site: the token still guards it.
     """
     fetch_site = request.headers.get("sec-fetch-site")
     if fetch_site is not None and fetch_site != "same-origin":
         return True
     origin = request.headers.get("origin")
     if origin is not None:
-        own = f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
-        return origin.rstrip("/").lower() != own.lower()
+        server = request.scope.get("server")
+        port = server[1] if isinstance(server, tuple | list) and len(server) == 2 else None
+        return not hosts.is_own_origin(origin, port)
     return False
 
 

@@ -35,7 +35,7 @@ def test_replay_uses_ranged_reads(
     capture = app.catalog.captures_for(source.url)[0]
     warc_size = app.catalog.warc(capture.warc_name or "")
 
-    with TestClient(app.web_app()) as client:
+    with TestClient(app.web_app(), base_url="http://127.0.0.1:8080") as client:
         response = client.get(f"/captures/{capture.id}")
         assert response.status_code == 200
         stamp = capture.captured_at.strftime("%Y%m%d%H%M%S")

@@ -37,7 +37,7 @@ def change_list(
 def change_feed(request: Request, web: Web) -> Response:
     """The latest changes as an Atom 1.0 feed."""
     changes = web.queries.changes(page=1, per_page=FEED_SIZE).items
-    site = str(request.base_url).rstrip("/")
+    site = web.hosts.root  # never the request's Host: a feed reader must get the real address
     body = atom_feed(
         changes,
         feed_url=f"{site}/changes.atom",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
+from archive.web.errors import WeakAdminToken
 from tests.archive.web.web_site import STATEMENT, TOKEN, Site, client_fixture, site_fixture  # noqa: F401 - fixtures
 
 
@@ -105,3 +107,48 @@ def test_ingest_disabled_without_submit_ingest(client: TestClient) -> None:
     response = client.post("/articles", data={"url": STATEMENT, "token": TOKEN})
     assert response.status_code == 403
     assert 'method="post" action="/articles"' not in client.get("/articles").text
+
+
+@pytest.mark.parametrize("weak", [" ", "\t\n", " " * 40, "short", "fifteen-chars!!", "  fifteen-chars!!  "])
+def test_a_short_or_blank_token_stops_the_ui_from_starting(site: Site, weak: str) -> None:
+    with pytest.raises(WeakAdminToken, match=r"CITEWATCH_ADMIN_TOKEN is too short.*at least 16"):
+        site.app(admin_token=weak)
+
+
+def test_the_token_is_taken_without_surrounding_spaces(site: Site) -> None:
+    with TestClient(site.app(admin_token=f"  {TOKEN}\n")) as client:
+        sid = site.ids["statement"]
+        assert client.post(f"/sources/{sid}/pause", data={"token": TOKEN}).status_code == 200
+        assert client.post(f"/sources/{sid}/resume", data={"token": " "}).status_code == 403
+        assert paused(site, sid)
+    with TestClient(site.app(admin_token="")) as client:  # unset: read-only, not an error
+        assert client.post(f"/sources/{sid}/pause", data={"token": ""}).status_code == 403
+
+
+def test_bodies_are_refused_before_they_are_read(site: Site) -> None:
+    asked: list[str] = []
+    big = b"x" * (2 * 1024 * 1024)
+    with TestClient(site.app(submit_ingest=asked.append)) as client:
+        # The memory blow-up of issue 7: a file upload to the ingest form, without a token.
+        assert client.post("/articles", files={"url": ("big.bin", big)}).status_code == 413
+        small = client.post("/articles", files={"url": ("small.bin", b"x" * 1000)}, data={"token": TOKEN})
+        assert small.status_code == 415 and "x-www-form-urlencoded" in small.text
+        # The token is judged before the body's type, let alone its content.
+        wrong = client.post("/articles", headers={"Authorization": "Bearer wrong-token-0123456789"},
+                            files={"url": ("small.bin", b"x" * 1000)})  # fmt: skip
+        assert wrong.status_code == 403
+        too_big_form = client.post(
+            "/articles", data={"url": "http://a.example/" + "x" * 20_000, "token": TOKEN}
+        )
+        assert too_big_form.status_code == 413
+        assert too_big_form.headers["connection"] == "close"
+        # Every route caps its body, announced or streamed in chunks.
+        assert client.request("GET", "/articles", content=big).status_code == 413
+        chunks = (b"x" * 65536 for _ in range(40))  # 2.5 MB, no Content-Length
+        chunked = client.post(
+            "/articles", content=chunks, headers={"Content-Type": "application/x-www-form-urlencoded"}
+        )
+        assert chunked.status_code == 413
+        assert asked == []
+        ok = client.post("/articles", data={"url": "https://news.example/a", "token": TOKEN})
+        assert ok.status_code == 200 and asked == ["https://news.example/a"]

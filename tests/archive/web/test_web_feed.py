@@ -9,11 +9,12 @@ from fastapi.testclient import TestClient
 from starlette.requests import Request
 
 from archive.web.context import http_url
+from archive.web.hosts import HostPolicy
 from archive.web.inline_diff import inline_diff
 from archive.web.paths import diff_path, replay_path, timestamp14
 from archive.web.rows import worst_state
 from archive.web.security import is_cross_site, presented_token, token_matches
-from tests.archive.web.web_site import QUOTE, STATEMENT, XSS, Site, client_fixture, site_fixture  # noqa: F401 - fixtures
+from tests.archive.web.web_site import BASE_URL, QUOTE, STATEMENT, XSS, Site, client_fixture, site_fixture  # noqa: F401 - fixtures
 
 A = "{http://www.w3.org/2005/Atom}"
 
@@ -54,7 +55,9 @@ def test_empty_feed_is_still_valid(tmp_path: object, site: Site) -> None:
 
     catalog = open_catalog(f"sqlite:///{site.spool.parent / 'empty.db'}")
     try:
-        app = create_app(catalog=catalog, read_record=lambda c: None, admin_token=None, clock=site.clock)
+        app = create_app(
+            catalog=catalog, read_record=lambda c: None, admin_token=None, clock=site.clock, base_url=BASE_URL
+        )
         with TestClient(app) as empty:
             feed = ET.fromstring(empty.get("/changes.atom").content)
             assert feed.findtext(f"{A}updated") == site.clock().strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -108,10 +111,15 @@ def _request(headers: dict[str, str]) -> Request:
 
 
 def test_cross_site_and_token_checks() -> None:
-    assert not is_cross_site(_request({}))
-    assert not is_cross_site(_request({"Sec-Fetch-Site": "same-origin", "Origin": "http://ui.example:8080"}))
-    assert is_cross_site(_request({"Origin": "http://ui.example"}))
-    assert is_cross_site(_request({"Sec-Fetch-Site": "cross-site"}))
+    hosts = HostPolicy.build("http://ui.example:8080/")
+    assert not is_cross_site(_request({}), hosts)
+    assert not is_cross_site(
+        _request({"Sec-Fetch-Site": "same-origin", "Origin": "http://ui.example:8080"}), hosts
+    )
+    assert not is_cross_site(_request({"Origin": "http://localhost:8080"}), hosts)
+    assert is_cross_site(_request({"Origin": "http://ui.example"}), hosts)
+    assert is_cross_site(_request({"Origin": "http://localhost:3000"}), hosts)
+    assert is_cross_site(_request({"Sec-Fetch-Site": "cross-site"}), hosts)
     assert presented_token(_request({"Authorization": "Bearer abc"}), "form") == "abc"
     assert presented_token(_request({}), "form") == "form"
     assert presented_token(_request({}), "") is None

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from archive.web import create_app
 from tests.archive.web.web_site import (  # noqa: F401 - fixtures
+    BASE_URL,
     DOWN,
     FILLERS,
     QUOTE,
@@ -260,7 +261,9 @@ def test_diff_survives_missing_records_and_failed_fetches(site: Site) -> None:
         assert "fetch failed (dns)" in failed
         assert "<ins>" in failed  # everything after is new
     with TestClient(
-        create_app(catalog=site.catalog, read_record=lambda capture: None, admin_token=None)
+        create_app(
+            catalog=site.catalog, read_record=lambda capture: None, admin_token=None, base_url=BASE_URL
+        )
     ) as client:
         response = client.get(f"/diff/{site.ids['v1']}/{site.ids['v2']}")
         assert response.status_code == 200

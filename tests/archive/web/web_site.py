@@ -31,6 +31,8 @@ from tests.archive.warc.samples import exchange
 
 T0 = datetime(2026, 11, 20, 9, 0, 0, tzinfo=UTC)
 TOKEN = "s3cret-operator-token"
+# The UI's configured address: the test client's host, so absolute links can be checked.
+BASE_URL = "http://testserver/"
 XSS = "<script>alert(1)</script>"
 QUOTE = "We will act within 30 days"
 STATEMENT = "http://gov.example/statement"
@@ -87,6 +89,7 @@ class Site:
             admin_token=admin_token,
             submit_ingest=submit_ingest,
             clock=self.clock,
+            base_url=BASE_URL,
         )
 
 

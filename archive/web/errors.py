@@ -1,0 +1,29 @@
+"""Why the browsing UI refuses to start: its configuration would make it unsafe."""
+
+from __future__ import annotations
+
+
+class WebConfigError(ValueError):
+    """Base class: the UI cannot be built as configured; the message says what to change."""
+
+
+class WeakAdminToken(WebConfigError):
+    """The admin token is too short (or only spaces) to guard the actions that change state."""
+
+    def __init__(self, variable: str, length: int, minimum: int) -> None:
+        super().__init__(
+            f"{variable} is too short ({length} characters without surrounding spaces; at least "
+            f"{minimum} are needed): set a long random one, e.g. the output of "
+            "`python3 -c 'import secrets; print(secrets.token_urlsafe(24))'`, or unset it to keep "
+            "the web UI read-only"
+        )
+
+
+class InvalidBaseUrl(WebConfigError):
+    """The UI's base URL is not an absolute http(s) URL."""
+
+    def __init__(self, value: str) -> None:
+        super().__init__(
+            f"the UI base URL {value!r} is not an absolute http(s) URL: set CITEWATCH_UI_BASE_URL to "
+            "the address readers use, e.g. https://archive.example.org/"
+        )
