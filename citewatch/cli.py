@@ -23,6 +23,7 @@ from rich.table import Table
 from archive.catalog.errors import CatalogError
 from archive.catalog.views import UncomparedCapture
 from archive.store.errors import StoreError
+from archive.text.characters import xml_safe_data
 from archive.warc.errors import WarcError
 from citewatch import __version__
 from citewatch.app import App, CrawlOutcome
@@ -74,7 +75,8 @@ def open_app() -> App:
 
 
 def emit_json(doc: Any) -> None:
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n")
+    # Without the characters XML forbids: a lone surrogate cannot even be written as UTF-8.
+    sys.stdout.write(json.dumps(xml_safe_data(doc), ensure_ascii=False, indent=2, default=str) + "\n")
 
 
 def _report_crawl(outcome: CrawlOutcome) -> None:

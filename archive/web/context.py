@@ -12,10 +12,12 @@ from urllib.parse import urlencode
 
 import jinja2
 from fastapi import Depends, Request
+from markupsafe import Markup
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from archive.catalog import Catalog
+from archive.text.characters import inert
 from archive.web.evidence import RecordReader
 from archive.web.hosts import HostPolicy
 from archive.web.paths import replay_path
@@ -84,6 +86,15 @@ def page_url(request: Request, page: int, param: str = "page") -> str:
     return f"{request.url.path}?{urlencode(params)}"
 
 
+def shown(value: Any) -> Any:
+    """Every ``{{ expression }}`` of a template, as the page shows it: a string with its bidi
+    overrides made visible marks and its control characters dropped (`inert`), before escaping.
+    Markup (a macro's output) was made of finalized expressions already."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return inert(value)
+    return value
+
+
 def build_templates() -> Jinja2Templates:
     """The UI's Jinja2 templates: autoescaped always, undefined names are errors."""
     env = jinja2.Environment(
@@ -92,6 +103,7 @@ def build_templates() -> Jinja2Templates:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=shown,
     )
     env.filters["when"] = when
     env.filters["short_digest"] = short_digest

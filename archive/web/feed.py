@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 
+from archive.text.characters import xml_safe
 from archive.web.rows import ChangeRow
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -38,9 +39,11 @@ def atom_feed(
     """
 
     def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        element = ET.SubElement(parent, tag, attrs)
+        # ElementTree writes any character; a control character from an article's quote would
+        # make the whole feed ill-formed XML, which readers reject.
+        element = ET.SubElement(parent, tag, {name: xml_safe(value) for name, value in attrs.items()})
         if text is not None:
-            element.text = text
+            element.text = xml_safe(text)
         return element
 
     # A literal default namespace, so the output has no "ns0:" prefixes and no global registration.

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
+
+from archive.text.characters import xml_safe_data
 
 T = TypeVar("T")
 
 
 class Model(BaseModel):
     model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    @model_serializer(mode="wrap")
+    def _xml_safe(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """Every string leaves without the characters XML 1.0 forbids: lone surrogates cannot be
+        encoded as UTF-8 at all, and control characters have no business in a client's terminal."""
+        return xml_safe_data(handler(self))
 
 
 class PageOut(Model, Generic[T]):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import posixpath
+from dataclasses import replace
 
+from archive.text.characters import xml_safe
 from crawler.ingest.decoding import decode_text
 from crawler.ingest.errors import UnsupportedArticle
 from crawler.ingest.html import extract_html
@@ -57,14 +59,31 @@ def extract(
     """Extract the citations of an article of the given ``kind`` (see :func:`kind_for`) from its bytes.
 
     ``all_links`` applies to HTML only. Raises :class:`UnsupportedArticle` for an unknown kind.
+    Titles, labels, sentences and quotes come without the characters XML 1.0 forbids, so the
+    catalog never stores them (they would break the Atom feed and alerts later).
     """
     if kind == "html":
         # HTML declares its own charset (BOM, <meta charset>); extract_html reads it from the bytes.
-        return extract_html(data, base_url=base_url, all_links=all_links)
-    if kind == "pdf":
-        return extract_pdf(data, base_url=base_url)
-    if kind == "markdown":
-        return extract_markdown(decode_text(data), base_url=base_url)
-    if kind == "text":
-        return extract_text(decode_text(data), base_url=base_url)
-    raise UnsupportedArticle(f"<{kind}>", None)
+        article = extract_html(data, base_url=base_url, all_links=all_links)
+    elif kind == "pdf":
+        article = extract_pdf(data, base_url=base_url)
+    elif kind == "markdown":
+        article = extract_markdown(decode_text(data), base_url=base_url)
+    elif kind == "text":
+        article = extract_text(decode_text(data), base_url=base_url)
+    else:
+        raise UnsupportedArticle(f"<{kind}>", None)
+    return _without_forbidden_characters(article)
+
+
+def _without_forbidden_characters(article: ExtractedArticle) -> ExtractedArticle:
+    citations = tuple(
+        replace(
+            c,
+            label=xml_safe(c.label),
+            sentence=xml_safe(c.sentence),
+            quotes=tuple(xml_safe(q) for q in c.quotes),
+        )
+        for c in article.citations
+    )
+    return replace(article, title=xml_safe(article.title), citations=citations, text=xml_safe(article.text))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from archive.catalog import ChangeView
+from archive.text.characters import inert
 
 DIFF_BUDGET = 1500
 PASSAGE_MAX = 300
@@ -46,7 +47,9 @@ def render_alert(change: ChangeView, *, ui_base_url: str | None = None) -> tuple
     if ui_base_url:
         evidence.append(f"Details: {ui_base_url.rstrip('/')}/changes/{change.id}")
     sections.append("\n".join(evidence))
-    return title, "\n\n".join(sections)
+    # Titles, quotes and diffs come from pages and articles: no control character or bidi
+    # override of theirs reaches a chat message or a mail.
+    return inert(title), inert("\n\n".join(sections))
 
 
 def _diff_excerpt(removed: tuple[str, ...], added: tuple[str, ...], budget: int) -> str:

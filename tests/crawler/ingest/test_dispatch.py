@@ -43,3 +43,22 @@ def test_extract_dispatches_by_kind() -> None:
     assert [c.label for c in extract(data, kind="text").citations] == ["", ""]
     with pytest.raises(UnsupportedArticle):
         extract(data, kind="docx")
+
+
+def test_extracted_texts_hold_no_character_xml_forbids() -> None:
+    markdown = (
+        b"# Budget\x01 plan\x1b[2J\n\n"
+        b'The minister said "we will\x02 build ten new schools" in a [statement\x0b](https://gov.example/s).\n'
+    )
+    html = (
+        b"<html><head><title>Budget&#1; plan\x1b</title></head><body><p>The minister said "
+        b'"we will&#2; build ten new schools" in a <a href="https://gov.example/s">statement\x0b</a>.</p>'
+        b"</body></html>"
+    )
+    for kind, data in (("markdown", markdown), ("html", html)):
+        article = extract(data, kind=kind)
+        (citation,) = article.citations
+        texts = [article.title, article.text, citation.label, citation.sentence, *citation.quotes]
+        assert not any(c in text for text in texts for c in ("\x01", "\x02", "\x0b", "\x1b")), (kind, texts)
+        assert article.title.startswith("Budget plan"), kind
+        assert citation.label == "statement", kind

@@ -62,3 +62,16 @@ def test_diff_excerpt_is_capped() -> None:
     assert len(excerpt) < 1700
     assert "more passage(s)" in excerpt
     assert all(len(line) <= 305 for line in excerpt.splitlines())
+
+
+def test_alerts_carry_no_control_characters_and_no_live_bidi_overrides() -> None:
+    hostile = "Minister\x01 resigns\x1b[2J \u202efdp.exe \ud800"
+    title, body = render_alert(
+        change(url="https://gov.example/\u202estatement", summary=hostile, removed_quotes=(hostile,),
+               added=(hostile,), articles=(CitingArticle(1, hostile, "https://news.example/x"),))
+    )  # fmt: skip
+    for text in (title, body):
+        text.encode("utf-8")  # a lone surrogate would raise here
+        assert not any(c in text for c in ("\x01", "\x1b", "\u202e", "\ud800"))
+    assert "Minister resigns[2J [U+202E]fdp.exe" in body
+    assert "https://gov.example/[U+202E]statement" in title
