@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from citewatch import __version__
 from citewatch.config import Settings
 from citewatch.coordination import crawl_lock, finishing_despite_signals
 from citewatch.errors import BadInput, ConfigError
+from citewatch.ingest_queue import IngestQueue
 from citewatch.inputs import ArticleInput, parse_article_inputs
 from citewatch.sink import CatalogSink, CrawlTally, citation_records
 from crawler.config import MB, CrawlConfig
@@ -80,6 +80,13 @@ class App:
             settings.store_url, multipart_threshold=int(settings.s3_multipart_threshold_mb * MB)
         )
         self.spool = Spool(settings.spool_dir, self.store, on_stored=self._stored)
+        self.ingests = IngestQueue(
+            command=lambda url: [sys.executable, "-m", "citewatch", "ingest", url],
+            logs=settings.home_dir / "logs",
+            concurrency=settings.ui_ingest_concurrency,
+            capacity=settings.ui_ingest_queue,
+            clock=clock,
+        )
         # A crashed run may have left a torn WARC behind: make it whole before anything else.
         self.recovered = self.spool.recover()
         self.policy = RevisitPolicy(
@@ -306,6 +313,7 @@ class App:
                 read_record=self.read_record_bytes,
                 admin_token=s.admin_token,
                 submit_ingest=self.submit_ingest,
+                ingest_jobs=self.ingests.jobs,
                 base_url=s.ui_base_url or url_for_bind(bind_host, port),
                 allowed_hosts=names,
             )
@@ -324,19 +332,10 @@ class App:
         return web
 
     def submit_ingest(self, url: str) -> None:
-        """Ingest an article URL in the background (asked for from the web UI)."""
+        """Ingest an article URL in the background (asked for from the web UI): a few at once,
+        the others queued (`citewatch.ingest_queue`); what each said stays in its log."""
         parse_article_inputs([url])  # the same validation as the command line
-        logs = self.settings.home_dir / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
-        # What the background ingest said (a refused address, a 404 article) stays readable.
-        log = logs / f"ingest-{self.clock().strftime('%Y%m%dT%H%M%S%f')}.log"
-        with log.open("wb") as out:
-            subprocess.Popen(
-                [sys.executable, "-m", "citewatch", "ingest", url],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        self.ingests.submit(url)
 
     def export_wacz(self, article_id: int, path: Path) -> ExportReport:
         """Package an article with every capture of its sources as a WACZ file."""

@@ -19,6 +19,7 @@ from archive.web.context import WebContext, build_templates, web_context
 from archive.web.hosts import HostPolicy
 from archive.web.queries import WebQueries
 from archive.web.routes import actions, alerts, api, articles, captures, changes, sources
+from archive.web.rows import IngestRow
 from archive.web.security import SecurityHeaders, checked_admin_token
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -32,7 +33,8 @@ def create_app(
     catalog: Catalog,
     read_record: Callable[[CaptureView], bytes | None],
     admin_token: str | None,
-    submit_ingest: Callable[[str], None] | None = None,
+    submit_ingest: Callable[[str], object] | None = None,
+    ingest_jobs: Callable[[], Sequence[IngestRow]] | None = None,
     clock: Callable[[], datetime] = utc_now,
     base_url: str = DEFAULT_BASE_URL,
     allowed_hosts: Sequence[str] = (),
@@ -43,7 +45,9 @@ def create_app(
     ``read_record(capture)`` returns the raw gzip member of the capture's WARC record (None if it
     cannot be read). ``admin_token`` guards the state-changing actions (None disables them; a
     token shorter than 16 characters raises `archive.web.errors.WeakAdminToken`);
-    ``submit_ingest(url)`` starts ingesting an article (None disables ingest from the UI).
+    ``submit_ingest(url)`` starts or queues ingesting an article (None disables ingest from the
+    UI; it may raise `archive.web.errors.IngestQueueFull`), ``ingest_jobs()`` lists those ingests
+    with their state for the articles page and ``/api/ingests``.
     ``base_url`` is where readers reach the UI: absolute links (the Atom feed) are built from
     it, never from the request. Requests whose ``Host`` is not the base URL's host, a loopback
     name or one of ``allowed_hosts`` get 400 (see `archive.web.hosts`); request bodies over
@@ -62,6 +66,7 @@ def create_app(
         read_record=read_record,
         admin_token=checked_admin_token(admin_token),
         submit_ingest=submit_ingest,
+        ingest_jobs=ingest_jobs,
         clock=clock,
         templates=build_templates(),
         hosts=hosts,

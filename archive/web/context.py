@@ -3,7 +3,7 @@ held by the app (``app.state.web``), never in module globals."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +22,7 @@ from archive.web.evidence import RecordReader
 from archive.web.hosts import HostPolicy
 from archive.web.paths import replay_path
 from archive.web.queries import WebQueries
+from archive.web.rows import IngestRow
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -34,7 +35,8 @@ class WebContext:
     queries: WebQueries
     read_record: RecordReader
     admin_token: str | None
-    submit_ingest: Callable[[str], None] | None
+    submit_ingest: Callable[[str], object] | None
+    ingest_jobs: Callable[[], Sequence[IngestRow]] | None
     clock: Callable[[], datetime]
     templates: Jinja2Templates
     hosts: HostPolicy

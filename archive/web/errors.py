@@ -27,3 +27,10 @@ class InvalidBaseUrl(WebConfigError):
             f"the UI base URL {value!r} is not an absolute http(s) URL: set CITEWATCH_UI_BASE_URL to "
             "the address readers use, e.g. https://archive.example.org/"
         )
+
+
+class IngestQueueFull(Exception):
+    """Too many ingests asked for from the UI are waiting already."""
+
+    def __init__(self, waiting: int) -> None:
+        super().__init__(f"{waiting} ingests are waiting already: try again when some have finished")

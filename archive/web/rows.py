@@ -125,3 +125,18 @@ class Neighbours:
 
     previous: CaptureView | None
     next: CaptureView | None
+
+
+@dataclass(frozen=True)
+class IngestRow:
+    """An ingest asked for from the UI: ``state`` is queued, running, done or failed, and
+    ``last_line`` the last line its log has (what went wrong, for a failed one)."""
+
+    id: int
+    url: str
+    state: str
+    submitted_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    exit_code: int | None
+    last_line: str

@@ -154,6 +154,19 @@ class AlertOut(Model):
     channels: list[ChannelOut]
 
 
+class IngestOut(Model):
+    """An ingest asked for from the UI; ``state`` is queued, running, done or failed."""
+
+    id: int
+    url: str
+    state: str
+    submitted_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    exit_code: int | None
+    last_line: str
+
+
 class ActionOut(Model):
     """The outcome of an operator action."""
 

@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from archive.catalog import InvalidValue
 from archive.web.context import Web, WebContext, web_context
+from archive.web.errors import IngestQueueFull
 from archive.web.params import Id
 from archive.web.schemas import ActionOut
 from archive.web.security import TOKEN_ENV, is_cross_site, presented_token, token_matches
@@ -143,5 +144,8 @@ def ingest_article(
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise HTTPException(400, f"not an http(s) URL: {url!r}")
-    web.submit_ingest(url)
+    try:
+        web.submit_ingest(url)
+    except IngestQueueFull as exc:
+        raise HTTPException(503, str(exc), headers={"Retry-After": "60"}) from exc
     return _done(request, f"ingest requested for {url}", f"/articles?submitted={quote(url, safe='')}")

@@ -20,6 +20,7 @@ from archive.web.schemas import (
     ArticleRefOut,
     CaptureOut,
     ChangeOut,
+    IngestOut,
     Model,
     PageOut,
     SourceDetailOut,
@@ -150,6 +151,13 @@ def api_change(web: Web, change_id: Id) -> ChangeOut:
     if change is None:
         raise HTTPException(404, f"change #{change_id} does not exist")
     return change_out(change)
+
+
+@router.get("/ingests", response_model=list[IngestOut])
+def api_ingests(web: Web) -> list[IngestOut]:
+    """Ingests asked for from the UI: running, then queued, then the latest finished ones."""
+    jobs = web.ingest_jobs() if web.ingest_jobs is not None else []
+    return [IngestOut.model_validate(job) for job in jobs]
 
 
 @router.get("/alerts", response_model=PageOut[AlertOut])

@@ -34,6 +34,7 @@ def article_list(
         tags=web.queries.tags(),
         submitted=submitted,
         ingest_enabled=web.submit_ingest is not None and web.admin_token is not None,
+        ingests=web.ingest_jobs() if web.ingest_jobs is not None else [],
     )
 
 

@@ -152,3 +152,33 @@ def test_bodies_are_refused_before_they_are_read(site: Site) -> None:
         assert asked == []
         ok = client.post("/articles", data={"url": "https://news.example/a", "token": TOKEN})
         assert ok.status_code == 200 and asked == ["https://news.example/a"]
+
+
+def test_ui_ingests_show_their_state_and_a_full_queue_says_so(site: Site) -> None:
+    from archive.web import create_app
+    from archive.web.errors import IngestQueueFull
+    from archive.web.rows import IngestRow
+    from tests.archive.web.web_site import BASE_URL, T0
+
+    jobs = [
+        IngestRow(2, "https://news.example/b", "running", T0, T0, None, None, "capturing 3 sources"),
+        IngestRow(3, "https://news.example/c", "queued", T0, None, None, None, ""),
+        IngestRow(1, "https://news.example/a", "failed", T0, T0, T0, 1, "citewatch: error: 404 Not Found"),
+    ]
+
+    def full(url: str) -> None:
+        raise IngestQueueFull(100)
+
+    app = create_app(catalog=site.catalog, read_record=site.read_record, admin_token=TOKEN, base_url=BASE_URL,
+                     submit_ingest=full, ingest_jobs=lambda: jobs)  # fmt: skip
+    with TestClient(app) as client:
+        page = client.get("/articles").text
+        for job in jobs:
+            assert f'class="ingest ingest-{job.state}" data-id="{job.id}"' in page
+        assert "citewatch: error: 404 Not Found" in page
+        listed = client.get("/api/ingests").json()
+        assert [(j["id"], j["state"], j["last_line"]) for j in listed] == [
+            (j.id, j.state, j.last_line) for j in jobs
+        ]
+        refused = client.post("/articles", data={"url": "https://news.example/d", "token": TOKEN})
+        assert refused.status_code == 503 and "100 ingests are waiting" in refused.text
