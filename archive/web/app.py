@@ -18,7 +18,8 @@ from archive.catalog.mapping import utc_now
 from archive.web.context import WebContext, build_templates, web_context
 from archive.web.hosts import HostPolicy
 from archive.web.queries import WebQueries
-from archive.web.routes import actions, alerts, api, articles, captures, changes, sources
+from archive.web.routes import actions, alerts, api, articles, captures, changes, docs, sources
+from archive.web.routes.docs import swagger_assets
 from archive.web.rows import IngestRow
 from archive.web.security import SecurityHeaders, checked_admin_token
 
@@ -59,6 +60,9 @@ def create_app(
         title="citewatch",
         summary="Browse archived sources of articles, their captures and detected changes.",
         version="0.1.0",
+        # Our own /docs (routes/docs.py) serves Swagger UI offline; ReDoc would need a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.web = WebContext(
         catalog=catalog,
@@ -71,8 +75,9 @@ def create_app(
         templates=build_templates(),
         hosts=hosts,
     )
-    for module in (articles, sources, captures, changes, alerts, actions, api):
+    for module in (articles, sources, captures, changes, alerts, actions, api, docs):
         app.include_router(module.router)
+    app.mount("/static/swagger", StaticFiles(directory=swagger_assets()), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(StarletteHTTPException, _http_error)
     # The last added runs first: the Host check answers before any route runs, and its 400 and

@@ -29,11 +29,11 @@ MIN_TOKEN_LENGTH = 16
 class SecurityHeaders:
     """ASGI middleware adding the security headers to every response that does not set its own.
 
-    The UI CSP goes on HTML pages only, and not under ``exempt_prefixes``: the Swagger page at
-    ``/docs`` loads its scripts from a CDN, and replayed archives carry their own policy.
+    The UI CSP goes on HTML pages only, and not under ``exempt_prefixes``: replayed archives
+    carry their own policy. (The Swagger page at ``/docs`` is served offline and gets it too.)
     """
 
-    def __init__(self, app: ASGIApp, *, exempt_prefixes: Iterable[str] = ("/docs", "/redoc", "/replay/")):
+    def __init__(self, app: ASGIApp, *, exempt_prefixes: Iterable[str] = ("/replay/",)):
         self.app = app
         self.exempt_prefixes = tuple(exempt_prefixes)
 
