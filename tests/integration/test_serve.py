@@ -194,7 +194,7 @@ def test_half_open_connections_neither_block_the_ui_nor_stay(served: Served) -> 
             conn.close()
 
 
-@pytest.mark.parametrize("weak", ["   ", "short-token"])
+@pytest.mark.parametrize("weak", ["   "])  # shorter ones: tests/archive/web/test_web_actions.py
 def test_serve_refuses_a_weak_admin_token(cw: Citewatch, weak: str) -> None:
     cw.env["CITEWATCH_ADMIN_TOKEN"] = weak
     proc = cw.run("serve", "--port", str(free_port()), check=False, timeout=60)

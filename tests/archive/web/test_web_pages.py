@@ -289,7 +289,9 @@ def test_a_diff_whose_record_cannot_be_read_is_a_page_not_a_500(site: Site) -> N
     def broken(capture: object) -> bytes:
         raise OSError("the disk holding the spool is gone")
 
-    app = create_app(catalog=site.catalog, read_record=broken, admin_token=None, clock=site.clock)
+    app = create_app(
+        catalog=site.catalog, read_record=broken, admin_token=None, clock=site.clock, base_url=BASE_URL
+    )
     with TestClient(app) as client:
         response = client.get(f"/diff/{site.ids['v1']}/{site.ids['v2']}")
     assert response.status_code == 200
