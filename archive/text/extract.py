@@ -9,12 +9,11 @@ from collections.abc import Sequence
 from html.parser import HTMLParser
 
 import trafilatura
-from cssselect import SelectorError
 from lxml import etree, html
-from lxml.cssselect import CSSSelector
 
 from archive.text.characters import has_forbidden, xml_safe
 from archive.text.decoding import decode_payload
+from archive.text.furniture import remove_furniture, remove_matching
 from archive.text.normalise import normalise
 from archive.text.pdf import is_pdf, pdf_text
 
@@ -46,11 +45,14 @@ def main_text(
     *,
     url: str | None = None,
     ignore_selectors: Sequence[str] = (),
+    furniture_selectors: Sequence[str] = (),
 ) -> str:
     """The main text of a content-decoded ``payload``, or "" if it has none or cannot be read.
 
     HTML goes through trafilatura (precision-first, tables kept, comments dropped) after the
-    elements matching ``ignore_selectors`` (CSS) are removed, with a plain reading of
+    elements matching ``ignore_selectors`` (CSS) are removed, and those matching the generic
+    ``furniture_selectors`` unless they hold the statement (see :mod:`archive.text.furniture`),
+    with a plain reading of
     ``<main>``/``<article>``/``<body>`` when trafilatura finds nothing or far too little (short
     statements). PDFs give the text of all their pages, ``text/*`` its decoded text. Never raises
     on hostile input.
@@ -63,13 +65,21 @@ def main_text(
     if media_type in _HTML_TYPES or (
         media_type in {"", "application/octet-stream"} and _LOOKS_LIKE_HTML.match(payload[:2048])
     ):
-        return _html_text(payload[:MAX_HTML_BYTES], content_type, url, ignore_selectors)
+        return _html_text(
+            payload[:MAX_HTML_BYTES], content_type, url, ignore_selectors, furniture_selectors
+        )
     if (media_type.startswith("text/") or media_type == "") and b"\x00" not in payload[:4096]:
         return xml_safe(decode_payload(payload, content_type, lossless=True))
     return ""
 
 
-def _html_text(payload: bytes, content_type: str | None, url: str | None, selectors: Sequence[str]) -> str:
+def _html_text(
+    payload: bytes,
+    content_type: str | None,
+    url: str | None,
+    selectors: Sequence[str],
+    furniture: Sequence[str],
+) -> str:
     # Lossless: bytes that differ give texts that differ, whatever charset the page claims.
     markup = _XML_DECLARATION.sub("", decode_payload(payload, content_type, markup=True, lossless=True))
     if not markup.strip():
@@ -87,7 +97,8 @@ def _html_text(payload: bytes, content_type: str | None, url: str | None, select
         _log.info("HTML from %s nested too deep for a tree; reading its text flat", url)
         return _flat_text(markup)
     _scrub(tree)
-    _remove(tree, selectors)
+    remove_furniture(tree, furniture)
+    remove_matching(tree, selectors)
     fallback = _plain_text(copy.deepcopy(tree))
     try:
         extracted = trafilatura.extract(
@@ -153,18 +164,6 @@ def _flat_text(markup: str) -> str:
     reader.feed(markup)
     reader.close()
     return normalise(xml_safe("".join(reader.parts)))
-
-
-def _remove(tree: html.HtmlElement, selectors: Sequence[str]) -> None:
-    for selector in selectors:
-        try:
-            matches = CSSSelector(selector)(tree)
-        except (SelectorError, etree.XPathError) as error:
-            _log.warning("ignored invalid CSS selector %r: %s", selector, error)
-            continue
-        for element in matches:
-            if element.getparent() is not None:
-                element.drop_tree()
 
 
 def _plain_text(tree: html.HtmlElement) -> str:

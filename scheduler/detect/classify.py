@@ -49,7 +49,8 @@ class _Page:
             obs.body,
             obs.content_type,
             url=obs.final_url or obs.url,
-            ignore_selectors=NOISE_SELECTORS + self.rules.selectors,
+            ignore_selectors=self.rules.selectors,
+            furniture_selectors=NOISE_SELECTORS,
         )
         return normalise(remove_matches(normalise(extracted), self.rules.patterns))
 
