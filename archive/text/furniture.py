@@ -4,9 +4,10 @@ A user's selector for a source is obeyed as written. Generic furniture selectors
 bars, cookie banners, "related" boxes) match class names by substring, as they must to catch
 ``c-newsletter_signup_box`` or ``sharedaddy``; but real pages put such words on the elements that
 hold the statement itself: WordPress writes ``cookies-not-set`` on ``<body>`` and
-``category-social-media`` on the ``<article>``, Squarespace lists ``tweak-show-social-in-header``
-on ``<body>``. So a furniture match is removed only if it is not the page's body and holds at most
-half of the page's paragraph text: furniture sits beside the statement, never around it.
+``category-social-media`` or ``enable-pin-share`` on the ``<article>``, Squarespace lists
+``tweak-show-social-in-header`` on ``<body>``. So a furniture match is removed only if it is not the
+page's ``body``, ``main`` or ``article`` and holds at most half of the page's paragraph text:
+furniture sits beside the statement, never around it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ _log = logging.getLogger(__name__)
 # Share of the page's paragraph text (<p>, or all text on a page without paragraphs) beyond which
 # an element is the statement's container, not furniture.
 MAX_FURNITURE_SHARE = 0.5
-_NEVER_FURNITURE = frozenset({"html", "body"})
+# Elements that say by their tag that they are the page's content; their classes describe the
+# page ("enable-pin-share", "category-social-media"), not a widget.
+_NEVER_FURNITURE = frozenset({"html", "body", "main", "article"})
 
 
 def _matches(tree: html.HtmlElement, selector: str) -> list[html.HtmlElement]:
@@ -52,8 +55,9 @@ def _text(element: html.HtmlElement) -> int:
 
 
 def remove_furniture(tree: html.HtmlElement, selectors: Sequence[str]) -> None:
-    """Remove the elements matching the generic furniture ``selectors``, except the page's body
-    and any element holding more than half of the page's paragraph text (see the module docstring).
+    """Remove the elements matching the generic furniture ``selectors``, except the page's body,
+    main and article elements and any element holding more than half of the page's paragraph
+    text (see the module docstring).
 
     Selectors are applied in order, so the first ones (``script``, ``style``) are gone before the
     text shares of the later matches are measured.
