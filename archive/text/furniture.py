@@ -6,8 +6,11 @@ bars, cookie banners, "related" boxes) match class names by substring, as they m
 hold the statement itself: WordPress writes ``cookies-not-set`` on ``<body>`` and
 ``category-social-media`` or ``enable-pin-share`` on the ``<article>``, Squarespace lists
 ``tweak-show-social-in-header`` on ``<body>``. So a furniture match is removed only if it is not the
-page's ``body``, ``main`` or ``article`` and holds at most half of the page's paragraph text:
-furniture sits beside the statement, never around it.
+page's ``body``, ``main`` or ``article``, nor the element that holds the page's running text (the
+one with the most paragraph text of its own), nor one of that element's ancestors: furniture sits
+beside the statement, never around it. (A share of the page's text would not do as the test: an
+edit that shortens the article can tip it under any threshold, and the page's whole text would
+change with it.)
 """
 
 from __future__ import annotations
@@ -21,9 +24,6 @@ from lxml.cssselect import CSSSelector
 
 _log = logging.getLogger(__name__)
 
-# Share of the page's paragraph text (<p>, or all text on a page without paragraphs) beyond which
-# an element is the statement's container, not furniture.
-MAX_FURNITURE_SHARE = 0.5
 # Elements that say by their tag that they are the page's content; their classes describe the
 # page ("enable-pin-share", "category-social-media"), not a widget.
 _NEVER_FURNITURE = frozenset({"html", "body", "main", "article"})
@@ -46,33 +46,42 @@ def remove_matching(tree: html.HtmlElement, selectors: Sequence[str]) -> None:
                 element.drop_tree()
 
 
-def _paragraph_text(element: html.HtmlElement) -> int:
-    return sum(len(" ".join(p.text_content().split())) for p in element.iter("p"))
+def _length(text: str | None) -> int:
+    return len(text.strip()) if text else 0
 
 
-def _text(element: html.HtmlElement) -> int:
-    return len(" ".join(element.text_content().split()))
+def _statement_holder(tree: html.HtmlElement) -> html.HtmlElement | None:
+    """The element that holds the page's running text: the one with the most text in its own
+    paragraphs (``<p>`` children) and its own text nodes (pages written with ``<br>``)."""
+    weights: dict[html.HtmlElement, int] = {}
+    for element in tree.iter():
+        if not isinstance(element.tag, str) or element.tag in ("script", "style"):
+            continue
+        own = _length(element.text) + sum(_length(child.tail) for child in element)
+        if element.tag == "p":
+            parent = element.getparent()
+            if parent is not None:
+                weights[parent] = weights.get(parent, 0) + len(" ".join(element.text_content().split()))
+            continue
+        if own:
+            weights[element] = weights.get(element, 0) + own
+    return max(weights, key=lambda element: weights[element]) if weights else None
 
 
 def remove_furniture(tree: html.HtmlElement, selectors: Sequence[str]) -> None:
     """Remove the elements matching the generic furniture ``selectors``, except the page's body,
-    main and article elements and any element holding more than half of the page's paragraph
-    text (see the module docstring).
-
-    Selectors are applied in order, so the first ones (``script``, ``style``) are gone before the
-    text shares of the later matches are measured.
-    """
-    total: int | None = None
-    measure = _paragraph_text
+    main and article elements and the element that holds the page's running text with all its
+    ancestors (see the module docstring)."""
+    protected: set[html.HtmlElement] | None = None
     for selector in selectors:
         for element in _matches(tree, selector):
             if element.getparent() is None or element.tag in _NEVER_FURNITURE:
                 continue
             if element.tag not in ("script", "style"):
-                if total is None:
-                    total = _paragraph_text(tree)
-                    if total == 0:
-                        measure, total = _text, _text(tree)
-                if total and measure(element) > MAX_FURNITURE_SHARE * total:
+                if protected is None:
+                    # Measured once, after scripts and styles (the first selectors) are gone.
+                    holder = _statement_holder(tree)
+                    protected = set() if holder is None else {holder, *holder.iterancestors()}
+                if element in protected:
                     continue
             element.drop_tree()

@@ -159,7 +159,13 @@ def _readable_diff(before: str, after: str, *, fallback: TextDiff) -> TextDiff:
     """The edit as the reader should see it: passages of the real text, not of the masked one
     (no ``<time>`` placeholders), minus passages that are nothing but noise (a ticking clock)."""
 
+    decisive = [p.casefold() for p in (*fallback.removed, *fallback.added)]
+
     def substantive(passage: str) -> bool:
+        # Masked on its own, "17:00" looks like a clock; but if the masked comparison itself
+        # found it changed, it stood in a sentence ("between 10:00 and 17:00"): it is the edit.
+        if any(passage.casefold() in found for found in decisive):
+            return True
         return bool(re.sub(r"<[a-z]+>|\W", "", mask(passage)))
 
     diff = word_diff(before, after)

@@ -7,7 +7,7 @@ import re
 # Page regions that are never the statement, removed before text extraction on every source.
 NOISE_SELECTORS: tuple[str, ...] = (
     "script", "style", "noscript", "template", "iframe", "[hidden]", "[aria-hidden='true']",
-    "ins.adsbygoogle", "[id^='google_ads']", "[data-ad]", "[data-ad-slot]", ".ad", ".ads",
+    "ins.adsbygoogle", "[id^='google_ads']", "[id^='div-gpt-ad']", "[data-ad]", "[data-ad-slot]", ".ad", ".ads",
     "[class*='advert']", "[id*='advert']", "[class*='ad-slot']", "[class*='ad-banner']",
     "[class*='sponsor']", "[class*='promo']", "[class*='related']", "[id*='related']",
     "[class*='recommend']", "[class*='most-read']", "[class*='popular']", "[class*='trending']",
@@ -42,6 +42,13 @@ _RELATIVE = re.compile(
 )
 _CLOCK = re.compile(
     r"\b\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[ap]\.?m\b\.?)?|\b\d{1,2}\s*[ap]\.?m\b\.?", re.IGNORECASE
+)
+# A calendar date: 2026-11-25, 25.11.2026, 25/11/26, 25 November 2026, November 25th, 2026 (with
+# an optional weekday before it).
+_DATE = re.compile(
+    rf"(?:\b{_WEEKDAY},?\s+)?(?:\b\d{{4}}-\d{{1,2}}-\d{{1,2}}\b|\b\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}\b"
+    rf"|\b\d{{1,2}}\.?\s+{_MONTH},?\s+\d{{4}}\b|\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b)",
+    re.IGNORECASE,
 )
 _NUMBER = r"(?:\d{1,3}(?:[,.\u202f ]\d{3})+|\d+(?:[.,]\d+)?)(?:[kmb](?![a-z]))?\+?"
 _COUNTED = (
@@ -93,7 +100,8 @@ def mask(text: str) -> str:
     Long random tokens (hex, UUIDs, base64), cache-busting and session query parameters are masked
     everywhere: no statement is made of them.  Clock times, stamps after "updated"/"generated"/
     "retrieved"..., relative times, view/like/share/comment counters and copyright years are
-    masked only on short, widget-like lines ("Last updated 14:03", "1,204 views"): inside a
+    masked only on short, widget-like lines ("Last updated 14:03", "1,204 views"), and so are the
+    dates of such a line that also has a clock time ("Tuesday, 14 March 2026 09:41"): inside a
     sentence of the statement ("the curfew starts at 22:00", "3,000 visitors attended") they are
     facts, and changing them is an edit, like any number, name or date of the text.
     """
@@ -116,5 +124,9 @@ def _mask_line(line: str) -> str:
     line = _RELATIVE.sub(TIME, line)
     line = _STAMP.sub(_mask_stamp, line)
     line = _COUNTER.sub(COUNT, line)
-    line = _CLOCK.sub(TIME, line)
-    return _COPYRIGHT.sub(rf"\1{TIME}", line)
+    clocked = _CLOCK.sub(TIME, line)
+    if clocked != line:
+        # A widget line with a clock time is a timestamp, and the date on it is part of it
+        # ("13.01.2026 | 13:08 Uhr"); a date without a time stays content ("Published 3 May").
+        clocked = _DATE.sub(TIME, clocked)
+    return _COPYRIGHT.sub(rf"\1{TIME}", clocked)

@@ -18,6 +18,9 @@ from scheduler.detect.volatile import mask
         ("Updated 2 hours ago by staff", "Updated <time> by staff"),
         ("It is 12:34:56 or 3pm or 4 p.m.", "It is <time> or <time> or <time>"),
         ("1,234 views", "<count>"),
+        ("13.01.2026 | 13:08 Uhr", "<time> | <time> Uhr"),
+        ("Tuesday, 14 March 2023 09:41", "<time> <time>"),
+        ("2023-03-14 09:41:07", "<time> <time>"),
         ("Views: 1234 - 12 comments - 3.4k shares", "<count> - <count> - <count>"),
         ("5 min read", "<count>"),
         ("id 550e8400-e29b-41d4-a716-446655440000 hash 3f2a9c1b7d8e4f60a1b2", "id <token> hash <token>"),
@@ -37,6 +40,7 @@ def test_masked(text: str, masked: str) -> None:
     [
         "101 civilians were killed on 3 May 2026",
         "Published 3 May 2026 by Minister Anna Jones",
+        "Tuesday, 14 March 2023",
         "The ministry updated the guidance",
         "Rindfleischetikettierungsüberwachungsaufgabenübertragungsgesetz",
         "Population 40,000",
