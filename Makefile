@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck lock clean
+.PHONY: install demo test lint typecheck lock clean eval-detection
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# Change detection on the real-world page set (real pages from PyPI sdists, cached on first use):
+# recall per edit kind, false alerts, CPU per judged pair; fails under 95 % recall or on any false alert.
+eval-detection: $(STAMP)
+	$(BIN)/python benchmarks/eval_detection.py
 
 # Re-pin after changing dependencies in pyproject.toml (then run `make test`).
 lock: $(STAMP)

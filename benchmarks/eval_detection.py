@@ -19,16 +19,28 @@ import json
 import platform
 import sys
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.fixtures.realworld.corpus import SDISTS, load_pages  # noqa: E402
+from tests.fixtures.realworld.corpus import SDISTS, RealPage, load_pages  # noqa: E402
 from tests.fixtures.realworld.evaluation import Outcome, Tally, articles, judge, pairs_of  # noqa: E402
 
 TARGET_RECALL = 0.95
+
+
+def _first(pages: list[RealPage], limit: int) -> list[RealPage]:
+    """The first ``limit`` pages of each package."""
+    seen: Counter[str] = Counter()
+    kept = []
+    for page in pages:
+        if seen[page.package] < limit:
+            kept.append(page)
+            seen[page.package] += 1
+    return kept
 
 
 def _describe(outcome: Outcome) -> str:

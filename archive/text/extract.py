@@ -65,9 +65,7 @@ def main_text(
     if media_type in _HTML_TYPES or (
         media_type in {"", "application/octet-stream"} and _LOOKS_LIKE_HTML.match(payload[:2048])
     ):
-        return _html_text(
-            payload[:MAX_HTML_BYTES], content_type, url, ignore_selectors, furniture_selectors
-        )
+        return _html_text(payload[:MAX_HTML_BYTES], content_type, url, ignore_selectors, furniture_selectors)
     if (media_type.startswith("text/") or media_type == "") and b"\x00" not in payload[:4096]:
         return xml_safe(decode_payload(payload, content_type, lossless=True))
     return ""

@@ -7,7 +7,8 @@ import re
 # Page regions that are never the statement, removed before text extraction on every source.
 NOISE_SELECTORS: tuple[str, ...] = (
     "script", "style", "noscript", "template", "iframe", "[hidden]", "[aria-hidden='true']",
-    "ins.adsbygoogle", "[id^='google_ads']", "[id^='div-gpt-ad']", "[data-ad]", "[data-ad-slot]", ".ad", ".ads",
+    "ins.adsbygoogle", "[id^='google_ads']", "[id^='div-gpt-ad']", "[data-ad]", "[data-ad-slot]", ".ad",
+    ".ads",
     "[class*='advert']", "[id*='advert']", "[class*='ad-slot']", "[class*='ad-banner']",
     "[class*='sponsor']", "[class*='promo']", "[class*='related']", "[id*='related']",
     "[class*='recommend']", "[class*='most-read']", "[class*='popular']", "[class*='trending']",

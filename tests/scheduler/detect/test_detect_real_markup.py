@@ -15,7 +15,7 @@ PARAGRAPHS = (
     "diesjährige Jahrestagung mit digitalpolitischem Schwerpunkt.",
     "Der Vorstand hat beschlossen, die Beiträge für das kommende Jahr nicht zu erhöhen, obwohl die Kosten "
     "für Miete und Personal deutlich gestiegen sind.",
-    "Mehr als 400 Mitglieder haben an der Abstimmung teilgenommen, die Beteiligung war damit so hoch wie nie.",
+    "Mehr als 400 Mitglieder haben an der Abstimmung teilgenommen, die Beteiligung war so hoch wie nie.",
 )
 
 
