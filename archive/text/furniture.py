@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import lru_cache
 
 from cssselect import SelectorError
 from lxml import etree, html
@@ -29,11 +30,24 @@ _log = logging.getLogger(__name__)
 _NEVER_FURNITURE = frozenset({"html", "body", "main", "article"})
 
 
-def _matches(tree: html.HtmlElement, selector: str) -> list[html.HtmlElement]:
+@lru_cache(maxsize=512)
+def _compiled(selector: str) -> CSSSelector | None:
+    # Compiling (CSS to XPath) costs more than running it: every page uses the same selectors.
     try:
-        found: list[html.HtmlElement] = CSSSelector(selector)(tree)
+        return CSSSelector(selector)
     except (SelectorError, etree.XPathError) as error:
         _log.warning("ignored invalid CSS selector %r: %s", selector, error)
+        return None
+
+
+def _matches(tree: html.HtmlElement, selector: str) -> list[html.HtmlElement]:
+    compiled = _compiled(selector)
+    if compiled is None:
+        return []
+    try:
+        found: list[html.HtmlElement] = compiled(tree)
+    except etree.XPathError as error:
+        _log.warning("ignored CSS selector %r: %s", selector, error)
         return []
     return found
 
@@ -52,19 +66,17 @@ def _length(text: str | None) -> int:
 
 def _statement_holder(tree: html.HtmlElement) -> html.HtmlElement | None:
     """The element that holds the page's running text: the one with the most text in its own
-    paragraphs (``<p>`` children) and its own text nodes (pages written with ``<br>``)."""
+    paragraphs (``<p>`` children) and, on pages written with ``<br>`` line breaks, in its own
+    text nodes."""
     weights: dict[html.HtmlElement, int] = {}
-    for element in tree.iter():
-        if not isinstance(element.tag, str) or element.tag in ("script", "style"):
+    for element in tree.iter("p", "br"):
+        parent = element.getparent()
+        if parent is None:
             continue
-        own = _length(element.text) + sum(_length(child.tail) for child in element)
         if element.tag == "p":
-            parent = element.getparent()
-            if parent is not None:
-                weights[parent] = weights.get(parent, 0) + len(" ".join(element.text_content().split()))
-            continue
-        if own:
-            weights[element] = weights.get(element, 0) + own
+            weights[parent] = weights.get(parent, 0) + len(" ".join(element.text_content().split()))
+        elif parent not in weights and parent.tag != "p":
+            weights[parent] = _length(parent.text) + sum(_length(child.tail) for child in parent)
     return max(weights, key=lambda element: weights[element]) if weights else None
 
 
