@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -30,6 +31,22 @@ from tests.fixtures.realworld.corpus import SDISTS, RealPage, load_pages  # noqa
 from tests.fixtures.realworld.evaluation import Outcome, Tally, articles, judge, pairs_of  # noqa: E402
 
 TARGET_RECALL = 0.95
+
+
+def _commit() -> str:
+    """The commit measured (with "+changes" if the work tree differs from it)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+        )
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True)
+    except OSError:
+        return "unknown"
+    return (
+        head.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
+        if head.returncode == 0
+        else "unknown"
+    )
 
 
 def _first(pages: list[RealPage], limit: int) -> list[RealPage]:
@@ -93,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     figures = {
         "when": stamp,
         "command": " ".join(sys.argv),
+        "commit": _commit(),
         "machine": platform.platform(),
         "python": platform.python_version(),
         "sdists": [f"{s.label} sha256:{s.sha256}" for s in SDISTS],
