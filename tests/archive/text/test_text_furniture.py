@@ -61,3 +61,14 @@ def test_main_text_keeps_the_statement_of_a_page_whose_body_class_says_cookie() 
     payload = page(body_class="cookies-not-set").encode()
     assert STATEMENT in main_text(payload, "text/html", furniture_selectors=FURNITURE)
     assert "We use cookies" not in main_text(payload, "text/html", furniture_selectors=FURNITURE)
+
+
+def test_a_statement_written_with_line_breaks_is_held_too() -> None:
+    # Blogger-style posts: the text sits in a <div> between <br>s, no <p> at all.
+    markup = (
+        "<html><body><div class='sidebar-share'>Share on Twitter</div>"
+        f"<div class='post-body entry-content has-share-bar'>{STATEMENT}<br><br>{MORE}<br></div></body></html>"
+    )
+    text = text_after(markup)
+    assert STATEMENT in text and MORE in text
+    assert "Share on Twitter" not in text
