@@ -67,7 +67,7 @@ def test_a_statement_written_with_line_breaks_is_held_too() -> None:
     # Blogger-style posts: the text sits in a <div> between <br>s, no <p> at all.
     markup = (
         "<html><body><div class='sidebar-share'>Share on Twitter</div>"
-        f"<div class='post-body entry-content has-share-bar'>{STATEMENT}<br><br>{MORE}<br></div></body></html>"
+        f"<div class='post-body has-share-bar'>{STATEMENT}<br><br>{MORE}<br></div></body></html>"
     )
     text = text_after(markup)
     assert STATEMENT in text and MORE in text
