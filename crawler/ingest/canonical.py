@@ -48,6 +48,9 @@ _STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 # WHATWG URL parsing drops tabs and newlines anywhere and C0 controls/space at both ends; so do browsers.
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+# Delimiters, controls and anything not printable ASCII: safe_url_string leaves a host that IDNA
+# cannot encode as it was written, and such a host names nothing DNS can resolve.
+_FORBIDDEN_HOST = re.compile(r"[^\x21-\x7e]|[<>\"'{}|\\^`]")
 
 
 def canonical_url(url: str, base_url: str | None = None) -> str | None:
@@ -78,7 +81,7 @@ def canonical_url(url: str, base_url: str | None = None) -> str | None:
         return None
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").rstrip(".")
-    if scheme not in DEFAULT_PORTS or not host or any(c in host for c in " <>\"'{}|\\^`"):
+    if scheme not in DEFAULT_PORTS or not host or _FORBIDDEN_HOST.search(host):
         return None
     if len(host) > 253 or any(len(label) > 63 for label in host.split(".")):
         return None  # not a resolvable DNS name (RFC 1035 limits)
