@@ -109,23 +109,29 @@ def sentence_around(
     while last_index + 1 < len(spans) and spans[last_index + 1][0] < end:
         last_index += 1
     first, last = spans[index][0], spans[last_index][1]
-    return window(text[first:last], start - first, end - first, limit)
+    # Bounds, not a slice: one hostile megabyte-long sentence holding thousands of links would
+    # otherwise be copied once per link.
+    return window(text, start, end, limit, first=first, last=last)
 
 
-def window(text: str, start: int, end: int, limit: int = MAX_SENTENCE) -> str:
-    """Whitespace-normalised ``text``, cut at word boundaries to about ``limit`` chars around a span."""
-    if len(text) <= limit:
-        return normalise_space(text)
+def window(
+    text: str, start: int, end: int, limit: int = MAX_SENTENCE, *, first: int = 0, last: int | None = None
+) -> str:
+    """Whitespace-normalised ``text[first:last]``, cut at word boundaries to about ``limit`` chars
+    around the span ``[start, end)`` (offsets into ``text``)."""
+    last = len(text) if last is None else last
+    if last - first <= limit:
+        return normalise_space(text[first:last])
     centre = (start + end) // 2
-    lo = max(0, min(centre - limit // 2, len(text) - limit))
+    lo = max(first, min(centre - limit // 2, last - limit))
     hi = lo + limit
-    if lo > 0:
-        space = text.find(" ", lo)
-        lo = space + 1 if 0 <= space < lo + 40 else lo
-    if hi < len(text):
-        space = text.rfind(" ", lo, hi)
-        hi = space if space > hi - 40 else hi
-    return (ELLIPSIS if lo > 0 else "") + normalise_space(text[lo:hi]) + (ELLIPSIS if hi < len(text) else "")
+    if lo > first:
+        space = text.find(" ", lo, min(lo + 40, last))
+        lo = space + 1 if space >= 0 else lo
+    if hi < last:
+        space = text.rfind(" ", max(lo, hi - 39), hi)
+        hi = space if space >= 0 else hi
+    return (ELLIPSIS if lo > first else "") + normalise_space(text[lo:hi]) + (ELLIPSIS if hi < last else "")
 
 
 def tail(text: str, limit: int = MAX_SENTENCE) -> str:

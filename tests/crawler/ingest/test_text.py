@@ -132,3 +132,11 @@ def test_hostile_text_does_not_crash() -> None:
     )
     article = extract_text(nasty)
     assert [c.url for c in article.citations] == ["https://x.org/"]
+
+
+def test_a_window_never_exceeds_its_limit() -> None:
+    # A short limit and no space near the cut used to snap the end to -1: all but the last character.
+    from crawler.ingest.sentences import window
+
+    assert window("abcdefghij klmnopqrstuvwxyz", 0, 0, 10) == "abcdefghij…"
+    assert window("x" * 30, 0, 0, 10) == "x" * 10 + "…"
