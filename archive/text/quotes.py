@@ -30,7 +30,7 @@ def _facts(segment: str) -> Counter[str]:
         before = segment[: match.start()]
         sentence_start = not before.strip(" \"'([") or bool(_SENTENCE_END.search(before))
         if any(c.isdigit() for c in word) or (word[0].isupper() and not sentence_start):
-            facts[word.casefold()] += 1
+            facts.update(_words(word.casefold()))  # tokenised as the words it is compared with
     return facts
 
 
@@ -49,7 +49,9 @@ def contains_quote(text: str, quote: str, *, threshold: float | None = None) -> 
     ratio) loosens this to small edits over the best-matching window; even then a number or name
     of the quote missing from that window, or a negation added or removed, means not found.
     """
-    words = [w.casefold() for w in _words(normalise(text))]
+    # Casefold before splitting into words: folding can add a combining mark ("İ" -> "i̇") that
+    # word splitting then drops, and both sides must drop it alike.
+    words = _words(normalise(text).casefold())
     segments = [s for s in _CUTS.split(normalise(quote)) if _words(s)]
     if not segments:
         return True
@@ -66,7 +68,7 @@ def _same_word(a: str, b: str) -> bool:
 
 
 def _segment_found(words: list[str], segment: str, threshold: float | None) -> bool:
-    wanted = [w.casefold() for w in _words(segment)]
+    wanted = _words(segment.casefold())
     if threshold is None:
         return _verbatim(words, wanted)
     return _similar(words, wanted, segment, threshold)
