@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import islice
 
 import lxml.etree
 import lxml.html
@@ -15,7 +16,7 @@ from crawler.ingest.canonical import canonical_url
 from crawler.ingest.citations import CitationCollector
 from crawler.ingest.context import SOURCE_LINE, Passage
 from crawler.ingest.model import ExtractedArticle
-from crawler.ingest.quotes import quote_text
+from crawler.ingest.quotes import MAX_QUOTES, quote_text
 from crawler.ingest.sentences import normalise_space
 from crawler.ingest.text import MAX_TITLE
 
@@ -31,6 +32,10 @@ LINE_BREAKING = CONTEXT_BLOCKS | frozenset(
 _NEVER_TEXT = ("script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 _QUOTE_TAGS = ("blockquote", "q")
+# Elements walked to flatten blocks for context, per article. Real articles need a few thousand;
+# a hostile one nesting thousands of blocks makes each block's walk repeat every deeper one (minutes
+# for 40 kB). Past the budget, links are still cited, with their labels, without sentence or quotes.
+CONTEXT_VISITS = 200_000
 
 
 @dataclass
@@ -40,6 +45,7 @@ class _Flat:
     text: str
     spans: dict[HtmlElement, tuple[int, int]] = field(default_factory=dict)
     passage: Passage | None = None
+    visits: int = 0  # elements walked to build it
 
 
 def extract_html(
@@ -61,6 +67,8 @@ def extract_html(
     content = main_content(document)
     collector = CitationCollector()
     blocks: dict[HtmlElement, _Flat] = {}
+    quoted: dict[HtmlElement, str] = {}
+    visits = 0
     elements = document.iter() if all_links else content_elements(content)
     for element in elements:
         if collector.full:
@@ -78,10 +86,14 @@ def extract_html(
         block_element = _block_of(element, content)
         flat = blocks.get(block_element)
         if flat is None:
+            if visits >= CONTEXT_VISITS:
+                collector.add(url, "" if tag in _QUOTE_TAGS else _label(element))
+                continue
             flat = blocks[block_element] = _flatten(block_element)
+            visits += flat.visits
         start, end = flat.spans.get(element, (0, 0))
         passage = flat.passage = flat.passage or Passage(flat.text)
-        quotes = passage.quotes(start, end) + _quotes_around(element, block_element)
+        quotes = passage.quotes(start, end) + _quotes_around(element, block_element, quoted)
         if tag in _QUOTE_TAGS:
             collector.add(url, "", passage.sentence(start, end), quotes)
         else:
@@ -218,6 +230,7 @@ def _flatten(root: HtmlElement, *, skip: bool = False) -> _Flat:
     return _Flat(
         text=stripped.rstrip(),
         spans={e: (max(0, s - offset), max(0, t - offset)) for e, (s, t) in spans.items()},
+        visits=len(starts),
     )
 
 
@@ -247,19 +260,24 @@ def _sentence(passage: Passage, start: int, end: int, block: HtmlElement) -> str
     return passage.sentence(start, end)
 
 
-def _quotes_around(element: HtmlElement, block: HtmlElement) -> tuple[str, ...]:
-    """Text of a ``<blockquote>``/``<q>`` the link sits in, or that its block directly follows."""
-    quotes: list[str] = []
-    for ancestor in element.iterancestors(*_QUOTE_TAGS):
-        quotes.append(_quote_of(ancestor))
+def _quotes_around(
+    element: HtmlElement, block: HtmlElement, quoted: dict[HtmlElement, str]
+) -> tuple[str, ...]:
+    """Text of a ``<blockquote>``/``<q>`` the link sits in, or that its block directly follows.
+
+    ``quoted`` caches each quote element's text: nested quotes are shared by many links.
+    """
+    # A citation keeps MAX_QUOTES quotes: the nearest quote ancestors are the ones it can keep.
+    around = list(islice(element.iterancestors(*_QUOTE_TAGS), MAX_QUOTES))
     if element.tag in _QUOTE_TAGS:
-        quotes.append(_quote_of(element))
+        around.append(element)
     previous = block.getprevious()
     if previous is not None and previous.tag == "blockquote":
-        quotes.append(_quote_of(previous))
+        around.append(previous)
     sibling = element.getprevious()
     if sibling is not None and sibling.tag == "q" and not (sibling.tail or "").strip(" \t\n,;:()—–-"):
-        quotes.append(_quote_of(sibling))
+        around.append(sibling)
+    quotes = [quoted[e] if e in quoted else quoted.setdefault(e, _quote_of(e)) for e in around]
     return tuple(q for q in dict.fromkeys(quotes) if q)
 
 

@@ -119,3 +119,38 @@ def test_charset_from_meta_and_hostile_html() -> None:
         extract_html('<?xml version="1.0" encoding="utf-8"?><html><body><p>x</p></body></html>').text == "x"
     )
     assert extract_html(b"\xff\xfe\x00garbage<<<>>>").kind == "html"
+
+
+def test_context_work_is_bounded_on_deeply_nested_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Found by the property tests: 1,000 anchors each in its own nested blockquote (40 kB) took a
+    # minute, every block's flattening walking all the deeper ones and every link re-reading the
+    # text of all its quote ancestors. Count the work instead of timing it.
+    from crawler.ingest import html as module
+
+    flattened: list[int] = []
+    quoted: list[object] = []
+    flatten, quote_of = module._flatten, module._quote_of
+
+    def counting_flatten(root: object, *, skip: bool = False) -> object:
+        flat = flatten(root, skip=skip)  # type: ignore[arg-type]
+        if not skip:
+            flattened.append(len(list(root.iter())))  # type: ignore[attr-defined]
+        return flat
+
+    def counting_quote_of(element: object) -> str:
+        quoted.append(element)
+        return quote_of(element)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "_flatten", counting_flatten)
+    monkeypatch.setattr(module, "_quote_of", counting_quote_of)
+    monkeypatch.setattr(module, "CONTEXT_VISITS", 20_000, raising=False)
+    depth = 400
+    page = "".join(f"<a href='https://n.example/{i}'><blockquote>" for i in range(depth))
+    article = extract_html(page + "“four words in quotes”")
+    assert [c.url for c in article.citations] == [f"https://n.example/{i}" for i in range(depth)]
+    assert sum(flattened) <= 20_000 + 2 * depth  # the budget, plus the block that crossed it
+    assert len(quoted) == len(set(map(id, quoted))) <= depth  # each quote element read once
+    # Within the budget, links keep their context; past it, their labels only.
+    assert article.citations[0].quotes == ("four words in quotes",)
+    assert article.citations[-1].label == "“four words in quotes”"
+    assert article.citations[-1].sentence == ""
