@@ -8,6 +8,7 @@ for text extraction and diffing.
 from __future__ import annotations
 
 import io
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +19,14 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
-from archive.warc.errors import InvalidRecordError, UnsupportedContentEncodingError
+from archive.warc.errors import InvalidRecordError, UnsupportedContentEncodingError, WarcError
+
+# What warcio raises while parsing bytes that are not a well-formed record, as found by fuzzing
+# (tests/fuzz/warc_reader.py): ArchiveLoadFailed for an unknown format, ValueError for a bad
+# status line or length, EOFError and zlib.error for torn or corrupt gzip, AttributeError for a
+# response record without WARC-Target-URI.
+_UNPARSEABLE = (ArchiveLoadFailed, ValueError, EOFError, zlib.error, AttributeError)
+_STATUS = re.compile(r"[1-9][0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -45,24 +53,40 @@ class ArchivedRecord:
 
 
 def read_record(data: bytes) -> ArchivedRecord:
-    """Parse exactly one record (one gzip member, as fetched by a ranged read)."""
-    try:
-        records = ArchiveIterator(io.BytesIO(data))
-        record = next(records, None)
-        if record is None:
-            raise InvalidRecordError("no record found")
-        parsed = _to_archived(record)
-        if next(records, None) is not None:
-            raise InvalidRecordError("more than one record in the data")
-    except ArchiveLoadFailed as exc:
-        raise InvalidRecordError(str(exc)) from exc
-    return parsed
+    """Parse exactly one record (one gzip member, as fetched by a ranged read).
+
+    Raises :class:`InvalidRecordError` for bytes that are not exactly one well-formed record
+    (torn, corrupt, forged) and :class:`UnsupportedContentEncodingError` for a payload that
+    cannot be decoded; nothing else, whatever the bytes.
+    """
+    records = ArchiveIterator(io.BytesIO(data))
+    record = _next_parsed(records)
+    if record is None:
+        raise InvalidRecordError("no record found")
+    if _next_parsed(records) is not None:
+        raise InvalidRecordError("more than one record in the data")
+    return record
 
 
 def iter_records(stream: BinaryIO) -> Iterator[ArchivedRecord]:
-    """Every record of a WARC stream (gzipped or not), in file order."""
-    for record in ArchiveIterator(stream):
-        yield _to_archived(record)
+    """Every record of a WARC stream (gzipped or not), in file order.
+
+    Raises :class:`InvalidRecordError` at the first record that cannot be parsed.
+    """
+    records = ArchiveIterator(stream)
+    while (record := _next_parsed(records)) is not None:
+        yield record
+
+
+def _next_parsed(records: ArchiveIterator) -> ArchivedRecord | None:
+    """The next record, or None at the end of the data; :class:`InvalidRecordError` if unparseable."""
+    try:
+        record = next(records, None)
+        return None if record is None else _to_archived(record)
+    except WarcError:
+        raise
+    except _UNPARSEABLE as exc:
+        raise InvalidRecordError(_reason(exc)) from exc
 
 
 def decode_payload(raw: bytes, content_encoding: str | None) -> bytes:
@@ -132,7 +156,8 @@ def _to_archived(record: ArcWarcRecord) -> ArchivedRecord:
         http_headers = tuple((str(k), str(v)) for k, v in http.headers)
         if record.rec_type != "request":
             code = http.get_statuscode()
-            status = int(code) if code and code.isdigit() else None
+            # HTTP status codes are three ASCII digits; a forged "2100" or "²00" is no status.
+            status = int(code) if code and _STATUS.fullmatch(code) else None
     encoding = _first(http_headers, "Content-Encoding") if status is not None else None
     return ArchivedRecord(
         rec_type=str(record.rec_type),
@@ -145,6 +170,12 @@ def _to_archived(record: ArcWarcRecord) -> ArchivedRecord:
         raw_payload=raw,
         payload=decode_payload(raw, encoding) if raw else raw,
     )
+
+
+def _reason(exc: Exception) -> str:
+    # warcio quotes whole undecodable header lines in its messages: keep the reason one short,
+    # printable line.
+    return f"{type(exc).__name__}: {exc}".encode("unicode_escape").decode("ascii")[:200]
 
 
 def _parse_date(value: str | None) -> datetime | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import zlib
 from pathlib import Path
 
@@ -72,3 +73,46 @@ def test_iter_records_yields_file_order(tmp_path: Path) -> None:
     writer.close()
     with open(tmp_path / rec.warc_name, "rb") as stream:
         assert [r.rec_type for r in iter_records(stream)] == ["warcinfo", "request", "response"]
+
+
+def _response_record(tmp_path: Path) -> bytes:
+    """One response record, uncompressed, as written."""
+    writer = WarcWriter(tmp_path, clock=fixed_clock(), new_id=counting_ids())
+    rec = writer.write_exchange(exchange())
+    writer.close()
+    return gzip.decompress((tmp_path / rec.warc_name).read_bytes()[rec.offset : rec.offset + rec.length])
+
+
+def _with(record: bytes, old: bytes, new: bytes) -> bytes:
+    assert old in record
+    return record.replace(old, new, 1)
+
+
+def test_damaged_records_are_invalid_records_never_other_errors(tmp_path: Path) -> None:
+    # Found by fuzzing (tests/fuzz/warc_reader.py): warcio raised AttributeError for a response
+    # without WARC-Target-URI, and a bad WARC-Date gave a bare ValueError, both past the replayer's
+    # and the evidence view's `except WarcError` (a 500 instead of "record unavailable").
+    record = _response_record(tmp_path)
+    damaged = {
+        "no target URI": _with(record, b"WARC-Target-URI:", b"WARC-Target3WHO:"),
+        "bad date": _with(record, b"WARC-Date: 2026", b"WARC-Date: 20x6"),
+        "bad length": _with(record, b"Content-Length: ", b"Content-Length: x"),
+    }
+    for name, data in damaged.items():
+        for blob in (data, gzip.compress(data)):
+            with pytest.raises(InvalidRecordError) as raised:
+                read_record(blob)
+            assert "\n" not in str(raised.value), name
+
+
+def test_iter_records_raises_invalid_record_for_what_is_no_warc() -> None:
+    with pytest.raises(InvalidRecordError, match="ArchiveLoadFailed"):
+        list(iter_records(io.BytesIO(gzip.compress(gzip.compress(HTML)))))
+
+
+def test_an_http_status_is_three_digits(tmp_path: Path) -> None:
+    # Found by fuzzing: "HTTP/1.1 2100 OK" came back as status 2100, which no HTTP server can send.
+    record = _response_record(tmp_path)
+    for status in (b"2100", b"\xc2\xb200", b"099"):
+        assert read_record(_with(record, b"HTTP/1.1 200 ", b"HTTP/1.1 " + status + b" ")).http_status is None
+    assert read_record(record).http_status == 200
