@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
+
+from archive.text.characters import xml_safe
 
 # Attributes holding one URL, on whatever element carries them.
 URL_ATTRIBUTES = frozenset(
@@ -80,10 +83,12 @@ class ReplaySpace:
                 return "#"
             if name not in REPLAYED_SCHEMES:
                 return value  # data:, blob:, mailto:, tel:, about: ...
-        absolute = urljoin(base, cleaned)
-        if urlsplit(absolute).scheme.lower() not in REPLAYED_SCHEMES:
-            return value
-        return f"{self.prefix}{self.timestamp}/{absolute}"
+        try:
+            absolute = urljoin(base, cleaned)
+            replayed = urlsplit(absolute).scheme.lower() in REPLAYED_SCHEMES
+        except ValueError:  # "http://[::1": a URL no browser can load either; point it nowhere
+            return "#"
+        return f"{self.prefix}{self.timestamp}/{absolute}" if replayed else value
 
 
 def rewrite_srcset(value: str, base: str, space: ReplaySpace) -> str:
@@ -132,7 +137,9 @@ def rewrite_html(html: str, page_url: str, space: ReplaySpace) -> str:
     """An HTML document with every URL attribute, ``<base href>`` (used, then removed), inline
     style, ``<style>`` block and meta refresh in replay space.  Unparseable input comes back as is:
     the sandbox and Content-Security-Policy, not the rewriting, are what keep replay safe."""
-    body = _XML_DECLARATION.sub("", html, count=1)
+    # lxml's parser reads control characters into attributes and text but refuses to set them
+    # back; rewriting sees (and the browser gets) the page without them, as text extraction does.
+    body = xml_safe(_XML_DECLARATION.sub("", html, count=1))
     if not body.strip():
         return html
     try:
@@ -180,9 +187,10 @@ def _take_base(root: lxml.html.HtmlElement, page_url: str) -> str:
         if href is None:
             continue
         if not found:
-            candidate = urljoin(page_url, _TAB_NEWLINE.sub("", href.strip()))
-            if urlsplit(candidate).scheme.lower() in REPLAYED_SCHEMES:
-                base = candidate
+            with suppress(ValueError):  # an unparseable base (unclosed IPv6 literal) is no base
+                candidate = urljoin(page_url, _TAB_NEWLINE.sub("", href.strip()))
+                if urlsplit(candidate).scheme.lower() in REPLAYED_SCHEMES:
+                    base = candidate
             found = True
         del element.attrib["href"]
         if not element.attrib:

@@ -164,3 +164,25 @@ def test_unparseable_or_empty_html_comes_back() -> None:
 def test_xml_declaration_and_fragment() -> None:
     out = rewrite_html('<?xml version="1.0" encoding="utf-8"?><p><a href="a">a</a></p>', PAGE, SPACE)
     assert f'href="{R}https://news.example/politics/a"' in out
+
+
+def test_control_characters_in_attributes_and_styles_are_dropped_not_fatal() -> None:
+    # Found by fuzzing (tests/fuzz/replay_rewrite.py): lxml reads "\x04" into an attribute but
+    # refuses to set the rewritten value back ("All strings must be XML compatible"): a 500.
+    html = '<html><body><a href="a\x04b.html">x\x01</a><div style="background:url(i\x1b.png)">y</div>'
+    out = rewrite_html(html, PAGE, SPACE)
+    doc = parse(out)
+    assert doc.find(".//a").get("href") == R + "https://news.example/politics/ab.html"
+    assert doc.find(".//div").get("style") == f"background:url({R}https://news.example/politics/i.png)"
+    assert not any(c in out for c in "\x01\x04\x1b")
+
+
+def test_unparseable_urls_point_nowhere() -> None:
+    # Found by fuzzing: urljoin raises ValueError on an unclosed IPv6 literal, in href and <base>.
+    assert SPACE.url("http://[::1", PAGE) == "#"
+    assert SPACE.url("//[x/a.png", PAGE) == "#"
+    html = '<html><head><base href="http://[::1"></head><body><img src="i.png"></body></html>'
+    assert (
+        parse(rewrite_html(html, PAGE, SPACE)).find(".//img").get("src")
+        == R + "https://news.example/politics/i.png"
+    )
