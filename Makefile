@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck lock clean eval-detection
+.PHONY: install demo test lint typecheck lock clean eval-detection fuzz
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,22 @@ typecheck: $(STAMP)
 # recall per edit kind, false alerts, CPU per judged pair; fails under 95 % recall or on any false alert.
 eval-detection: $(STAMP)
 	$(BIN)/python benchmarks/eval_detection.py
+
+# Fuzzing at length (`make test` runs each atheris target for a few seconds): the property tests
+# with the "fuzz" hypothesis profile, then each atheris target for FUZZ_SECONDS, growing its corpus
+# in FUZZ_DIR and saving any crashing input there. One target: `make fuzz FUZZ_TARGETS=warc_reader`.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= warc_reader replay_rewrite
+FUZZ_DIR ?= .fuzz
+
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q $$(find tests -name 'test_*properties.py' | sort)
+	for target in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_DIR)/$$target/corpus && \
+	  $(BIN)/python -m tests.fuzz $$target $(FUZZ_DIR)/$$target/corpus tests/fuzz/corpus/$$target \
+	    tests/fixtures/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -timeout=30 -max_len=65536 \
+	    -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/$$target/ || exit 1; \
+	done
 
 # Re-pin after changing dependencies in pyproject.toml (then run `make test`).
 lock: $(STAMP)
