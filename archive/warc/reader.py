@@ -23,9 +23,9 @@ from archive.warc.errors import InvalidRecordError, UnsupportedContentEncodingEr
 
 # What warcio raises while parsing bytes that are not a well-formed record, as found by fuzzing
 # (tests/fuzz/warc_reader.py): ArchiveLoadFailed for an unknown format, ValueError for a bad
-# status line or length, EOFError and zlib.error for torn or corrupt gzip, AttributeError for a
-# response record without WARC-Target-URI.
-_UNPARSEABLE = (ArchiveLoadFailed, ValueError, EOFError, zlib.error, AttributeError)
+# status line or length, OverflowError for a length past 2**63, EOFError and zlib.error for torn
+# or corrupt gzip, AttributeError for a response record without WARC-Target-URI.
+_UNPARSEABLE = (ArchiveLoadFailed, ValueError, OverflowError, EOFError, zlib.error, AttributeError)
 _STATUS = re.compile(r"[1-9][0-9]{2}")
 
 

@@ -132,5 +132,5 @@ def _is_one_record(data: bytes) -> bool:
         if len(block) != declared:
             return False
         return next(records, None) is None
-    except (ArchiveLoadFailed, ValueError, EOFError):
+    except (ArchiveLoadFailed, ValueError, OverflowError, EOFError):  # OverflowError: a length past 2**63
         return False

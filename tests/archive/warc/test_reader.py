@@ -91,12 +91,14 @@ def _with(record: bytes, old: bytes, new: bytes) -> bytes:
 def test_damaged_records_are_invalid_records_never_other_errors(tmp_path: Path) -> None:
     # Found by fuzzing (tests/fuzz/warc_reader.py): warcio raised AttributeError for a response
     # without WARC-Target-URI, and a bad WARC-Date gave a bare ValueError, both past the replayer's
-    # and the evidence view's `except WarcError` (a 500 instead of "record unavailable").
+    # and the evidence view's `except WarcError` (a 500 instead of "record unavailable"); so did
+    # warcio's OverflowError for a length past 2**63.
     record = _response_record(tmp_path)
     damaged = {
         "no target URI": _with(record, b"WARC-Target-URI:", b"WARC-Target3WHO:"),
         "bad date": _with(record, b"WARC-Date: 2026", b"WARC-Date: 20x6"),
         "bad length": _with(record, b"Content-Length: ", b"Content-Length: x"),
+        "huge length": _with(record, b"Content-Length: ", b"Content-Length: 99999999999999999999"),
     }
     for name, data in damaged.items():
         for blob in (data, gzip.compress(data)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import subprocess
 import sys
 from pathlib import Path
@@ -103,3 +104,17 @@ def test_file_of_a_live_writer_is_left_alone(tmp_path: Path) -> None:
     writer.write_exchange(exchange())
     writer.close()
     assert_valid(tmp_path / record.warc_name)
+
+
+def test_a_member_claiming_a_length_past_64_bits_is_where_recovery_cuts(tmp_path: Path) -> None:
+    # Found by fuzzing (tests/fuzz/warc_reader.py): warcio raised OverflowError reading such a
+    # record, and recovery, which runs at start-up, stopped with it.
+    open_path, _ = crashed_file(tmp_path, 2)
+    size = open_path.stat().st_size
+    forged = b"WARC/1.1\r\nWARC-Type: resource\r\nContent-Length: 99999999999999999999\r\n\r\nx"
+    with open(open_path, "ab") as out:
+        out.write(gzip.compress(forged))
+    [result] = recover_spool(tmp_path)
+    assert result.records_kept == 1 + 2 * 2
+    assert result.path.stat().st_size == size
+    assert_valid(result.path)
