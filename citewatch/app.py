@@ -258,7 +258,10 @@ class App:
         if capture.record_type != "response":
             return None
         data = self.read_record_bytes(capture)
-        return read_record(data).payload if data else None
+        # Never decoded past the body limit the crawler fetched it under: an archived body can be a
+        # decompression bomb the crawler only half undid (PayloadTooLargeError, a WarcError, then
+        # marks the capture as one that could not be compared).
+        return read_record(data).decoded_payload(int(self.settings.max_body_mb * MB)) if data else None
 
     def tag_articles(self, article_ids: Sequence[int], tags: Sequence[str]) -> None:
         """Add tags to articles (alerts about their sources also go to the tags' Apprise URLs)."""
