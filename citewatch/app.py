@@ -7,7 +7,9 @@ argument parsing and output formatting.
 from __future__ import annotations
 
 import logging
+import os
 import socket
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +17,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import create_engine, inspect, make_url
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import SQLAlchemyError
+
 from archive.catalog.db import open_catalog
+from archive.catalog.errors import CatalogUnavailable
 from archive.catalog.repository import Catalog
 from archive.catalog.views import ArticleView, CaptureView
 from archive.store import open_store
@@ -26,7 +33,7 @@ from archive.warc.writer import WarcWriter
 from citewatch import __version__
 from citewatch.config import Settings
 from citewatch.coordination import crawl_lock, finishing_despite_signals
-from citewatch.errors import BadInput, ConfigError
+from citewatch.errors import BadInput, ConfigError, NothingArchived
 from citewatch.ingest_queue import IngestQueue
 from citewatch.inputs import ArticleInput, parse_article_inputs
 from citewatch.sink import CatalogSink, CrawlTally, citation_records
@@ -69,17 +76,29 @@ class CrawlOutcome:
 
 
 class App:
-    """One citewatch instance: settings, catalog, store and spool, wired together."""
+    """One citewatch instance: settings, catalog, store and spool, wired together.
 
-    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> None:
+    ``read_only`` is for the commands that only look (``sources``, ``captures``, ``changes``,
+    ``alerts``, ``export``): nothing is created, migrated into being or recovered, and when there
+    is no catalog yet `NothingArchived` says so instead.
+    """
+
+    def __init__(
+        self, settings: Settings, *, clock: Callable[[], datetime] = utc_now, read_only: bool = False
+    ) -> None:
         self.settings = settings
         self.clock = clock
-        settings.home_dir.mkdir(parents=True, exist_ok=True)
-        self.catalog: Catalog = open_catalog(settings.db_url, clock=clock)
+        if read_only:
+            self.catalog: Catalog = open_catalog(
+                existing_catalog_url(settings), create_dirs=False, clock=clock
+            )
+        else:
+            settings.home_dir.mkdir(parents=True, exist_ok=True)
+            self.catalog = open_catalog(settings.db_url, clock=clock)
         self.store = open_store(
             settings.store_url, multipart_threshold=int(settings.s3_multipart_threshold_mb * MB)
         )
-        self.spool = Spool(settings.spool_dir, self.store, on_stored=self._stored)
+        self.spool = Spool(settings.spool_dir, self.store, on_stored=self._stored, create=not read_only)
         self.ingests = IngestQueue(
             command=lambda url: [sys.executable, "-m", "citewatch", "ingest", url],
             logs=settings.home_dir / "logs",
@@ -88,7 +107,7 @@ class App:
             clock=clock,
         )
         # A crashed run may have left a torn WARC behind: make it whole before anything else.
-        self.recovered = self.spool.recover()
+        self.recovered = [] if read_only else self.spool.recover()
         self.policy = RevisitPolicy(
             fresh_for=timedelta(hours=settings.revisit_fresh_hours),
             fresh_interval=timedelta(hours=settings.revisit_fresh_interval_hours),
@@ -345,5 +364,83 @@ class App:
         from archive.export.wacz import export_wacz
 
         if self.catalog.get_article(article_id) is None:
-            raise BadInput(f"there is no article {article_id}; `citewatch ingest --json` shows article ids")
+            raise unknown_article(article_id)
         return export_wacz(self.catalog, article_id=article_id, read_range=self.read_range, out_path=path)
+
+
+def unknown_article(article_id: int) -> BadInput:
+    return BadInput(f"there is no article {article_id}; `citewatch ingest --json` shows article ids")
+
+
+def has_catalog(settings: Settings) -> bool:
+    """Whether the settings point at a catalog that exists (checked without creating anything)."""
+    try:
+        existing_catalog_url(settings)
+    except NothingArchived:
+        return False
+    return True
+
+
+def existing_catalog_url(settings: Settings) -> str:
+    """The catalog URL to read from; `NothingArchived` when there is no catalog there yet.
+
+    Looking must not create: neither the data directory, nor an SQLite file (connecting would),
+    nor the tables (migrating would).  A SQLite catalog in a directory this process cannot write
+    (read-only media, another user's archive) is opened read-only: WAL mode needs a ``-shm`` file
+    beside the database, so when none exists (no process has it open) it is opened as immutable.
+    """
+    url = make_url(settings.db_url)
+    path = _sqlite_file(url)
+    if url.get_backend_name() == "sqlite":
+        if path is None:
+            return settings.db_url  # in memory or already a file: URI; nothing on disk to create
+        if not _sqlite_holds_catalog(path):
+            raise NothingArchived(settings.home_dir, path)
+        if os.access(path.parent, os.W_OK):
+            return settings.db_url
+        shm = path.with_name(path.name + "-shm")
+        flags = {"uri": "true", "mode": "ro", **({} if shm.exists() else {"immutable": "1"})}
+        return url.set(database=path.resolve().as_uri(), query={**url.query, **flags}).render_as_string(
+            hide_password=False
+        )
+    engine = create_engine(url)
+    try:
+        exists = inspect(engine).has_table("alembic_version")
+    except SQLAlchemyError as exc:
+        raise CatalogUnavailable(url.render_as_string(hide_password=True), str(exc).splitlines()[0]) from exc
+    finally:
+        engine.dispose()
+    if not exists:
+        raise NothingArchived(settings.home_dir, None)
+    return settings.db_url
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        return None
+    return Path(database).expanduser()
+
+
+def _sqlite_holds_catalog(path: Path) -> bool:
+    """True if ``path`` is an SQLite file with the catalog's tables (or a live writer's WAL beside it)."""
+    if not path.is_file():
+        return False
+    if path.with_name(path.name + "-wal").exists():
+        return True  # a crawl is creating it right now: its tables may still be in the WAL only
+    try:
+        # Immutable: this look creates no -shm/-wal file and takes no lock.
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    except sqlite3.Error:
+        return True  # not readable as SQLite: opening it says why, in one line
+    try:
+        row = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        ).fetchone()
+    except sqlite3.Error:
+        return True
+    finally:
+        conn.close()
+    return row is not None

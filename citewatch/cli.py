@@ -20,15 +20,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from archive.catalog.errors import CatalogError
+from archive.catalog.errors import CatalogError, UnknownSource
 from archive.catalog.views import UncomparedCapture
 from archive.store.errors import StoreError
 from archive.text.characters import xml_safe_data
 from archive.warc.errors import WarcError
 from citewatch import __version__
-from citewatch.app import App, CrawlOutcome
+from citewatch.app import App, CrawlOutcome, has_catalog, unknown_article
 from citewatch.config import load_settings
-from citewatch.errors import BadInput, CitewatchError
+from citewatch.errors import BadInput, CitewatchError, NothingArchived
 from citewatch.inputs import parse_article_inputs
 from citewatch.progress import CrawlProgress
 from citewatch.render import (
@@ -72,6 +72,20 @@ def user_errors() -> Iterator[None]:
 
 def open_app() -> App:
     return App(load_settings())
+
+
+def open_reader(*, say_so: bool = True) -> App | None:
+    """The app for a command that only reads, or None (said on stderr) when nothing is archived yet.
+
+    Looking never creates the data directory or a catalog: a mistyped CITEWATCH_HOME must not
+    leave an empty archive behind that later commands would take for the real one.
+    """
+    try:
+        return App(load_settings(), read_only=True)
+    except NothingArchived as exc:
+        if say_so:
+            err.print(f"citewatch: {exc}", markup=False, highlight=False, soft_wrap=True)
+        return None
 
 
 def emit_json(doc: Any) -> None:
@@ -180,9 +194,12 @@ def crawl(
 def sources(as_json: JsonOpt = False) -> None:
     """Watched sources and their state."""
     with user_errors():
-        rows = open_app().catalog.list_sources()
+        reader = open_reader()
+        rows = reader.catalog.list_sources() if reader is not None else []
         if as_json:
             emit_json([source_json(s) for s in rows])
+            return
+        if reader is None:
             return
         table = Table("state", "captures", "last status", "last captured", "url", box=None)
         for s in rows:
@@ -198,8 +215,11 @@ def captures(
 ) -> None:
     """A source's timeline of captures."""
     with user_errors():
-        application = open_app()
-        rows = application.catalog.captures_for(_canonical_or_fail(url))
+        canonical = _canonical_or_fail(url)
+        reader = open_reader(say_so=False)
+        if reader is None:
+            raise UnknownSource(canonical)
+        rows = reader.catalog.captures_for(canonical)
         if as_json:
             emit_json([capture_json(c) for c in rows])
             return
@@ -230,15 +250,16 @@ def changes(
     """Detected changes, newest first, and the captures that could not be compared."""
     with user_errors():
         moment = _parse_since(since) if since else None
-        catalog = open_app().catalog
-        failures = catalog.uncompared_captures(since=moment)
+        reader = open_reader()
+        catalog = reader.catalog if reader is not None else None
+        failures = catalog.uncompared_captures(since=moment) if catalog is not None else []
         if uncompared:
             if as_json:
                 emit_json([uncompared_json(u) for u in failures])
             else:
                 _print_uncompared(failures)
             return
-        rows = catalog.list_changes(since=moment)
+        rows = catalog.list_changes(since=moment) if catalog is not None else []
         if as_json:
             emit_json([change_json(c) for c in rows])
             return
@@ -270,7 +291,8 @@ def _print_uncompared(failures: list[UncomparedCapture]) -> None:
 def alerts(as_json: JsonOpt = False) -> None:
     """Alerts and their delivery state."""
     with user_errors():
-        rows = open_app().catalog.list_alerts()
+        reader = open_reader()
+        rows = reader.catalog.list_alerts() if reader is not None else []
         if as_json:
             emit_json([alert_json(a) for a in rows])
             return
@@ -296,7 +318,11 @@ def ignore(
     with user_errors():
         if (selector is None) == (pattern is None):
             raise BadInput("give exactly one of --selector or --regex")
-        open_app().catalog.add_ignore_rule(_canonical_or_fail(url), selector=selector, pattern=pattern)
+        canonical = _canonical_or_fail(url)
+        settings = load_settings()
+        if not has_catalog(settings):
+            raise UnknownSource(canonical)  # nothing is watched yet; and nothing gets created
+        App(settings).catalog.add_ignore_rule(canonical, selector=selector, pattern=pattern)
         typer.echo(f"ignore rule added to {url}")
 
 
@@ -363,7 +389,15 @@ def export(
 ) -> None:
     """One article's sources and captures as a WACZ package (for ReplayWeb.page and other players)."""
     with user_errors():
-        report = open_app().export_wacz(article_id, wacz)
+        reader = open_reader(say_so=False)
+        if reader is None:
+            raise unknown_article(article_id)
+        from archive.export.errors import ExportError  # the export package is slow to import
+
+        try:
+            report = reader.export_wacz(article_id, wacz)
+        except ExportError as exc:  # nothing archived for it yet, a record that does not match, ...
+            raise BadInput(str(exc)) from exc
         doc = {"path": str(report.path), "bytes": report.bytes, "records": report.records}
         if as_json:
             emit_json(doc)
