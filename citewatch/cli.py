@@ -14,23 +14,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from archive.catalog.errors import CatalogError, UnknownSource
-from archive.catalog.views import UncomparedCapture
-from archive.store.errors import StoreError
+from archive.catalog.errors import UnknownSource
 from archive.text.characters import xml_safe_data
-from archive.warc.errors import WarcError
 from citewatch import __version__
 from citewatch.app import App, CrawlOutcome, has_catalog, unknown_article
 from citewatch.config import load_settings
-from citewatch.errors import BadInput, CitewatchError, NothingArchived
-from citewatch.inputs import parse_article_inputs
-from citewatch.progress import CrawlProgress
+from citewatch.errors import BadInput, NothingArchived
 from citewatch.render import (
     alert_json,
     article_json,
@@ -39,11 +34,21 @@ from citewatch.render import (
     source_json,
     uncompared_json,
 )
-from crawler.ingest.errors import IngestError
-from scheduler.changes import MAX_JUDGE_ATTEMPTS
+
+if TYPE_CHECKING:
+    from archive.catalog.views import UncomparedCapture
 
 EXIT_FAILURE = 1
-USER_ERRORS = (CitewatchError, IngestError, CatalogError, StoreError, WarcError)
+# The errors whose message is the whole story for the user, as (module, class).  They are looked up
+# among the modules already imported: an error class never imported was never raised, and importing
+# the crawler or the object stores only to name their errors would slow every command down.
+USER_ERRORS = (
+    ("citewatch.errors", "CitewatchError"),
+    ("crawler.ingest.errors", "IngestError"),
+    ("archive.catalog.errors", "CatalogError"),
+    ("archive.store.errors", "StoreError"),
+    ("archive.warc.errors", "WarcError"),
+)
 
 app = typer.Typer(
     name="citewatch",
@@ -62,11 +67,21 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(EXIT_FAILURE)
 
 
+def is_user_error(exc: BaseException) -> bool:
+    for module, name in USER_ERRORS:
+        loaded = sys.modules.get(module)
+        if loaded is not None and isinstance(exc, getattr(loaded, name)):
+            return True
+    return False
+
+
 @contextmanager
 def user_errors() -> Iterator[None]:
     try:
         yield
-    except USER_ERRORS as exc:
+    except Exception as exc:
+        if not is_user_error(exc):
+            raise
         fail(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__)
 
 
@@ -124,6 +139,9 @@ def ingest(
     as_json: JsonOpt = False,
 ) -> None:
     """Extract the sources an article cites and capture each one now."""
+    from citewatch.inputs import parse_article_inputs
+    from citewatch.progress import CrawlProgress
+
     with user_errors():
         inputs = parse_article_inputs(src)
         if no_crawl and any(i.is_url for i in inputs):
@@ -169,6 +187,8 @@ def crawl(
     as_json: JsonOpt = False,
 ) -> None:
     """Capture watched sources now."""
+    from citewatch.progress import CrawlProgress
+
     with user_errors():
         if sum([due, all_sources, bool(source)]) > 1:
             raise BadInput("choose one of --due, --all or --source")
@@ -272,6 +292,8 @@ def changes(
 
 
 def _print_uncompared(failures: list[UncomparedCapture]) -> None:
+    from scheduler.changes import MAX_JUDGE_ATTEMPTS
+
     for u in failures:
         typer.echo(f"{_when(u.captured_at)}  {'?':<11} {u.url}")
         typer.echo(f"    could not compare: {u.reason}")

@@ -98,6 +98,15 @@ def warc_problems(home: Path) -> list[str]:
 
 @pytest.mark.integration
 def test_the_same_hostile_ingest_ends_the_same_way_every_time(tmp_path: Path) -> None:
+    ingest_repeatedly(tmp_path, RUNS)
+
+
+@pytest.mark.soak
+def test_the_same_hostile_ingest_ends_the_same_way_25_times(tmp_path: Path) -> None:
+    ingest_repeatedly(tmp_path, 25)
+
+
+def ingest_repeatedly(tmp_path: Path, runs: int) -> None:
     # Short limits keep each run to seconds: the drip and the silent server end at the download
     # timeout, the bombs (256 MiB each, 32 times the body limit) and the endless body at the body limit.
     with HostileServer(hosts=HOSTS, bomb_bytes=256 * MIB, random_html_bytes=100 * 1024) as hostile:
@@ -110,7 +119,7 @@ def test_the_same_hostile_ingest_ends_the_same_way_every_time(tmp_path: Path) ->
             encoding="utf-8",
         )
         outcomes = []
-        for run in range(RUNS):
+        for run in range(runs):
             cw = Citewatch(home=tmp_path / f"home-{run}")
             cw.config(
                 autothrottle=False,
