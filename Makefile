@@ -5,7 +5,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck lock clean eval-detection fuzz
+# The suite runs on pytest-xdist workers (its CLI runs and servers mostly wait on I/O); `soak` and
+# `fuzz` tests are the long runs `make soak` and `make fuzz` are for.
+PYTEST_WORKERS ?= 2
+FAST := -n $(PYTEST_WORKERS)
+
+.PHONY: install demo test soak lint typecheck lock clean eval-detection fuzz
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +25,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	tools/ensure-chromium.sh
-	tools/with-postgres.sh $(BIN)/python -m pytest
+	tools/with-postgres.sh $(BIN)/python -m pytest $(FAST)
+
+soak: $(STAMP)
+	tools/with-postgres.sh $(BIN)/python -m pytest -m soak
 
 lint: $(STAMP)
 	$(BIN)/ruff check citewatch crawler archive scheduler tests

@@ -1,54 +1,58 @@
 """The composition root: builds the catalog, store, spool and writer from settings, and runs the jobs.
 
 Everything the command line does goes through :class:`App`, so the CLI stays a thin layer of
-argument parsing and output formatting.
+argument parsing and output formatting.  The crawler (Scrapy), the object stores (boto3), change
+detection and alerts (trafilatura, Apprise) are imported where they are first used: a command
+that only lists the catalog starts in a fraction of the time.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import socket
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import create_engine, inspect, make_url
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import SQLAlchemyError
+
 from archive.catalog.db import open_catalog
+from archive.catalog.errors import CatalogUnavailable
 from archive.catalog.repository import Catalog
 from archive.catalog.views import ArticleView, CaptureView
-from archive.store import open_store
-from archive.store.base import StoredObject
-from archive.store.spool import Spool, UploadReport, warc_key
 from archive.warc.reader import read_record
-from archive.warc.writer import WarcWriter
 from citewatch import __version__
 from citewatch.config import Settings
 from citewatch.coordination import crawl_lock, finishing_despite_signals
-from citewatch.errors import BadInput, ConfigError
-from citewatch.ingest_queue import IngestQueue
-from citewatch.inputs import ArticleInput, parse_article_inputs
-from citewatch.sink import CatalogSink, CrawlTally, citation_records
+from citewatch.errors import BadInput, ConfigError, NothingArchived
 from crawler.config import MB, CrawlConfig
-from crawler.ingest import extract, kind_for
-from crawler.ingest.canonical import canonical_url
-from crawler.ingest.errors import IngestError
 from crawler.model import ROLE_ARTICLE, ROLE_SOURCE, CaptureResult, CaptureTarget
-from crawler.runner import CrawlStats, run_crawl
-from scheduler.alerts.deliver import AppriseNotifier, DeliveryReport, deliver_due
-from scheduler.alerts.targets import targets_for
-from scheduler.changes import ChangeRecorder
 from scheduler.policy import RevisitPolicy
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from archive.export.wacz import ExportReport
+    from archive.store.base import Store, StoredObject
+    from archive.store.spool import Spool, UploadReport
+    from citewatch.ingest_queue import IngestQueue
+    from citewatch.inputs import ArticleInput
+    from citewatch.sink import CatalogSink, CrawlTally
+    from crawler.runner import CrawlStats
+    from scheduler.alerts.deliver import DeliveryReport
+    from scheduler.changes import ChangeRecorder
 
 logger = logging.getLogger(__name__)
 
-ProgressFn = Callable[[CaptureResult, CrawlTally], None]
+ProgressFn = Callable[[CaptureResult, "CrawlTally"], None]
 STALE_SENDING = timedelta(minutes=10)
 
 
@@ -69,26 +73,28 @@ class CrawlOutcome:
 
 
 class App:
-    """One citewatch instance: settings, catalog, store and spool, wired together."""
+    """One citewatch instance: settings, catalog, store and spool, wired together.
 
-    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> None:
+    ``read_only`` is for the commands that only look (``sources``, ``captures``, ``changes``,
+    ``alerts``, ``export``): nothing is created, migrated into being or recovered, and when there
+    is no catalog yet `NothingArchived` says so instead.
+    """
+
+    def __init__(
+        self, settings: Settings, *, clock: Callable[[], datetime] = utc_now, read_only: bool = False
+    ) -> None:
         self.settings = settings
         self.clock = clock
-        settings.home_dir.mkdir(parents=True, exist_ok=True)
-        self.catalog: Catalog = open_catalog(settings.db_url, clock=clock)
-        self.store = open_store(
-            settings.store_url, multipart_threshold=int(settings.s3_multipart_threshold_mb * MB)
-        )
-        self.spool = Spool(settings.spool_dir, self.store, on_stored=self._stored)
-        self.ingests = IngestQueue(
-            command=lambda url: [sys.executable, "-m", "citewatch", "ingest", url],
-            logs=settings.home_dir / "logs",
-            concurrency=settings.ui_ingest_concurrency,
-            capacity=settings.ui_ingest_queue,
-            clock=clock,
-        )
+        if read_only:
+            self.catalog: Catalog = open_catalog(
+                existing_catalog_url(settings), create_dirs=False, clock=clock
+            )
+        else:
+            settings.home_dir.mkdir(parents=True, exist_ok=True)
+            self.catalog = open_catalog(settings.db_url, clock=clock)
+        self._read_only = read_only
         # A crashed run may have left a torn WARC behind: make it whole before anything else.
-        self.recovered = self.spool.recover()
+        self.recovered = [] if read_only else self.spool.recover()
         self.policy = RevisitPolicy(
             fresh_for=timedelta(hours=settings.revisit_fresh_hours),
             fresh_interval=timedelta(hours=settings.revisit_fresh_interval_hours),
@@ -96,6 +102,33 @@ class App:
             recent_interval=timedelta(hours=settings.revisit_recent_interval_hours),
             old_interval=timedelta(hours=settings.revisit_old_interval_hours),
         )
+
+    @cached_property
+    def store(self) -> Store:
+        from archive.store import open_store
+
+        return open_store(
+            self.settings.store_url, multipart_threshold=int(self.settings.s3_multipart_threshold_mb * MB)
+        )
+
+    @cached_property
+    def ingests(self) -> IngestQueue:
+        """The web UI's queue of background ingests (its module brings in the web layer)."""
+        from citewatch.ingest_queue import IngestQueue
+
+        return IngestQueue(
+            command=lambda url: [sys.executable, "-m", "citewatch", "ingest", url],
+            logs=self.settings.home_dir / "logs",
+            concurrency=self.settings.ui_ingest_concurrency,
+            capacity=self.settings.ui_ingest_queue,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def spool(self) -> Spool:
+        from archive.store.spool import Spool
+
+        return Spool(self.settings.spool_dir, self.store, on_stored=self._stored, create=not self._read_only)
 
     def _stored(self, obj: StoredObject) -> None:
         name = Path(obj.key).name
@@ -128,6 +161,10 @@ class App:
         Every file is read and extracted before the first one is cataloged, so one unreadable
         file leaves the catalog exactly as it was.
         """
+        from citewatch.sink import citation_records
+        from crawler.ingest import extract, kind_for
+        from crawler.ingest.errors import IngestError
+
         extracted = []
         for item in inputs:
             if item.path is None:
@@ -161,6 +198,8 @@ class App:
 
         Only one crawl can run per process (Twisted's reactor does not restart).
         """
+        from citewatch.sink import CatalogSink
+
         sink = CatalogSink(
             self.catalog, policy=self.policy, clock=self.clock, all_links=all_links, on_progress=progress
         )
@@ -187,6 +226,9 @@ class App:
         )
 
     def _run(self, targets: list[CaptureTarget], sink: CatalogSink) -> CrawlStats:
+        from archive.warc.writer import WarcWriter
+        from crawler.runner import run_crawl
+
         writer = WarcWriter(
             self.settings.spool_dir,
             prefix=self.settings.warc_prefix,
@@ -208,6 +250,9 @@ class App:
             writer.close()
 
     def change_recorder(self) -> ChangeRecorder:
+        from scheduler.alerts.targets import targets_for
+        from scheduler.changes import ChangeRecorder
+
         return ChangeRecorder(
             self.catalog,
             read_payload=self.read_payload,
@@ -222,12 +267,16 @@ class App:
 
     def deliver_alerts(self) -> DeliveryReport:
         """Send the alert deliveries that are due (retries included)."""
+        from scheduler.alerts.deliver import AppriseNotifier, deliver_due
+
         # A process killed between sending and recording leaves a delivery in 'sending'.
         self.catalog.requeue_stale_sending(self.clock() - STALE_SENDING)
         return deliver_due(self.catalog, AppriseNotifier(), now=self.clock())
 
     def read_range(self, warc_name: str, offset: int, length: int) -> bytes:
         """Bytes of a WARC, by one ranged read: from the spool if not yet uploaded, else the store."""
+        from archive.store.spool import warc_key
+
         spooled = self.spool.locate(warc_name)
         if spooled is not None:
             with spooled.open("rb") as f:
@@ -258,7 +307,10 @@ class App:
         if capture.record_type != "response":
             return None
         data = self.read_record_bytes(capture)
-        return read_record(data).payload if data else None
+        # Never decoded past the body limit the crawler fetched it under: an archived body can be a
+        # decompression bomb the crawler only half undid (PayloadTooLargeError, a WarcError, then
+        # marks the capture as one that could not be compared).
+        return read_record(data).decoded_payload(int(self.settings.max_body_mb * MB)) if data else None
 
     def tag_articles(self, article_ids: Sequence[int], tags: Sequence[str]) -> None:
         """Add tags to articles (alerts about their sources also go to the tags' Apprise URLs)."""
@@ -278,6 +330,8 @@ class App:
         return targets
 
     def due_targets(self, *, due_only: bool, urls: Sequence[str] | None = None) -> list[CaptureTarget]:
+        from crawler.ingest.canonical import canonical_url
+
         canonical: list[str] | None = None
         if urls:
             canonical = []
@@ -334,6 +388,8 @@ class App:
     def submit_ingest(self, url: str) -> None:
         """Ingest an article URL in the background (asked for from the web UI): a few at once,
         the others queued (`citewatch.ingest_queue`); what each said stays in its log."""
+        from citewatch.inputs import parse_article_inputs
+
         parse_article_inputs([url])  # the same validation as the command line
         self.ingests.submit(url)
 
@@ -342,5 +398,83 @@ class App:
         from archive.export.wacz import export_wacz
 
         if self.catalog.get_article(article_id) is None:
-            raise BadInput(f"there is no article {article_id}; `citewatch ingest --json` shows article ids")
+            raise unknown_article(article_id)
         return export_wacz(self.catalog, article_id=article_id, read_range=self.read_range, out_path=path)
+
+
+def unknown_article(article_id: int) -> BadInput:
+    return BadInput(f"there is no article {article_id}; `citewatch ingest --json` shows article ids")
+
+
+def has_catalog(settings: Settings) -> bool:
+    """Whether the settings point at a catalog that exists (checked without creating anything)."""
+    try:
+        existing_catalog_url(settings)
+    except NothingArchived:
+        return False
+    return True
+
+
+def existing_catalog_url(settings: Settings) -> str:
+    """The catalog URL to read from; `NothingArchived` when there is no catalog there yet.
+
+    Looking must not create: neither the data directory, nor an SQLite file (connecting would),
+    nor the tables (migrating would).  A SQLite catalog in a directory this process cannot write
+    (read-only media, another user's archive) is opened read-only: WAL mode needs a ``-shm`` file
+    beside the database, so when none exists (no process has it open) it is opened as immutable.
+    """
+    url = make_url(settings.db_url)
+    path = _sqlite_file(url)
+    if url.get_backend_name() == "sqlite":
+        if path is None:
+            return settings.db_url  # in memory or already a file: URI; nothing on disk to create
+        if not _sqlite_holds_catalog(path):
+            raise NothingArchived(settings.home_dir, path)
+        if os.access(path.parent, os.W_OK):
+            return settings.db_url
+        shm = path.with_name(path.name + "-shm")
+        flags = {"uri": "true", "mode": "ro", **({} if shm.exists() else {"immutable": "1"})}
+        return url.set(database=path.resolve().as_uri(), query={**url.query, **flags}).render_as_string(
+            hide_password=False
+        )
+    engine = create_engine(url)
+    try:
+        exists = inspect(engine).has_table("alembic_version")
+    except SQLAlchemyError as exc:
+        raise CatalogUnavailable(url.render_as_string(hide_password=True), str(exc).splitlines()[0]) from exc
+    finally:
+        engine.dispose()
+    if not exists:
+        raise NothingArchived(settings.home_dir, None)
+    return settings.db_url
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        return None
+    return Path(database).expanduser()
+
+
+def _sqlite_holds_catalog(path: Path) -> bool:
+    """True if ``path`` is an SQLite file with the catalog's tables (or a live writer's WAL beside it)."""
+    if not path.is_file():
+        return False
+    if path.with_name(path.name + "-wal").exists():
+        return True  # a crawl is creating it right now: its tables may still be in the WAL only
+    try:
+        # Immutable: this look creates no -shm/-wal file and takes no lock.
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    except sqlite3.Error:
+        return True  # not readable as SQLite: opening it says why, in one line
+    try:
+        row = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        ).fetchone()
+    except sqlite3.Error:
+        return True
+    finally:
+        conn.close()
+    return row is not None

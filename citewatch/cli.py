@@ -14,23 +14,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from archive.catalog.errors import CatalogError
-from archive.catalog.views import UncomparedCapture
-from archive.store.errors import StoreError
+from archive.catalog.errors import UnknownSource
 from archive.text.characters import xml_safe_data
-from archive.warc.errors import WarcError
 from citewatch import __version__
-from citewatch.app import App, CrawlOutcome
+from citewatch.app import App, CrawlOutcome, has_catalog, unknown_article
 from citewatch.config import load_settings
-from citewatch.errors import BadInput, CitewatchError
-from citewatch.inputs import parse_article_inputs
-from citewatch.progress import CrawlProgress
+from citewatch.errors import BadInput, NothingArchived
 from citewatch.render import (
     alert_json,
     article_json,
@@ -39,11 +34,21 @@ from citewatch.render import (
     source_json,
     uncompared_json,
 )
-from crawler.ingest.errors import IngestError
-from scheduler.changes import MAX_JUDGE_ATTEMPTS
+
+if TYPE_CHECKING:
+    from archive.catalog.views import UncomparedCapture
 
 EXIT_FAILURE = 1
-USER_ERRORS = (CitewatchError, IngestError, CatalogError, StoreError, WarcError)
+# The errors whose message is the whole story for the user, as (module, class).  They are looked up
+# among the modules already imported: an error class never imported was never raised, and importing
+# the crawler or the object stores only to name their errors would slow every command down.
+USER_ERRORS = (
+    ("citewatch.errors", "CitewatchError"),
+    ("crawler.ingest.errors", "IngestError"),
+    ("archive.catalog.errors", "CatalogError"),
+    ("archive.store.errors", "StoreError"),
+    ("archive.warc.errors", "WarcError"),
+)
 
 app = typer.Typer(
     name="citewatch",
@@ -62,16 +67,40 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(EXIT_FAILURE)
 
 
+def is_user_error(exc: BaseException) -> bool:
+    for module, name in USER_ERRORS:
+        loaded = sys.modules.get(module)
+        if loaded is not None and isinstance(exc, getattr(loaded, name)):
+            return True
+    return False
+
+
 @contextmanager
 def user_errors() -> Iterator[None]:
     try:
         yield
-    except USER_ERRORS as exc:
+    except Exception as exc:
+        if not is_user_error(exc):
+            raise
         fail(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__)
 
 
 def open_app() -> App:
     return App(load_settings())
+
+
+def open_reader(*, say_so: bool = True) -> App | None:
+    """The app for a command that only reads, or None (said on stderr) when nothing is archived yet.
+
+    Looking never creates the data directory or a catalog: a mistyped CITEWATCH_HOME must not
+    leave an empty archive behind that later commands would take for the real one.
+    """
+    try:
+        return App(load_settings(), read_only=True)
+    except NothingArchived as exc:
+        if say_so:
+            err.print(f"citewatch: {exc}", markup=False, highlight=False, soft_wrap=True)
+        return None
 
 
 def emit_json(doc: Any) -> None:
@@ -110,6 +139,9 @@ def ingest(
     as_json: JsonOpt = False,
 ) -> None:
     """Extract the sources an article cites and capture each one now."""
+    from citewatch.inputs import parse_article_inputs
+    from citewatch.progress import CrawlProgress
+
     with user_errors():
         inputs = parse_article_inputs(src)
         if no_crawl and any(i.is_url for i in inputs):
@@ -155,6 +187,8 @@ def crawl(
     as_json: JsonOpt = False,
 ) -> None:
     """Capture watched sources now."""
+    from citewatch.progress import CrawlProgress
+
     with user_errors():
         if sum([due, all_sources, bool(source)]) > 1:
             raise BadInput("choose one of --due, --all or --source")
@@ -180,9 +214,12 @@ def crawl(
 def sources(as_json: JsonOpt = False) -> None:
     """Watched sources and their state."""
     with user_errors():
-        rows = open_app().catalog.list_sources()
+        reader = open_reader()
+        rows = reader.catalog.list_sources() if reader is not None else []
         if as_json:
             emit_json([source_json(s) for s in rows])
+            return
+        if reader is None:
             return
         table = Table("state", "captures", "last status", "last captured", "url", box=None)
         for s in rows:
@@ -198,8 +235,11 @@ def captures(
 ) -> None:
     """A source's timeline of captures."""
     with user_errors():
-        application = open_app()
-        rows = application.catalog.captures_for(_canonical_or_fail(url))
+        canonical = _canonical_or_fail(url)
+        reader = open_reader(say_so=False)
+        if reader is None:
+            raise UnknownSource(canonical)
+        rows = reader.catalog.captures_for(canonical)
         if as_json:
             emit_json([capture_json(c) for c in rows])
             return
@@ -230,15 +270,16 @@ def changes(
     """Detected changes, newest first, and the captures that could not be compared."""
     with user_errors():
         moment = _parse_since(since) if since else None
-        catalog = open_app().catalog
-        failures = catalog.uncompared_captures(since=moment)
+        reader = open_reader()
+        catalog = reader.catalog if reader is not None else None
+        failures = catalog.uncompared_captures(since=moment) if catalog is not None else []
         if uncompared:
             if as_json:
                 emit_json([uncompared_json(u) for u in failures])
             else:
                 _print_uncompared(failures)
             return
-        rows = catalog.list_changes(since=moment)
+        rows = catalog.list_changes(since=moment) if catalog is not None else []
         if as_json:
             emit_json([change_json(c) for c in rows])
             return
@@ -251,6 +292,8 @@ def changes(
 
 
 def _print_uncompared(failures: list[UncomparedCapture]) -> None:
+    from scheduler.changes import MAX_JUDGE_ATTEMPTS
+
     for u in failures:
         typer.echo(f"{_when(u.captured_at)}  {'?':<11} {u.url}")
         typer.echo(f"    could not compare: {u.reason}")
@@ -270,7 +313,8 @@ def _print_uncompared(failures: list[UncomparedCapture]) -> None:
 def alerts(as_json: JsonOpt = False) -> None:
     """Alerts and their delivery state."""
     with user_errors():
-        rows = open_app().catalog.list_alerts()
+        reader = open_reader()
+        rows = reader.catalog.list_alerts() if reader is not None else []
         if as_json:
             emit_json([alert_json(a) for a in rows])
             return
@@ -296,7 +340,11 @@ def ignore(
     with user_errors():
         if (selector is None) == (pattern is None):
             raise BadInput("give exactly one of --selector or --regex")
-        open_app().catalog.add_ignore_rule(_canonical_or_fail(url), selector=selector, pattern=pattern)
+        canonical = _canonical_or_fail(url)
+        settings = load_settings()
+        if not has_catalog(settings):
+            raise UnknownSource(canonical)  # nothing is watched yet; and nothing gets created
+        App(settings).catalog.add_ignore_rule(canonical, selector=selector, pattern=pattern)
         typer.echo(f"ignore rule added to {url}")
 
 
@@ -363,7 +411,15 @@ def export(
 ) -> None:
     """One article's sources and captures as a WACZ package (for ReplayWeb.page and other players)."""
     with user_errors():
-        report = open_app().export_wacz(article_id, wacz)
+        reader = open_reader(say_so=False)
+        if reader is None:
+            raise unknown_article(article_id)
+        from archive.export.errors import ExportError  # the export package is slow to import
+
+        try:
+            report = reader.export_wacz(article_id, wacz)
+        except ExportError as exc:  # nothing archived for it yet, a record that does not match, ...
+            raise BadInput(str(exc)) from exc
         doc = {"path": str(report.path), "bytes": report.bytes, "records": report.records}
         if as_json:
             emit_json(doc)

@@ -83,6 +83,12 @@ def classify(failure: Failure, refused_hosts: dict[str, str], host: str) -> Fail
             return FailureInfo("robots", f"robots.txt of {host} disallows this URL")
         if "redirect" in lowered:
             return FailureInfo("too-many-redirects", text)
+        if "download_maxsize" in lowered:
+            # Scrapy's compression middleware stops a body that inflates past the limit (a
+            # decompression bomb): as too large as one that arrived that big.
+            return FailureInfo(
+                "too-large", f"response from {host} exceeded the download size limit once decompressed"
+            )
         return FailureInfo("other", text)
     if isinstance(
         exc,

@@ -95,8 +95,26 @@ class SeaweedFS:
             **TEST_CREDENTIALS,
         )
 
-    def start(self) -> None:
-        """Start the server and wait until S3 answers ``list_buckets``."""
+    def start(self, attempts: int = 3) -> None:
+        """Start the server and wait until S3 answers ``list_buckets``.
+
+        The free ports are only free when chosen: another test process (pytest-xdist workers start
+        their servers at the same moment) may take one before `weed` binds it, and `weed` then
+        exits.  So a failed start is retried on newly chosen ports.
+        """
+        for attempt in range(attempts):
+            if attempt:
+                self.ports = dict(zip(PORT_FLAGS, free_ports(len(PORT_FLAGS)), strict=True))
+                self.endpoint_url = f"http://127.0.0.1:{self.ports['s3.port']}"
+                (self.data_dir / "mini.options").unlink(missing_ok=True)  # it remembers the old ports
+            try:
+                self._start_once()
+                return
+            except SeaweedUnavailable:
+                if attempt == attempts - 1:
+                    raise
+
+    def _start_once(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         args = [
             find_weed(),

@@ -67,9 +67,11 @@ class Spool:
         store: Store,
         *,
         on_stored: Callable[[StoredObject], None] | None = None,
+        create: bool = True,
     ) -> None:
         self._dir = Path(spool_dir)
-        self._dir.mkdir(parents=True, exist_ok=True)
+        if create:  # a reader (create=False) only looks: a missing spool is an empty one
+            self._dir.mkdir(parents=True, exist_ok=True)
         self._store = store
         self._on_stored = on_stored
 

@@ -32,3 +32,14 @@ class UnsupportedContentEncodingError(WarcError, ValueError):
         message = f"cannot decode Content-Encoding {encoding!r}"
         super().__init__(f"{message}: {hint}" if hint else message)
         self.encoding = encoding
+
+
+class PayloadTooLargeError(WarcError, ValueError):
+    """A payload that would grow past the decoding limit once its Content-Encoding is undone."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"payload larger than {limit:,} bytes once decoded (a decompression bomb?); "
+            "it stays archived as received, undecoded"
+        )
+        self.limit = limit

@@ -95,6 +95,19 @@ def test_over_max_size_is_too_large(expected: bool) -> None:
     assert info == FailureInfo("too-large", message)
 
 
+def test_a_body_that_inflates_past_the_limit_is_too_large() -> None:
+    # What HttpCompressionMiddleware raises for a decompression bomb (its wording in Scrapy 2.19).
+    message = (
+        "Ignored response <200 http://source.example/bomb> because its body (2123796 B compressed, "
+        "52494336 B decompressed so far) exceeded DOWNLOAD_MAXSIZE (52428800 B) during decompression."
+    )
+
+    info = classify(failure_of(IgnoreRequest(message)), {}, HOST)
+
+    assert info.kind == "too-large"
+    assert "decompressed" in info.message and HOST in info.message
+
+
 def test_a_streamed_body_cancelled_for_size_without_a_message_is_too_large() -> None:
     # What the HTTP/1.1 handler raises when a chunked body outgrows DOWNLOAD_MAXSIZE.
     info = classify(failure_of(DownloadCancelledError(""), CancelledError()), {}, HOST)

@@ -70,8 +70,9 @@ def test_bad_setting_value(cw: Citewatch) -> None:
 
 
 def test_unknown_store_scheme(cw: Citewatch) -> None:
+    # Commands that store WARCs say so before anything else (the read-only ones never open the store).
     cw.env["CITEWATCH_STORE"] = "ftp://archive.example/warcs"
-    assert_one_line_error(cw.run("sources", check=False), "ftp://")
+    assert_one_line_error(cw.run("crawl", "--due", check=False), "ftp://")
 
 
 def test_captures_of_unwatched_url(cw: Citewatch, stored: list[str]) -> None:
