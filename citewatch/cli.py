@@ -123,6 +123,11 @@ def _report_crawl(outcome: CrawlOutcome) -> None:
             f"{outcome.upload.error}; the WARCs are kept in the spool and will be uploaded by the next "
             "run (check the store, then run `citewatch crawl --due`)"
         )
+    if stats is not None and stats.internal_errors:
+        fail(
+            f"{stats.internal_errors} fetch(es) could not be recorded in the catalog (an internal error, "
+            "logged above); their WARC records are kept: run the crawl again, and report the error"
+        )
 
 
 @app.command()

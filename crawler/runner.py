@@ -32,6 +32,9 @@ class CrawlStats:
     failures: int
     elapsed: float
     finish_reason: str
+    # Exceptions Scrapy caught in the spider's callbacks (a capture that could not be recorded):
+    # Scrapy logs them and goes on, so they are counted here for the caller to report.
+    internal_errors: int = 0
 
     @property
     def responses_per_second(self) -> float:
@@ -66,4 +69,5 @@ def run_crawl(
         failures=failures,
         elapsed=elapsed,
         finish_reason=str(stats.get("finish_reason", "")),
+        internal_errors=int(stats.get("spider_exceptions/count", 0)),
     )

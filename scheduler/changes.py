@@ -82,9 +82,9 @@ class ChangeRecorder:
     def _could_not_judge(self, capture: CaptureView, error: Exception) -> bool:
         """Record why a capture could not be judged; True if it is given up (the next ones go on)."""
         reason = f"{type(error).__name__}: {error}".splitlines()[0]
-        logger.warning(
-            "could not compare capture %d of %s: %s", capture.id, capture.url, reason, exc_info=error
-        )
+        # One line for the user; the traceback, for whoever debugs it, at debug level.
+        logger.warning("could not compare capture %d of %s: %s", capture.id, capture.url, reason)
+        logger.debug("why capture %d could not be compared", capture.id, exc_info=error)
         noted = self._catalog.record_judge_failure(capture.id, reason, max_attempts=MAX_JUDGE_ATTEMPTS)
         return noted.given_up
 
