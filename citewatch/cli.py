@@ -125,8 +125,9 @@ def _report_crawl(outcome: CrawlOutcome) -> None:
         )
     if stats is not None and stats.internal_errors:
         fail(
-            f"{stats.internal_errors} fetch(es) could not be recorded in the catalog (an internal error, "
-            "logged above); their WARC records are kept: run the crawl again, and report the error"
+            f"{stats.internal_errors} fetched page(s) hit an internal error (see the warnings above) and may "
+            "be missing from the catalog or lack their requisites; their WARC records are kept: run the "
+            "crawl again, and report the error"
         )
 
 

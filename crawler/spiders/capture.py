@@ -14,10 +14,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from archive.text.decoding import decode_payload
 from archive.warc.exchange import FetchFailure
 from crawler.config import CrawlConfig
 from crawler.failures import classify
@@ -63,6 +66,22 @@ class CaptureSpider(scrapy.Spider):
         self.config = config
         self.clock = clock
         self._probed_hosts: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> CaptureSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._internal_error, signal=signals.spider_error)
+        return spider
+
+    def _internal_error(self, failure: Failure, response: Response, spider: scrapy.Spider) -> None:
+        # Scrapy logs these with a traceback that the CLI hides without -v, and goes on: say it in
+        # one line (the crawl's caller counts them in spider_exceptions/count and fails the command).
+        self.logger.warning(
+            "internal error while processing %s: %s: %s (run with -v for the traceback)",
+            response.url,
+            failure.type.__name__ if failure.type else "error",
+            str(failure.value).splitlines()[0] if str(failure.value) else "",
+        )
 
     def previous_capture(self, url: str) -> PreviousCapture | None:
         """Read by WarcRecorderMiddleware: an unchanged payload becomes a revisit record."""
@@ -146,10 +165,14 @@ class CaptureSpider(scrapy.Spider):
         if target.role == ROLE_REQUISITE and target.depth >= MAX_REQUISITE_DEPTH:
             return
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
+        # Not response.text: Scrapy decodes by any codec Python knows, and `charset=rot13` makes
+        # that raise; decode_payload reads charset labels as browsers do.
         if "html" in content_type and target.role != ROLE_REQUISITE:
-            urls = html_requisites(response.text, response.url, self.config.max_requisites)
+            text = decode_payload(response.body, content_type, markup=True)
+            urls = html_requisites(text, response.url, self.config.max_requisites)
         elif "css" in content_type:
-            urls = css_requisites(response.text, response.url, self.config.max_requisites)
+            text = decode_payload(response.body, content_type)
+            urls = css_requisites(text, response.url, self.config.max_requisites)
         else:
             return
         parent = capture_id if target.role != ROLE_REQUISITE else target.parent_id
