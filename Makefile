@@ -30,7 +30,7 @@ test: $(STAMP)
 	tools/with-postgres.sh $(BIN)/python -m pytest $(FAST)
 
 soak: $(STAMP)
-	tools/with-postgres.sh $(BIN)/python -m pytest -m soak
+	tools/with-postgres.sh $(BIN)/python -m pytest -m soak -s -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check citewatch crawler archive scheduler tests

@@ -14,6 +14,7 @@ from lxml import etree, html
 from archive.text.characters import has_forbidden, xml_safe
 from archive.text.decoding import decode_payload
 from archive.text.furniture import remove_furniture, remove_matching
+from archive.text.mediatype import content_type_of
 from archive.text.normalise import normalise
 from archive.text.pdf import is_pdf, pdf_text
 
@@ -61,7 +62,10 @@ def main_text(
         return ""
     if is_pdf(payload, content_type):
         return pdf_text(payload)
-    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    # As a browser reads it: "text/plain, text/html" is HTML, and its charset is the last one's.
+    parsed = content_type_of(content_type)
+    media_type = parsed.essence if parsed is not None else ""
+    content_type = parsed.serialise() if parsed is not None else None
     if media_type in _HTML_TYPES or (
         media_type in {"", "application/octet-stream"} and _LOOKS_LIKE_HTML.match(payload[:2048])
     ):

@@ -7,6 +7,8 @@ import logging
 
 from pypdf import PdfReader
 
+from archive.text.mediatype import essence_of
+
 MAX_PAGES = 2000
 _log = logging.getLogger(__name__)
 
@@ -28,5 +30,5 @@ def pdf_text(payload: bytes) -> str:
 
 def is_pdf(payload: bytes, content_type: str | None) -> bool:
     """Whether the payload is a PDF, by its Content-Type or its ``%PDF-`` magic."""
-    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    media_type = essence_of(content_type)
     return media_type in {"application/pdf", "application/x-pdf"} or b"%PDF-" in payload[:1024]

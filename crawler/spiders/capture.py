@@ -21,6 +21,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from archive.text.decoding import decode_payload
+from archive.text.mediatype import extract_media_type
 from archive.warc.exchange import FetchFailure
 from crawler.config import CrawlConfig
 from crawler.failures import classify
@@ -164,13 +165,16 @@ class CaptureSpider(scrapy.Spider):
             return
         if target.role == ROLE_REQUISITE and target.depth >= MAX_REQUISITE_DEPTH:
             return
-        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
-        # Not response.text: Scrapy decodes by any codec Python knows, and `charset=rot13` makes
-        # that raise; decode_payload reads charset labels as browsers do.
-        if "html" in content_type and target.role != ROLE_REQUISITE:
+        # As a browser reads the type ("text/plain, text/html" is HTML), and not response.text:
+        # Scrapy decodes by any codec Python knows and `charset=rot13` makes that raise, while
+        # decode_payload reads charset labels as browsers do.
+        parsed = extract_media_type(v.decode("latin-1") for v in response.headers.getlist("Content-Type"))
+        essence = parsed.essence if parsed is not None else ""
+        content_type = parsed.serialise() if parsed is not None else None
+        if "html" in essence and target.role != ROLE_REQUISITE:
             text = decode_payload(response.body, content_type, markup=True)
             urls = html_requisites(text, response.url, self.config.max_requisites)
-        elif "css" in content_type:
+        elif "css" in essence:
             text = decode_payload(response.body, content_type)
             urls = css_requisites(text, response.url, self.config.max_requisites)
         else:

@@ -7,6 +7,7 @@ import re
 from lxml import etree, html
 
 from archive.text import word_diff
+from archive.text.mediatype import essence_of
 
 # How alike a page and the site's answer for a random missing URL must be to be the same error page.
 PROBE_SIMILARITY = 0.85
@@ -50,7 +51,7 @@ def _headings(payload: bytes) -> list[str]:
 def says_not_found(payload: bytes, content_type: str | None, text: str) -> bool:
     """Whether a page's title, headings or short main text are dominated by "not found" phrases."""
     words = len(text.split())
-    is_html = "html" in (content_type or "").lower() or payload.lstrip()[:1] == b"<"
+    is_html = "html" in essence_of(content_type) or payload.lstrip()[:1] == b"<"
     if is_html and words <= _SHORT_WITH_HEADING and any(_dominated(line) for line in _headings(payload)):
         return True
     first_line = text.strip().split("\n", 1)[0] if text.strip() else ""

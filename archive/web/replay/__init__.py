@@ -6,10 +6,10 @@ only in a frame of ``/replay/scripts/...`` (the capture page's per-view switch);
 navigation to a replay URL goes to the capture page (`archive.web.replay.navigation`).
 """
 
+from archive.text.mediatype import MediaType, extract_media_type, parse_media_type
 from archive.web.replay.errors import InvalidTimestamp, NotArchived, RecordUnavailable, ReplayError
 from archive.web.replay.headers import CONTENT_SECURITY_POLICY, SCRIPTED_CONTENT_SECURITY_POLICY
 from archive.web.replay.lookup import CaptureLookup, CaptureRow
-from archive.web.replay.mediatype import MediaType, extract_media_type, parse_media_type
 from archive.web.replay.navigation import Answer, answer_for
 from archive.web.replay.replayer import ReadRecord, Replayer, Reply
 from archive.web.replay.rewrite import ReplaySpace, rewrite_css, rewrite_html, rewrite_refresh, rewrite_srcset

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from archive.store.errors import StoreError
 from archive.text.decoding import decode_payload
+from archive.text.mediatype import MediaType, extract_media_type
 from archive.warc.errors import WarcError
 from archive.warc.reader import ArchivedRecord, read_record
 from archive.web.replay.errors import NotArchived, RecordUnavailable, ReplayError
@@ -23,7 +24,6 @@ from archive.web.replay.headers import (
     passed_archived_headers,
 )
 from archive.web.replay.lookup import CaptureLookup, CaptureRow, url_forms, url_variants
-from archive.web.replay.mediatype import MediaType, extract_media_type
 from archive.web.replay.pages import error_page
 from archive.web.replay.rewrite import ReplaySpace, rewrite_css, rewrite_html
 from archive.web.replay.timestamps import format_timestamp, parse_timestamp

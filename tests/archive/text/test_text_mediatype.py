@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from archive.web.replay.mediatype import (
+from archive.text.mediatype import (
     MediaType,
     extract_media_type,
     parse_media_type,

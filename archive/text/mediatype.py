@@ -6,6 +6,8 @@ decides how to render it from the same header.  If the two readings differ, an a
 ``Content-Type: text/plain, text/html`` is served unrewritten (read naively as text/plain) and the
 browser renders it as HTML (for Fetch the last valid value wins).  So replay parses exactly as the
 standards say, and serves the type it parsed, serialised, so the browser sees what replay saw.
+Change detection reads the archived type the same way (`content_type_of`): reading that header as
+text/plain compared the page's raw markup, and every nonce or CSRF token in it became an "edit".
 
 No maintained Python library does Fetch's extraction: xtractmime (Scrapy's MIME sniffer) takes the
 last header line and cuts it at the first ``;``, w3lib has no media-type parser, werkzeug's
@@ -191,3 +193,15 @@ def _isomorphic(value: str) -> str:
     if all(c <= "\xff" for c in value):
         return value
     return value.encode("utf-8", "surrogatepass").decode("latin-1")
+
+
+def content_type_of(header: str | None) -> MediaType | None:
+    """The media type one stored ``Content-Type`` value means to a browser (several comma-separated
+    values included), or None when it has none."""
+    return extract_media_type([header]) if header else None
+
+
+def essence_of(header: str | None) -> str:
+    """``type/subtype`` of a stored ``Content-Type`` value as a browser reads it, or "" if none."""
+    parsed = content_type_of(header)
+    return parsed.essence if parsed is not None else ""
