@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from archive.catalog.errors import UnknownSource
-from archive.text.characters import xml_safe_data
+from archive.text.characters import inert, xml_safe_data
 from citewatch import __version__
 from citewatch.app import App, CrawlOutcome, has_catalog, unknown_article
 from citewatch.config import load_settings
@@ -63,8 +63,14 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON do
 
 def fail(message: str) -> NoReturn:
     """One line on stderr, non-zero exit."""
-    err.print(f"citewatch: error: {message}", markup=False, highlight=False, soft_wrap=True)
+    err.print(f"citewatch: error: {inert(message)}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_FAILURE)
+
+
+def echo(text: str) -> None:
+    """A line on stdout for a person: titles, URLs, quotes and reasons come from hostile pages, so
+    control characters are dropped and bidi overrides shown as marks (`inert`), as in the web UI."""
+    typer.echo(inert(text))
 
 
 def is_user_error(exc: BaseException) -> bool:
@@ -161,20 +167,20 @@ def ingest(
                 outcome = application.crawl(targets, all_links=all_links, progress=progress.update)
             ids += outcome.article_ids
             for url, reason in outcome.tally.failed_articles:
-                err.print(f"citewatch: warning: could not ingest {url}: {reason}", markup=False)
+                err.print(inert(f"citewatch: warning: could not ingest {url}: {reason}"), markup=False)
         if tag:
             application.tag_articles(ids, tag)
         articles = [a for a in (application.catalog.get_article(i) for i in ids) if a is not None]
         for a in articles:
             if not a.citations:
-                err.print(f"citewatch: warning: no cited source found in {a.origin}", markup=False)
+                err.print(inert(f"citewatch: warning: no cited source found in {a.origin}"), markup=False)
         if as_json:
             emit_json([article_json(a) for a in articles])
         else:
             for a in articles:
-                typer.echo(f"article {a.id}: {a.title or a.origin} ({len(a.citations)} sources)")
+                echo(f"article {a.id}: {a.title or a.origin} ({len(a.citations)} sources)")
                 for c in a.citations:
-                    typer.echo(f"  {c.url}")
+                    echo(f"  {c.url}")
         if not no_crawl:
             _report_crawl(outcome)
         if any(i.is_url for i in inputs) and len(articles) < len(inputs):
@@ -210,9 +216,7 @@ def crawl(
         if as_json:
             emit_json(summary)
         else:
-            typer.echo(
-                f"captured {summary['captured']}, failed {summary['failed']}, changes {summary['changes']}"
-            )
+            echo(f"captured {summary['captured']}, failed {summary['failed']}, changes {summary['changes']}")
         _report_crawl(outcome)
 
 
@@ -230,7 +234,7 @@ def sources(as_json: JsonOpt = False) -> None:
         table = Table("state", "captures", "last status", "last captured", "url", box=None)
         for s in rows:
             table.add_row(
-                s.state, str(s.captures), str(s.last_status or "-"), _when(s.last_captured_at), s.url
+                s.state, str(s.captures), str(s.last_status or "-"), _when(s.last_captured_at), inert(s.url)
             )
         Console().print(table)
 
@@ -253,7 +257,7 @@ def captures(
         for c in rows:
             table.add_row(
                 _when(c.captured_at),
-                str(c.status) if c.status is not None else (c.error_kind or "error"),
+                str(c.status) if c.status is not None else inert(c.error_kind or "error"),
                 c.record_type,
                 c.payload_digest or "-",
                 c.warc_name or "-",
@@ -290,10 +294,10 @@ def changes(
             emit_json([change_json(c) for c in rows])
             return
         for c in rows:
-            typer.echo(f"{_when(c.detected_at)}  {c.kind:<11} {c.url}")
-            typer.echo(f"    {c.summary}")
+            echo(f"{_when(c.detected_at)}  {c.kind:<11} {c.url}")
+            echo(f"    {c.summary}")
             for quote in c.removed_quotes:
-                typer.echo(f'    quote gone: "{quote}"')
+                echo(f'    quote gone: "{quote}"')
         _print_uncompared(failures)
 
 
@@ -301,15 +305,15 @@ def _print_uncompared(failures: list[UncomparedCapture]) -> None:
     from scheduler.changes import MAX_JUDGE_ATTEMPTS
 
     for u in failures:
-        typer.echo(f"{_when(u.captured_at)}  {'?':<11} {u.url}")
-        typer.echo(f"    could not compare: {u.reason}")
+        echo(f"{_when(u.captured_at)}  {'?':<11} {u.url}")
+        echo(f"    could not compare: {u.reason}")
         if u.given_up:
-            typer.echo(
+            echo(
                 f"    gave up after {u.attempts} attempts; "
                 "later captures are compared with the last one judged"
             )
         else:
-            typer.echo(
+            echo(
                 f"    attempt {u.attempts} of {MAX_JUDGE_ATTEMPTS}; the next crawl tries again "
                 "(later captures of this source wait for it)"
             )
@@ -329,7 +333,7 @@ def alerts(as_json: JsonOpt = False) -> None:
                 ", ".join(f"{ch.target_masked}: {ch.state} ({ch.attempts})" for ch in a.channels)
                 or "no channel"
             )
-            typer.echo(f"change {a.change_id}  {a.kind:<11} {a.url}  [{states}]")
+            echo(f"change {a.change_id}  {a.kind:<11} {a.url}  [{states}]")
 
 
 @app.command()
@@ -351,7 +355,7 @@ def ignore(
         if not has_catalog(settings):
             raise UnknownSource(canonical)  # nothing is watched yet; and nothing gets created
         App(settings).catalog.add_ignore_rule(canonical, selector=selector, pattern=pattern)
-        typer.echo(f"ignore rule added to {url}")
+        echo(f"ignore rule added to {url}")
 
 
 @app.command()
@@ -430,7 +434,7 @@ def export(
         if as_json:
             emit_json(doc)
         else:
-            typer.echo(f"wrote {report.path} ({report.bytes:,} bytes, {report.records} records)")
+            echo(f"wrote {report.path} ({report.bytes:,} bytes, {report.records} records)")
 
 
 @app.command()
