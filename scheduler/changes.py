@@ -101,11 +101,30 @@ class ChangeRecorder:
             and previous.status == current.status
         )
         need_bodies = not unchanged or state not in _HEALTHY
+        observed = self._observe(current, need_bodies)
+        before = None
+        if previous is not None:
+            try:
+                before = self._observe(previous, need_bodies)
+            except Exception:
+                if not self._catalog.given_up_between(source_id, after_id=previous.id, before_id=current.id):
+                    raise  # an outage, most likely: this capture waits for its retry
+                # The baseline's record has failed a capture through all its attempts already: it
+                # is lost, and waiting for it would stop this source's detection for good. This
+                # capture is compared with nothing and becomes the new baseline.
+                logger.warning(
+                    "the record of capture %d of %s cannot be read; capture %d becomes the new baseline",
+                    previous.id,
+                    current.url,
+                    current.id,
+                )
+                previous = None
+                observed = self._observe(current, True)
         probe = probes.get(urlsplit(current.final_url or current.url).netloc)
         selectors, patterns = self._catalog.get_ignore_rules(source_id)
         verdict = detect(
-            self._observe(previous, need_bodies) if previous is not None else None,
-            self._observe(current, need_bodies),
+            before,
+            observed,
             previous_state=state,
             consecutive_failures=failures_now,
             probe=self._observe(probe, True) if probe is not None and need_bodies else None,

@@ -86,6 +86,25 @@ class Judgements(ChangeLog, AlertBook):
             row = session.scalars(query).first()
             return None if row is None else to_capture_view(row)
 
+    def given_up_between(self, source_id: int, *, after_id: int, before_id: int) -> bool:
+        """Whether a capture of the source newer than ``after_id`` and older than ``before_id`` was
+        given up (change detection tried it until its last attempt)."""
+        with self._tx() as session:
+            after, before = session.get(Capture, after_id), session.get(Capture, before_id)
+            if after is None or before is None:
+                raise UnknownCapture(after_id if after is None else before_id)
+            query = select(Capture.id).where(
+                Capture.source_id == source_id,
+                Capture.role == "source",
+                Capture.judged_at.is_not(None),
+                Capture.judge_error.is_not(None),
+                (Capture.captured_at > after.captured_at)
+                | ((Capture.captured_at == after.captured_at) & (Capture.id > after.id)),
+                (Capture.captured_at < before.captured_at)
+                | ((Capture.captured_at == before.captured_at) & (Capture.id < before.id)),
+            )
+            return session.scalars(query.limit(1)).first() is not None
+
     def record_judgement(self, judgement: Judgement, *, render_alert: AlertRenderer) -> int | None:
         """Record a capture's verdict in one transaction and return the id of the change it revealed.
 

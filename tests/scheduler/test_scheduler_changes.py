@@ -1,0 +1,114 @@
+"""ChangeRecorder over a real catalog: captures judged in order, failures retried, lost baselines replaced.
+
+The record reader is the one thing faked here (a dict of payloads, where a missing one raises as
+a store does for a lost object); the catalog is a real SQLite file.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from archive.catalog import CaptureRecord, CaptureView, Catalog, CitationRecord, open_catalog
+from scheduler.changes import MAX_JUDGE_ATTEMPTS, ChangeRecorder
+from scheduler.policy import RevisitPolicy
+
+URL = "https://gov.example/statement"
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def page(number: int) -> bytes:
+    return (
+        f"<html><body><main><h1>Statement</h1><p>The ministry evacuated {number} civilians on 3 May.</p>"
+        "<p>An independent investigation will report within 30 days.</p></main></body></html>"
+    ).encode()
+
+
+class Archive:
+    """Payloads by capture id; ``lost`` ids raise as a store does for an object that is gone."""
+
+    def __init__(self) -> None:
+        self.payloads: dict[int, bytes] = {}
+        self.lost: set[int] = set()
+
+    def read(self, capture: CaptureView) -> bytes | None:
+        if capture.id in self.lost:
+            raise FileNotFoundError(f"the WARC of capture {capture.id} is gone")
+        return self.payloads.get(capture.id)
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Catalog:
+    cat = open_catalog(f"sqlite:///{tmp_path / 'catalog.db'}")
+    cat.add_article(origin="a.md", title="A", kind="markdown", citations=[CitationRecord(URL, "l", "s")])
+    return cat
+
+
+def recorder(catalog: Catalog, archive: Archive) -> ChangeRecorder:
+    return ChangeRecorder(
+        catalog,
+        read_payload=archive.read,
+        alert_targets=lambda articles: [],
+        policy=RevisitPolicy(),
+        failure_threshold=3,
+        clock=lambda: T0 + timedelta(days=30),
+    )
+
+
+def capture(catalog: Catalog, archive: Archive, hours: int, number: int) -> int:
+    body = page(number)
+    cid = catalog.record_capture(
+        CaptureRecord(
+            role="source",
+            source_id=catalog.sources_for_urls([URL])[0].id,
+            url=URL,
+            captured_at=T0 + timedelta(hours=hours),
+            status=200,
+            content_type="text/html",
+            payload_digest=f"sha1:{number}",
+            warc_name="w.warc.gz",
+            offset=hours,
+            length=1,
+        )
+    )
+    archive.payloads[cid] = body
+    return cid
+
+
+def test_an_edit_behind_a_failed_capture_is_reported_once_it_can_be_read(catalog: Catalog) -> None:
+    archive = Archive()
+    capture(catalog, archive, 0, 101)
+    assert recorder(catalog, archive).process() == []
+    edited = capture(catalog, archive, 1, 91)
+    archive.lost.add(edited)  # unreadable for now (the store is down)
+    later = capture(catalog, archive, 2, 91)
+    assert recorder(catalog, archive).process() == []
+    assert [c.id for c in catalog.unjudged_captures(catalog.sources_for_urls([URL])[0].id)] == [edited, later]
+    archive.lost.clear()
+    [change_id] = recorder(catalog, archive).process()
+    change = catalog.get_change(change_id)
+    assert change is not None and change.after_capture_id == edited and change.kind == "edited"
+    assert not catalog.has_unjudged()
+
+
+def test_a_lost_baseline_does_not_stop_a_source_for_good(catalog: Catalog) -> None:
+    archive = Archive()
+    baseline = capture(catalog, archive, 0, 101)
+    recorder(catalog, archive).process()
+    archive.lost.add(baseline)  # its WARC is gone for good
+    stuck = capture(catalog, archive, 1, 102)  # a new payload: comparing it needs the baseline's
+    for _ in range(MAX_JUDGE_ATTEMPTS):
+        assert recorder(catalog, archive).process() == []
+    [given_up] = catalog.uncompared_captures()
+    assert given_up.capture_id == stuck and given_up.given_up
+    # The next capture becomes the new baseline instead of failing like the one before it...
+    renewed = capture(catalog, archive, 2, 103)
+    assert recorder(catalog, archive).process() == []
+    assert not catalog.has_unjudged()
+    # ...and the one after it is compared with it: the source is watched again.
+    capture(catalog, archive, 3, 91)
+    [change_id] = recorder(catalog, archive).process()
+    change = catalog.get_change(change_id)
+    assert change is not None and change.before_capture_id == renewed and change.kind == "edited"
