@@ -189,5 +189,5 @@ def test_kills_during_detection_and_after_lose_nothing(world: World, tmp_path: P
 def test_fifty_kills_at_random_points_lose_nothing(world: World, tmp_path: Path) -> None:
     modes = ["random"] * 35 + ["detection"] * 10 + ["judged"] * 5
     phases = kill_trials(world, tmp_path, modes)
-    assert phases["change detection"] >= 5 and phases["crawl"] >= 1
+    assert phases["change detection"] >= 5 and phases["crawl"] >= 1 and phases["upload"] >= 1
     assert sum(phases.values()) == 50
