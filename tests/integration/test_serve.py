@@ -287,6 +287,20 @@ def _answers_within(
     return answers
 
 
+def test_a_nul_in_the_url_is_refused_by_every_part_of_the_served_app(served: Served) -> None:
+    """The refusal is the app's (archive/web/nul.py): replay, included by citewatch's wiring, too."""
+    for path in ("/articles?q=%00", "/api/articles?q=%00", "/replay/20261120090000/http://a.example/%00"):
+        connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=5)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            body = response.read().decode()
+        finally:
+            connection.close()
+        assert response.status == 400, (path, response.status)
+        assert "the URL holds a NUL character" in body, path
+
+
 @pytest.mark.parametrize("weak", ["   "])  # shorter ones: tests/archive/web/test_web_actions.py
 def test_serve_refuses_a_weak_admin_token(cw: Citewatch, weak: str) -> None:
     cw.env["CITEWATCH_ADMIN_TOKEN"] = weak
