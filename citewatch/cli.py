@@ -409,6 +409,7 @@ def serve(
             host=host,
             port=port,
             max_connections=settings.ui_max_connections,
+            max_connections_per_client=settings.ui_max_connections_per_client,
             request_timeout=settings.ui_request_timeout,
         )
 

@@ -94,6 +94,10 @@ class Settings(BaseSettings):
         description="host names the UI answers to besides loopback, the bind address and ui_base_url's host",
     )
     ui_max_connections: int = Field(default=1000, ge=1, description="connections `serve` handles at once")
+    # A tenth of the whole: one client alone cannot fill the server; a browser opens about six.
+    ui_max_connections_per_client: int = Field(
+        default=100, ge=1, description="connections one client IP (IPv6: one /64) may hold open on `serve`"
+    )
     ui_request_timeout: float = Field(
         default=20.0, gt=0, description="seconds a client has to send a whole request to `serve`"
     )

@@ -17,6 +17,7 @@ from archive.catalog import CaptureView, Catalog
 from archive.catalog.mapping import utc_now
 from archive.web.context import WebContext, build_templates, web_context
 from archive.web.hosts import HostPolicy
+from archive.web.nul import RefuseNul
 from archive.web.queries import WebQueries
 from archive.web.routes import actions, alerts, api, articles, captures, changes, docs, sources
 from archive.web.routes.docs import swagger_assets
@@ -52,7 +53,7 @@ def create_app(
     ``base_url`` is where readers reach the UI: absolute links (the Atom feed) are built from
     it, never from the request. Requests whose ``Host`` is not the base URL's host, a loopback
     name or one of ``allowed_hosts`` get 400 (see `archive.web.hosts`); request bodies over
-    ``max_body_bytes`` get 413 before they are read.
+    ``max_body_bytes`` get 413 before they are read; URLs holding a NUL get 400 (`archive.web.nul`).
     Replay (``/replay/...``) is another router: include it on the returned app.
     """
     hosts = HostPolicy.build(base_url, extra=allowed_hosts)
@@ -80,10 +81,12 @@ def create_app(
     app.mount("/static/swagger", StaticFiles(directory=swagger_assets()), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    # The last added runs first: the Host check answers before any route runs, and its 400 and
-    # the body limit's 413 still get the security headers. (FastAPI's own max_body_size would
-    # answer from outside every middleware.)
+    # The last added runs first: the Host check answers before any route runs, and its 400, the
+    # NUL refusal's 400 and the body limit's 413 still get the security headers. (FastAPI's own
+    # max_body_size would answer from outside every middleware.) Middleware wraps every route,
+    # the replay router included on this app later (citewatch/app.py) too.
     app.add_middleware(RequestBodyLimitMiddleware, max_body_size=max_body_bytes)
+    app.add_middleware(RefuseNul, respond=_http_error)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(hosts.names), www_redirect=False)
     app.add_middleware(SecurityHeaders)
     return app

@@ -1,9 +1,12 @@
 """The bounds of the integers a URL can carry: ids and page numbers.
 
-The catalog's ids are 64-bit integers (SQLite INTEGER, PostgreSQL BIGINT): a number past that
-range cannot name anything, and handing it to the database driver fails inside it (a 500). So
-every id and page parameter of every route is declared with these types, and answers 422 when out
-of range (tests/archive/web/test_web_bounds.py checks every route declares them).
+The catalog's id columns are ``Integer`` (archive/catalog/models.py): 64-bit on SQLite, but 32-bit
+``integer`` on PostgreSQL, so the ids any catalog can hold stop at 2**31 - 1. A number past that
+cannot name anything, and handing it to the database driver fails inside it (PostgreSQL: "integer
+out of range", a 500). So every id parameter of every route is bounded by `MAX_ID`, every page
+parameter by `MAX_PAGE`, and both answer 422 when out of range (tests/archive/web/test_web_bounds.py
+checks that every route declares them, on SQLite and on PostgreSQL). Widening the id columns to
+``BigInteger`` would be a migration; raise `MAX_ID` with it, not before.
 """
 
 from __future__ import annotations
@@ -12,10 +15,13 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
-MAX_ID = 2**63 - 1
+# What the catalog's id columns hold on every backend: PostgreSQL's 32-bit ``integer`` (the
+# columns are ``Integer`` in archive/catalog/models.py); SQLite's would go to 2**63 - 1.
+MAX_ID = 2**31 - 1
 MAX_PER_PAGE = 200
-# The offset of the last page, (page - 1) * per_page, must still fit in 64 bits.
-MAX_PAGE = MAX_ID // MAX_PER_PAGE
+# The offset of the last page, (page - 1) * per_page, must still fit in the 64 bits SQL's OFFSET
+# takes (PostgreSQL's is a bigint); no table holds more rows than MAX_ID anyway.
+MAX_PAGE = (2**63 - 1) // MAX_PER_PAGE
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID, description="a catalog id")]
 PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")]

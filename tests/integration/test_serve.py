@@ -1,8 +1,9 @@
 """`citewatch serve` as a real process on loopback, under hostile clients: huge uploads without a
-token, half-open connections (slowloris), a weak admin token."""
+token, half-open connections (slowloris), one client holding many connections, a weak admin token."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import resource
@@ -154,16 +155,42 @@ def test_an_unauthenticated_upload_is_refused_without_being_read(served: Served)
     assert served.get("/")[0] == 200
 
 
-def test_half_open_connections_neither_block_the_ui_nor_stay(served: Served) -> None:
-    count = 500
+HALF_REQUEST = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Never-Finished: "
+# What a client past its cap of connections gets (citewatch/server.py), before it sends anything.
+REFUSED = b"HTTP/1.1 503 Service Unavailable"
+
+
+def _allow_open_files(count: int) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < count + 200:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, count + 500), hard))
+
+
+def _connect(port: int, source: str) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(source, 0))
+
+
+def _get_from(served: Served, source: str, path: str) -> int:
+    """The status of ``GET path`` sent from the address ``source``."""
+    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=5, source_address=(source, 0))
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def test_half_open_connections_neither_block_the_ui_nor_stay(served: Served) -> None:
+    count = 500
+    _allow_open_files(count)
     held: list[socket.socket] = []
     try:
-        for _ in range(count):
-            conn = socket.create_connection(("127.0.0.1", served.port), timeout=5)
-            conn.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Never-Finished: ")
+        # Five clients, each holding as many connections as it may (the default cap, 100).
+        for n in range(count):
+            conn = _connect(served.port, f"127.0.0.{10 + n // 100}")
+            conn.sendall(HALF_REQUEST)
             held.append(conn)
         started = time.monotonic()
         status, page = served.get("/articles", timeout=5)
@@ -192,6 +219,86 @@ def test_half_open_connections_neither_block_the_ui_nor_stay(served: Served) -> 
     finally:
         for conn in held:
             conn.close()
+
+
+def test_one_client_holding_connections_does_not_shut_out_another(cw: Citewatch) -> None:
+    """With the default limits (1,000 connections, 100 per client), one client opening more half-open
+    connections than the whole server takes leaves room for everyone else."""
+    count = 1100
+    _allow_open_files(count)
+    held: list[socket.socket] = []
+    # A long deadline: the cap, not the deadline, is what must keep the server open to others.
+    with serving(cw, CITEWATCH_UI_REQUEST_TIMEOUT="120") as served:
+        try:
+            for _ in range(count):
+                held.append(_connect(served.port, "127.0.0.2"))
+            answers = _answers_within(held, seconds=5, expected=count - 100)
+            for conn in held:
+                if conn not in answers:
+                    conn.sendall(HALF_REQUEST)
+            started = time.monotonic()
+            assert _get_from(served, "127.0.0.3", "/articles") == 200
+            assert time.monotonic() - started < 3
+            # The client past its cap was told why, at once, and kept exactly its cap.
+            assert len(answers) == count - 100, len(answers)
+            for answer in answers.values():
+                assert answer.startswith(REFUSED + b"\r\n"), answer[:200]
+                assert b"too many connections from your address (at most 100 at once)" in answer
+            assert _get_from(served, "127.0.0.2", "/") == 503
+            for conn in held:
+                conn.close()
+            held.clear()
+            # Its closed connections are forgotten: it is served again.
+            deadline = time.monotonic() + 5
+            while _get_from(served, "127.0.0.2", "/") != 200:
+                assert time.monotonic() < deadline, "the client's closed connections still count"
+                time.sleep(0.1)
+        finally:
+            for conn in held:
+                conn.close()
+
+
+def _answers_within(
+    conns: list[socket.socket], *, seconds: float, expected: int
+) -> dict[socket.socket, bytes]:
+    """What the server sent, then hung up, on each of ``conns`` that it ended within ``seconds``
+    (stops early once ``expected`` of them ended)."""
+    answers: dict[socket.socket, bytes] = {}
+    received: dict[socket.socket, bytes] = {}
+    with selectors.DefaultSelector() as selector:
+        for conn in conns:
+            selector.register(conn, selectors.EVENT_READ)
+        deadline = time.monotonic() + seconds
+        while len(answers) < expected and time.monotonic() < deadline:
+            for key, _ in selector.select(timeout=0.2):
+                conn = key.fileobj
+                assert isinstance(conn, socket.socket)
+                try:
+                    data = conn.recv(65536, socket.MSG_DONTWAIT)
+                except BlockingIOError:
+                    continue
+                except ConnectionResetError:
+                    data = b""
+                if data:
+                    received[conn] = received.get(conn, b"") + data
+                else:
+                    answers[conn] = received.pop(conn, b"")
+                    selector.unregister(conn)
+    return answers
+
+
+def test_a_nul_in_the_url_is_refused_by_every_part_of_the_served_app(served: Served) -> None:
+    """The refusal is the app's (archive/web/nul.py): replay, included by citewatch's wiring, too."""
+    for path in ("/articles?q=%00", "/api/articles?q=%00", "/replay/20261120090000/http://a.example/%00"):
+        connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=5)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            body = response.read().decode()
+        finally:
+            connection.close()
+        assert response.status == 400, (path, response.status)
+        assert "the URL holds a NUL character" in body, path
 
 
 @pytest.mark.parametrize("weak", ["   "])  # shorter ones: tests/archive/web/test_web_actions.py

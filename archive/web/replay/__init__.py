@@ -2,15 +2,15 @@
 
 Build the router with `build_replay_router(engine=..., read_record=...)`; the rewriting of HTML
 and CSS into replay space is pure and lives in `archive.web.replay.rewrite`.  Archived scripts run
-only in a frame of ``/replay/scripts/...`` (the capture page's per-view switch); a top-level
+only in a frame of ``/replay/scripts/...`` (the capture page's per-view switch, honoured only when
+followed on the UI's own page: `capture_scripts`); a top-level
 navigation to a replay URL goes to the capture page (`archive.web.replay.navigation`).
 """
 
-from archive.text.mediatype import MediaType, extract_media_type, parse_media_type
 from archive.web.replay.errors import InvalidTimestamp, NotArchived, RecordUnavailable, ReplayError
 from archive.web.replay.headers import CONTENT_SECURITY_POLICY, SCRIPTED_CONTENT_SECURITY_POLICY
 from archive.web.replay.lookup import CaptureLookup, CaptureRow
-from archive.web.replay.navigation import Answer, answer_for
+from archive.web.replay.navigation import Answer, CaptureScripts, answer_for, capture_scripts
 from archive.web.replay.replayer import ReadRecord, Replayer, Reply
 from archive.web.replay.rewrite import ReplaySpace, rewrite_css, rewrite_html, rewrite_refresh, rewrite_srcset
 from archive.web.replay.router import build_replay_router
@@ -22,8 +22,8 @@ __all__ = [
     "Answer",
     "CaptureLookup",
     "CaptureRow",
+    "CaptureScripts",
     "InvalidTimestamp",
-    "MediaType",
     "NotArchived",
     "ReadRecord",
     "RecordUnavailable",
@@ -33,9 +33,8 @@ __all__ = [
     "Reply",
     "answer_for",
     "build_replay_router",
-    "extract_media_type",
+    "capture_scripts",
     "format_timestamp",
-    "parse_media_type",
     "parse_timestamp",
     "rewrite_css",
     "rewrite_html",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from archive.web import create_app
@@ -23,6 +24,10 @@ CSP = (
     "default-src 'self'; frame-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
     "script-src 'self'"
 )
+
+
+# What a browser sends when the reader follows a link on the UI's own pages.
+FROM_THE_UI = {"Sec-Fetch-Site": "same-origin"}
 
 
 def ids_in(html: str, css_class: str) -> list[int]:
@@ -148,7 +153,8 @@ def test_capture_page_switches_scripts_on_for_one_view_and_says_what_it_risks(
     mode = default.split('id="replay-mode"', 1)[1].split("</section>", 1)[0]
     assert "without its scripts" in mode and "WebRTC" in mode and "when and from where you looked" in mode
     assert default.index('id="replay-mode"') < default.index("<iframe")
-    scripted = client.get(switch.group(1)).text
+    # The reader clicks the switch on the page itself: a same-origin navigation.
+    scripted = client.get(switch.group(1), headers=FROM_THE_UI).text
     tag = re.search(r"<iframe [^>]*>", scripted)
     assert tag is not None
     assert 'sandbox="allow-scripts allow-forms"' in tag.group(0)
@@ -159,7 +165,34 @@ def test_capture_page_switches_scripts_on_for_one_view_and_says_what_it_risks(
     # Per view: the next page shown is back to no scripts.
     assert 'sandbox="allow-forms"' in client.get(page).text
     for other in ("maybe", "1", "", "on&scripts=off"):
-        assert 'sandbox="allow-forms"' in client.get(f"{page}?scripts={other}").text, other
+        html = client.get(f"{page}?scripts={other}", headers=FROM_THE_UI).text
+        assert 'sandbox="allow-forms"' in html and 'id="scripts-refused"' not in html, other
+
+
+@pytest.mark.parametrize(
+    "fetch_site",
+    [None, "cross-site", "same-site", "none", "", "same-origin, cross-site", "SAME-ORIGIN-ish"],
+)
+def test_scripts_asked_for_by_a_link_from_elsewhere_stay_off_and_the_switch_is_offered(
+    client: TestClient, site: Site, fetch_site: str | None
+) -> None:
+    """A link to ``?scripts=on`` followed from another site, typed or pasted into the address bar
+    (``none``), or from a client naming no site, shows the view without scripts and says so."""
+    page = f"/captures/{site.ids['revisit']}"
+    headers = {} if fetch_site is None else {"Sec-Fetch-Site": fetch_site}
+    response = client.get(f"{page}?scripts=on", headers=headers)
+    assert response.status_code == 200
+    html = response.text
+    tag = re.search(r"<iframe [^>]*>", html)
+    assert tag is not None
+    assert 'sandbox="allow-forms"' in tag.group(0)
+    assert f'src="/replay/20261121090000/{STATEMENT}"' in tag.group(0)
+    assert "Scripts are running" not in html
+    notice = html.split('id="scripts-refused"', 1)[1].split("</section>", 1)[0]
+    assert "asked to replay it with its scripts" in notice and "were not turned" in notice
+    assert f'<a id="scripts-on" href="{page}?scripts=on">' in html
+    assert html.index('id="scripts-refused"') < html.index("<iframe")
+    assert "Sec-Fetch-Site" in response.headers["vary"]
 
 
 def test_failed_capture_shows_the_error_instead_of_replay(client: TestClient, site: Site) -> None:

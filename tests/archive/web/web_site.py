@@ -1,4 +1,5 @@
-"""A small real archive for the browsing UI tests: a SQLite catalog and WARC records in tmp_path.
+"""A small real archive for the browsing UI tests: a SQLite catalog (or PostgreSQL, for the tests
+that take ``site_on_backend``) and WARC records in tmp_path.
 
 Imported by path (``tests.archive.web.web_site``): fixtures live here, not in a conftest, so the
 replay tests next door keep their own.
@@ -27,6 +28,7 @@ from archive.catalog import (
 from archive.warc.exchange import FetchFailure, WrittenRecord
 from archive.warc.writer import WarcWriter
 from archive.web import create_app
+from tests.archive.catalog.backends import BACKENDS, empty_db_url
 from tests.archive.warc.samples import exchange
 
 T0 = datetime(2026, 11, 20, 9, 0, 0, tzinfo=UTC)
@@ -122,9 +124,12 @@ def _record(
     )
 
 
-def build_site(tmp_path: Path) -> Site:
-    """Articles citing five sources: edited (with a revisit), deleted, redirected, unreachable, pending."""
-    catalog = open_catalog(f"sqlite:///{tmp_path / 'catalog.db'}", clock=lambda: T0)
+def build_site(tmp_path: Path, db_url: str | None = None) -> Site:
+    """Articles citing five sources: edited (with a revisit), deleted, redirected, unreachable, pending.
+
+    The catalog is a SQLite file in ``tmp_path`` unless ``db_url`` names an empty database.
+    """
+    catalog = open_catalog(db_url or f"sqlite:///{tmp_path / 'catalog.db'}", clock=lambda: T0)
     spool = tmp_path / "spool"
     writer = WarcWriter(spool, fsync=False)
     site = Site(catalog, spool)
@@ -220,6 +225,15 @@ def build_site(tmp_path: Path) -> Site:
 @pytest.fixture(name="site")
 def site_fixture(tmp_path: Path) -> Iterator[Site]:
     built = build_site(tmp_path)
+    yield built
+    built.catalog.close()
+
+
+@pytest.fixture(name="site_on_backend", params=BACKENDS)
+def site_on_backend_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
+    """The same site on every catalog backend: SQLite, and PostgreSQL when CITEWATCH_TEST_PG_URL is
+    set (`tools/with-postgres.sh`), whose types and text rules differ (32-bit ids, no NUL)."""
+    built = build_site(tmp_path, empty_db_url(request.param, tmp_path))
     yield built
     built.catalog.close()
 

@@ -55,11 +55,15 @@ class UvicornThread:
 
 
 class CountingServer(ThreadingHTTPServer):
-    """Stands for the live web: answers everything, counts every request."""
+    """Stands for the live web: answers everything, counts every request.
+
+    ``pages`` maps a path to the HTML served there (a page on another site); anything else is "ok".
+    """
 
     def __init__(self, host: str) -> None:
         super().__init__((host, 0), LiveHandler)
         self.hits: list[str] = []
+        self.pages: dict[str, str] = {}
         self.url = f"http://{host}:{self.server_address[1]}"
 
 
@@ -73,11 +77,15 @@ class LiveHandler(BaseHTTPRequestHandler):
     def _answer(self) -> None:
         assert isinstance(self.server, CountingServer)
         self.server.hits.append(self.path)
+        page = self.server.pages.get(self.path)
+        body = b"ok" if page is None else page.encode()
         self.send_response(200)
         self.send_header("Access-Control-Allow-Origin", "*")
-        self.send_header("Content-Length", "2")
+        if page is not None:
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(b"ok")
+        self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass

@@ -17,8 +17,10 @@ from archive.web.replay import (
     SCRIPTED_CONTENT_SECURITY_POLICY,
     Answer,
     CaptureLookup,
+    CaptureScripts,
     answer_for,
     build_replay_router,
+    capture_scripts,
 )
 from tests.archive.web.replay.replay_archive import ReplayArchive
 
@@ -53,6 +55,29 @@ BODY = b'<html><body><script>document.title="ran"</script><a href="/next">next</
 )
 def test_answer_for(destination: str | None, scripts_asked: bool, expected: Answer) -> None:
     assert answer_for(destination, scripts_asked=scripts_asked) is expected
+
+
+@pytest.mark.parametrize(
+    ("scripts_param", "fetch_site", "expected"),
+    [
+        ("on", "same-origin", CaptureScripts.ON),  # the reader clicked the switch on the UI's page
+        ("on", " Same-Origin ", CaptureScripts.ON),
+        ("on", "cross-site", CaptureScripts.REFUSED),  # a link on another site
+        ("on", "same-site", CaptureScripts.REFUSED),  # another port or subdomain is another origin
+        ("on", "none", CaptureScripts.REFUSED),  # typed or pasted into the address bar, a bookmark
+        ("on", None, CaptureScripts.REFUSED),  # curl, or a browser older than 2023
+        ("on", "", CaptureScripts.REFUSED),
+        ("on", "same-origin, cross-site", CaptureScripts.REFUSED),
+        ("ON", "same-origin", CaptureScripts.OFF),  # only the switch's exact link asks
+        ("1", "same-origin", CaptureScripts.OFF),
+        ("", "cross-site", CaptureScripts.OFF),
+        (None, "same-origin", CaptureScripts.OFF),
+        (None, "cross-site", CaptureScripts.OFF),
+        (None, None, CaptureScripts.OFF),
+    ],
+)
+def test_capture_scripts(scripts_param: str | None, fetch_site: str | None, expected: CaptureScripts) -> None:
+    assert capture_scripts(scripts_param, fetch_site) is expected
 
 
 def test_the_default_policy_lets_no_script_run_and_the_scripted_one_keeps_the_cage() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -132,6 +133,13 @@ def replay_frame(page: Any) -> Any:
     return frame
 
 
+def switch_scripts_on(page: Any) -> None:
+    """Click the capture page's "replay with scripts" switch (a same-origin navigation) and wait."""
+    with page.expect_navigation():
+        page.locator("#scripts-on").click()
+    page.wait_for_load_state()
+
+
 def marker(frame: Any) -> str:
     return str(frame.evaluate("document.getElementById('marker').textContent"))
 
@@ -166,13 +174,53 @@ def test_the_switch_runs_the_scripts_of_that_view_and_they_do_reach_the_network(
     assert marker(replay_frame(page)) == NOT_RUN
 
 
+@pytest.mark.parametrize(
+    "linked_from",
+    [
+        "127.0.0.6",  # a page on another site
+        "127.0.0.1",  # the UI's own host on another port: same-site, yet another origin
+        None,  # typed or pasted into the address bar
+    ],
+)
+def test_a_link_asking_for_scripts_from_outside_the_ui_runs_none_until_the_reader_switches(
+    ui: Ui, stun: UdpListener, page: Any, linked_from: str | None
+) -> None:
+    asked = ui.capture_page("rtc", scripts=True)
+    if linked_from is None:
+        page.goto(asked)
+    else:
+        with contextmanager(serve_counting)(linked_from) as elsewhere:
+            elsewhere.pages["/article"] = f'<!DOCTYPE html><a id="go" href="{asked}">the source</a>'
+            page.goto(f"{elsewhere.url}/article")
+            with page.expect_navigation():
+                page.locator("#go").click()
+    assert page.url == asked
+    frame = replay_frame(page)
+    assert "/replay/scripts/" not in frame.url
+    time.sleep(SETTLE_S)
+    assert stun.packets == [], f"{len(stun.packets)} STUN packets reached the listener"
+    assert marker(frame) == NOT_RUN
+    notice = page.locator("#scripts-refused").inner_text()
+    assert "asked to replay it with its scripts" in notice and "were not turned on" in notice
+    assert "without its scripts" in page.locator("#replay-mode").inner_text()
+    # Control: the reader's own click on the switch (a same-origin navigation) does run them, so
+    # the checks above could fail.
+    switch_scripts_on(page)
+    assert page.url == asked
+    assert marker(replay_frame(page)) == "scripts ran"
+    assert stun.wait_for_packets(10), "the switch ran no script: the checks above prove nothing"
+    assert page.locator("#scripts-refused").count() == 0
+    assert "Scripts are running" in page.locator("#replay-mode").inner_text()
+
+
 def test_replay_url_opened_top_level_lands_on_the_capture_page_without_scripts(
     ui: Ui, stun: UdpListener, page: Any
 ) -> None:
     # The frame's answers are in the HTTP cache first: Vary keeps them from answering a navigation.
-    for scripts in (False, True):
-        page.goto(ui.capture_page("rtc", scripts=scripts))
-        replay_frame(page)
+    page.goto(ui.capture_page("rtc"))
+    replay_frame(page)
+    switch_scripts_on(page)
+    assert "/replay/scripts/" in replay_frame(page).url
     time.sleep(SETTLE_S)
     stun.packets.clear()
     for url in (f"{ui.url}/replay/{TS1}/{RTC}", f"{ui.url}/replay/scripts/{TS1}/{RTC}"):
@@ -216,7 +264,8 @@ def test_an_archived_script_cannot_send_the_reader_elsewhere(
         assert marker(replay_frame(page)) == NOT_RUN
     # With scripts on, the script runs in its frame, but its sandbox forbids navigating the top,
     # and the capture page's frame-src keeps the frame itself from being sent to the live web.
-    page.goto(ui.capture_page("leak", scripts=True))
+    page.goto(capture_page)
+    switch_scripts_on(page)
     frame = replay_frame(page)
     assert marker(frame).startswith("scripts ran")
     console: list[str] = []
