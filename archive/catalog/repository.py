@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from cssselect import GenericTranslator, SelectorError
-from sqlalchemy import Select, func, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from archive.catalog import keyset
+from archive.catalog.counts import summaries
 from archive.catalog.errors import InvalidValue, UnknownArticle, UnknownCapture, UnknownSource
 from archive.catalog.judgements import Judgements
+from archive.catalog.keyset import Key
 from archive.catalog.mapping import (
     aware,
     capture_columns,
     merge_citations,
     to_article_view,
     to_capture_view,
-    to_summary,
     to_warc_view,
 )
 from archive.catalog.models import Article, Capture, Citation, Source, WarcFile
@@ -37,6 +39,9 @@ from archive.catalog.views import (
     WarcFileView,
 )
 from archive.text.patterns import InvalidPattern, check_pattern
+
+# Due sources are handed to the crawl this many at a time: memory stays flat at any backlog.
+DUE_BATCH = 1_000
 
 
 class Catalog(Judgements):
@@ -163,18 +168,41 @@ class Catalog(Judgements):
         limit: int | None = None,
     ) -> list[SourceRef]:
         """Unpaused sources to fetch: due ones (``next_due_at <= now``, earliest first) or all."""
-        query = select(Source.id, Source.url).where(Source.paused.is_(False))
+        batches = self.source_batches(due_only=due_only, urls=urls, now=now, limit=limit)
+        return [ref for batch in batches for ref in batch]
+
+    def source_batches(
+        self,
+        *,
+        due_only: bool,
+        urls: Sequence[str] | None = None,
+        now: datetime | None = None,
+        limit: int | None = None,
+        batch: int = DUE_BATCH,
+    ) -> Iterator[list[SourceRef]]:
+        """`sources_to_crawl` read lazily, ``batch`` sources per query and transaction.
+
+        Each batch starts after the last source of the one before (by due time and id, or by id),
+        so sources a running crawl has rescheduled meanwhile are neither skipped nor repeated,
+        and with ``due_only`` the walk ends at the sources due by ``now`` (fixed when it starts).
+        """
+        query = select(Source.id, Source.url, Source.next_due_at).where(Source.paused.is_(False))
         if urls is not None:
             query = query.where(Source.url.in_(list(urls)))
+        keys: tuple[Key, ...] = (Key(Source.id),)
         if due_only:
             when = aware("now", now) if now is not None else self._now()
-            query = query.where(Source.next_due_at <= when).order_by(Source.next_due_at, Source.id)
-        else:
-            query = query.order_by(Source.id)
-        if limit is not None:
-            query = query.limit(limit)
-        with self._tx() as session:
-            return [SourceRef(sid, url) for sid, url in session.execute(query)]
+            query = query.where(Source.next_due_at <= when)
+            keys = (Key(Source.next_due_at), Key(Source.id))
+        yield from keyset.batches(
+            self._tx,
+            query,
+            keys,
+            key_of=(lambda r: (r.next_due_at, r.id)) if due_only else (lambda r: (r.id,)),
+            convert=lambda _session, rows: [SourceRef(r.id, r.url) for r in rows],
+            batch=batch,
+            limit=limit,
+        )
 
     def sources_for_urls(self, urls: Sequence[str]) -> list[SourceRef]:
         """The watched sources among these exact canonical URLs (paused ones included)."""
@@ -247,11 +275,20 @@ class Catalog(Judgements):
             source.ignore_rules = {"selectors": selectors, "patterns": patterns}
 
     def list_sources(self) -> list[SourceSummary]:
-        """Every source with its capture and article counts, in one query."""
-        with self._tx() as session:
-            return [
-                to_summary(s, nc, na) for s, nc, na in session.execute(summary_query().order_by(Source.id))
-            ]
+        """Every source with its capture and article counts, by id."""
+        return list(self.iter_sources())
+
+    def iter_sources(self, *, batch: int = keyset.DEFAULT_BATCH) -> Iterator[SourceSummary]:
+        """Every source with its counts, by id, read ``batch`` at a time (memory stays flat)."""
+        for rows in keyset.batches(
+            self._tx,
+            select(Source),
+            (Key(Source.id),),
+            key_of=lambda r: (r[0].id,),
+            convert=lambda session, rows: summaries(session, [r[0] for r in rows]),
+            batch=batch,
+        ):
+            yield from rows
 
     # -- captures ---------------------------------------------------------------------------
 
@@ -283,16 +320,27 @@ class Catalog(Judgements):
 
     def captures_for(self, url: str) -> list[CaptureView]:
         """A watched source's captures, oldest first; `UnknownSource` if the URL is not watched."""
+        return list(self.iter_captures(url))
+
+    def iter_captures(self, url: str, *, batch: int = keyset.DEFAULT_BATCH) -> Iterator[CaptureView]:
+        """`captures_for` read ``batch`` at a time; `UnknownSource` is raised before the first one."""
         with self._tx() as session:
             source_id = session.scalars(select(Source.id).where(Source.url == url)).one_or_none()
-            if source_id is None:
-                raise UnknownSource(url)
-            query = (
-                select(Capture)
-                .where(Capture.source_id == source_id, Capture.role == "source")
-                .order_by(Capture.captured_at, Capture.id)
-            )
-            return [to_capture_view(row) for row in session.scalars(query)]
+        if source_id is None:
+            raise UnknownSource(url)
+        return self._capture_stream(source_id, batch)
+
+    def _capture_stream(self, source_id: int, batch: int) -> Iterator[CaptureView]:
+        query = select(Capture).where(Capture.source_id == source_id, Capture.role == "source")
+        for views in keyset.batches(
+            self._tx,
+            query,
+            (Key(Capture.captured_at), Key(Capture.id)),
+            key_of=lambda r: (r[0].captured_at, r[0].id),
+            convert=lambda _session, rows: [to_capture_view(r[0]) for r in rows],
+            batch=batch,
+        ):
+            yield from views
 
     def latest_capture(self, source_id: int) -> CaptureView | None:
         """The newest capture of a source, or None (same as `latest_source_capture`)."""
@@ -388,24 +436,3 @@ class Catalog(Judgements):
             query = query.where(WarcFile.state == state)
         with self._tx() as session:
             return [to_warc_view(row) for row in session.scalars(query)]
-
-
-def summary_query() -> Select[Source, int, int]:
-    """Sources with their capture count (role=source) and citing-article count, as one statement;
-    callers add filters, order and paging."""
-    captures = (
-        select(Capture.source_id.label("sid"), func.count().label("n"))
-        .where(Capture.role == "source")
-        .group_by(Capture.source_id)
-        .subquery()
-    )
-    articles = (
-        select(Citation.source_id.label("sid"), func.count(func.distinct(Citation.article_id)).label("n"))
-        .group_by(Citation.source_id)
-        .subquery()
-    )
-    return (
-        select(Source, func.coalesce(captures.c.n, 0), func.coalesce(articles.c.n, 0))
-        .outerjoin(captures, captures.c.sid == Source.id)
-        .outerjoin(articles, articles.c.sid == Source.id)
-    )

@@ -38,13 +38,13 @@ def test_migrations_create_schema_from_empty(db_url: str) -> None:
         assert "ix_capture_source_id_captured_at" in {ix["name"] for ix in insp.get_indexes("capture")}
         assert "ix_citation_source_id" in {ix["name"] for ix in insp.get_indexes("citation")}
         with catalog.engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0004"
     finally:
         catalog.close()
 
 
 def test_one_head_and_it_matches_the_models(db_url: str) -> None:
-    assert ScriptDirectory.from_config(alembic_config()).get_heads() == ["0003"]
+    assert ScriptDirectory.from_config(alembic_config()).get_heads() == ["0004"]
     catalog = open_catalog(db_url)
     try:
         with catalog.engine.connect() as conn:
