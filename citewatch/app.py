@@ -8,12 +8,13 @@ that only lists the catalog starts in a fraction of the time.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import socket
 import sqlite3
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -189,16 +190,21 @@ class App:
 
     def crawl(
         self,
-        targets: list[CaptureTarget],
+        targets: Iterable[CaptureTarget],
         *,
         all_links: bool = False,
         progress: ProgressFn | None = None,
     ) -> CrawlOutcome:
         """Capture the targets in this process, judge the changes, move finished WARCs to the store.
 
-        Only one crawl can run per process (Twisted's reactor does not restart).
+        Only one crawl can run per process (Twisted's reactor does not restart).  ``targets`` may
+        be lazy (`due_targets`): the crawl pulls them as it goes.
         """
         from citewatch.sink import CatalogSink
+
+        pending = iter(targets)
+        first = next(pending, None)
+        queued = None if first is None else itertools.chain((first,), pending)
 
         sink = CatalogSink(
             self.catalog, policy=self.policy, clock=self.clock, all_links=all_links, on_progress=progress
@@ -207,10 +213,10 @@ class App:
         changes: list[int] = []
         # Captures a killed or failed earlier run left unjudged are judged now, even with nothing
         # to crawl; under the crawl lock, so no other crawl's detection judges them at once.
-        if targets or self.catalog.has_unjudged():
+        if queued is not None or self.catalog.has_unjudged():
             with crawl_lock(self.settings.home_dir):
-                if targets:
-                    stats = self._run(targets, sink)
+                if queued is not None:
+                    stats = self._run(queued, sink)
                 with finishing_despite_signals():
                     changes = self.change_recorder().process(sink.tally.probes)
         with finishing_despite_signals():
@@ -225,7 +231,7 @@ class App:
             delivery=delivery,
         )
 
-    def _run(self, targets: list[CaptureTarget], sink: CatalogSink) -> CrawlStats:
+    def _run(self, targets: Iterable[CaptureTarget], sink: CatalogSink) -> CrawlStats:
         from archive.warc.writer import WarcWriter
         from crawler.runner import run_crawl
 
@@ -329,7 +335,10 @@ class App:
                     targets.append(CaptureTarget(url=c.url, role=ROLE_SOURCE, source_id=c.source_id))
         return targets
 
-    def due_targets(self, *, due_only: bool, urls: Sequence[str] | None = None) -> list[CaptureTarget]:
+    def due_targets(self, *, due_only: bool, urls: Sequence[str] | None = None) -> Iterator[CaptureTarget]:
+        """The sources to crawl, read lazily in bounded batches (`Catalog.source_batches`): a backlog
+        of any size is crawled batch after batch, never loaded as one list.  Bad ``urls`` are
+        refused here, before anything is crawled."""
         from crawler.ingest.canonical import canonical_url
 
         canonical: list[str] | None = None
@@ -344,8 +353,10 @@ class App:
             missing = [u for u in canonical if u not in known]
             if missing:
                 raise BadInput(f"{missing[0]} is not a watched source; ingest an article citing it first")
-        refs = self.catalog.sources_to_crawl(due_only=due_only, urls=canonical, now=self.clock())
-        return [CaptureTarget(url=r.url, role=ROLE_SOURCE, source_id=r.id) for r in refs]
+        batches = self.catalog.source_batches(due_only=due_only, urls=canonical, now=self.clock())
+        return (
+            CaptureTarget(url=r.url, role=ROLE_SOURCE, source_id=r.id) for batch in batches for r in batch
+        )
 
     @staticmethod
     def article_targets(inputs: Sequence[ArticleInput]) -> list[CaptureTarget]:

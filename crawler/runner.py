@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -42,7 +42,7 @@ class CrawlStats:
 
 
 def run_crawl(
-    targets: list[CaptureTarget],
+    targets: Iterable[CaptureTarget],
     *,
     config: CrawlConfig,
     warc_writer: Any,

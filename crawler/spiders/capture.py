@@ -8,7 +8,7 @@ sources of an article page when the target is an article.
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -53,7 +53,7 @@ class CaptureSpider(scrapy.Spider):
     def __init__(
         self,
         *,
-        targets: list[CaptureTarget],
+        targets: Iterable[CaptureTarget],
         warc_writer: Any,
         sink: CaptureSink,
         config: CrawlConfig,
