@@ -329,11 +329,13 @@ def web_routes(marks: dict[str, Any], counts: dict[str, int]) -> list[tuple[str,
     return [
         ("ui", "/ (articles)", "/"),
         ("ui", "/articles?page=last", f"/articles?page={deep_articles}"),
+        ("ui", "/articles?after=ID (deep, by cursor)", "/articles?after=30"),
         ("ui", "/articles?tag=climate", "/articles?tag=climate"),
         ("ui", "/articles?q=coastal", "/articles?q=coastal"),
         ("ui", "/articles/N (most citations)", f"/articles/{art}"),
         ("ui", "/sources", "/sources"),
         ("ui", "/sources?page=last", f"/sources?page={deep_sources}"),
+        ("ui", "/sources?after=ID (deep, by cursor)", f"/sources?after={counts['source'] - 30}"),
         ("ui", "/sources?state=deleted", "/sources?state=deleted"),
         ("ui", "/sources?state=deleted&page=last", f"/sources?state=deleted&page={max(1, deep_sources // 50)}"),
         ("ui", "/sources?q=<host>", f"/sources?q={host}"),
@@ -342,26 +344,32 @@ def web_routes(marks: dict[str, Any], counts: dict[str, int]) -> list[tuple[str,
         ("ui", "/captures/N (hot source)", f"/captures/{marks['hot_capture_id']}"),
         ("ui", "/changes", "/changes"),
         ("ui", "/changes?page=last", f"/changes?page={deep_changes}"),
+        ("ui", "/changes?after=ID (deep, by cursor)", "/changes?after=30"),
         ("ui", "/changes?kind=deleted", "/changes?kind=deleted"),
         ("ui", "/changes.atom", "/changes.atom"),
         ("ui", "/changes/N (redirect)", f"/changes/{marks['hot_change_id']}"),
         ("ui", "/diff/A/B (hot source)", f"/diff/{marks['diff_before_id']}/{marks['diff_after_id']}"),
         ("ui", "/alerts", "/alerts"),
         ("ui", "/alerts?page=last", f"/alerts?page={deep_changes}"),
+        ("ui", "/alerts?after=ID (deep, by cursor)", "/alerts?after=30"),
         ("api", "/api/articles", "/api/articles"),
         ("api", "/api/articles/N", f"/api/articles/{art}"),
         ("api", "/api/sources", "/api/sources"),
         ("api", "/api/sources?page=last", f"/api/sources?page={deep_sources}"),
+        ("api", "/api/sources?after=ID (deep, by cursor)", f"/api/sources?after={counts['source'] - 30}"),
         ("api", "/api/sources/N (hot)", f"/api/sources/{hot}"),
         ("api", "/api/sources/N/captures (3 rows)", f"/api/sources/{small}/captures"),
         ("api", "/api/sources/N/captures (hot)", f"/api/sources/{hot}/captures"),
         ("api", "/api/sources/N/captures (hot, last page)", f"/api/sources/{hot}/captures?page=1000000"),
+        ("api", "/api/sources/N/captures (hot, by cursor)", f"/api/sources/{hot}/captures?after={marks['hot_capture_id']}"),
         ("api", "/api/captures/N", f"/api/captures/{marks['hot_capture_id']}"),
         ("api", "/api/changes", "/api/changes"),
         ("api", "/api/changes?page=last", f"/api/changes?page={deep_changes}"),
+        ("api", "/api/changes?after=ID (deep, by cursor)", "/api/changes?after=30"),
         ("api", "/api/changes/N", f"/api/changes/{marks['hot_change_id']}"),
         ("api", "/api/alerts", "/api/alerts"),
         ("api", "/api/alerts?page=last", f"/api/alerts?page={deep_changes}"),
+        ("api", "/api/alerts?after=ID (deep, by cursor)", "/api/alerts?after=30"),
         ("replay", "replay: captured URL (hot source)", f"/replay/{ts}/{marks['hot_source_url']}"),
         ("replay", "replay: a revisit (payload by digest)", f"/replay/{marks['hot_revisit_at']}/{marks['hot_source_url']}"),
         ("replay", "replay: requisite shared by a host", f"/replay/{ts}/{marks['requisite_url']}"),
@@ -419,7 +427,7 @@ def run_cli(
         while True:
             left = deadline - time.perf_counter()
             if left <= 0:
-                os.killpg(proc.pid, signal.SIGKILL)
+                _kill_children(proc.pid)  # GNU time then reports the command's usage and exits
                 break
             ready, _, _ = select.select([fd], [], [], min(left, 1.0))
             if not ready:
@@ -432,12 +440,30 @@ def run_cli(
             total_bytes += len(chunk)
         proc.wait()
         wall = (time.perf_counter() - started) * 1000
-        rss_kb, user, system = usage_file.read().split()[-3:]
+        usage = usage_file.read().split()
+        if len(usage) < 3:  # time itself did not report (killed): no usage figures
+            usage = ["0", "nan", "nan"]
+        rss_kb, user, system = usage[-3:]
         if proc.returncode != 0:
             stderr.seek(0)
             tail = stderr.read().decode(errors="replace").strip().splitlines()[-1:]
             print(f"  citewatch {' '.join(args)}: exit {proc.returncode} {tail}", file=sys.stderr)
     return first, wall, (float(user) + float(system)) * 1000, int(rss_kb) / 1024, total_bytes, proc.returncode
+
+
+def _kill_children(pid: int) -> None:
+    """SIGKILL the processes ``pid`` started (the timed command under GNU time), by their ids."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    for child in children:
+        try:
+            os.kill(int(child), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    if not children:
+        os.killpg(pid, signal.SIGKILL)
 
 
 def measure_cli(marks: dict[str, Any], env: dict[str, str], timeout: float) -> list[Measurement]:

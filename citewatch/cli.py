@@ -125,13 +125,28 @@ def emit_json_list(items: Iterable[Any]) -> None:
     out = sys.stdout
     opening = "[\n  "
     for item in items:
-        text = json.dumps(xml_safe_data(item), ensure_ascii=False, indent=2, default=str)
-        # json.dumps escapes newlines inside strings: every newline in ``text`` is indentation.
-        out.write(opening + text.replace("\n", "\n  "))
+        out.write(opening + _indented_json(xml_safe_data(item)))
         if opening != ",\n  ":
             out.flush()
             opening = ",\n  "
     out.write("[]\n" if opening == "[\n  " else "\n]\n")
+
+
+def _indented_json(item: Any) -> str:
+    """``json.dumps(item, indent=2)`` as an element of a list (one level in), the same text, with
+    the scalars of a flat object encoded by the C encoder (``indent`` makes json use its pure
+    Python one: most of the time of a long listing)."""
+    if not isinstance(item, dict) or not item:
+        # json.dumps escapes newlines inside strings: every newline in its text is indentation.
+        return json.dumps(item, ensure_ascii=False, indent=2, default=str).replace("\n", "\n  ")
+    fields = []
+    for key, value in item.items():
+        if isinstance(value, dict | list | tuple) and value:
+            text = json.dumps(value, ensure_ascii=False, indent=2, default=str).replace("\n", "\n    ")
+        else:
+            text = json.dumps(value, ensure_ascii=False, default=str)
+        fields.append(f"    {json.dumps(str(key), ensure_ascii=False)}: {text}")
+    return "{\n" + ",\n".join(fields) + "\n  }"
 
 
 # Rows per streamed table: each chunk is printed as soon as it is read (see `print_table`).

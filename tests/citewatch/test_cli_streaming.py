@@ -16,7 +16,9 @@ from citewatch import cli
 ITEMS: list[dict[str, Any]] = [
     {"url": "https://a.example/x", "n": 1, "lines": "one\ntwo", "nested": [1, {"k": None}], "e": []},
     {"url": "https://b.example/é", "n": None, "nested": {}, "bad": "\ud800 lone surrogate"},
-    {"url": "https://c.example/", "n": 3},
+    {"url": "https://c.example/", "n": 3.5, "ctx": {"a": [1, {"b": ["x"]}], "t": (1, 2)}, 7: True},
+    ["not", {"an": "object"}],
+    "plain",
 ]
 
 
