@@ -99,11 +99,15 @@ class Source(Base):
 
 class Citation(Base):
     __tablename__ = "citation"
-    __table_args__ = (UniqueConstraint("article_id", "source_id"),)
+    __table_args__ = (
+        UniqueConstraint("article_id", "source_id"),
+        # A source's citing articles in article order, and how many: an index range, however hot.
+        Index("ix_citation_source_id_article_id", "source_id", "article_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"))
     label: Mapped[str] = mapped_column(Text)
     sentence: Mapped[str] = mapped_column(Text)
     quotes: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -113,7 +117,9 @@ class Citation(Base):
 class Capture(Base):
     __tablename__ = "capture"
     __table_args__ = (
-        Index("ix_capture_source_id_captured_at", "source_id", "captured_at"),
+        # A source's captures of one role by time; every query by source names the role, and
+        # counting a hot source's 20,000 captures reads this index alone.
+        Index("ix_capture_source_id_role_captured_at", "source_id", "role", "captured_at"),
         # The newest capture of a URL, by the URL asked for or the one its redirects ended at
         # (revisit dedupe on every fetch, replay), and the response holding a revisit's payload.
         Index("ix_capture_url_captured_at", "url", "captured_at"),

@@ -31,6 +31,8 @@ from archive.web.rows import (
 )
 
 PER_PAGE = 25
+# Citing articles listed on a source's page and in its API object (the count covers them all).
+CITING_SHOWN = 100
 
 
 def _like(text: str) -> str:
@@ -193,6 +195,10 @@ class WebQueries:
                 lambda rows: summaries(session, [row[0] for row in rows]),
             )
 
+    def source_exists(self, source_id: int) -> bool:
+        with self._session() as session:
+            return session.get(Source, source_id) is not None
+
     def source(self, source_id: int) -> SourceDetail | None:
         """One source with its counts, ignore rules and citing articles."""
         with self._session() as session:
@@ -200,11 +206,14 @@ class WebQueries:
             if s is None:
                 return None
             rules = s.ignore_rules or {}
+            # The first articles citing it (``summary.articles`` says how many in all): a hot source
+            # is cited by thousands.
             query = (
                 select(Article)
                 .join(Citation, Citation.article_id == Article.id)
                 .where(Citation.source_id == source_id)
-                .order_by(Article.id)
+                .order_by(Citation.article_id)
+                .limit(CITING_SHOWN)
             )
             articles = tuple(
                 ArticleRef(a.id, a.title, a.origin, tuple(a.tags)) for a in session.scalars(query)

@@ -101,6 +101,8 @@ class ArticleRefOut(Model):
 
 
 class SourceDetailOut(Model):
+    """A source; ``articles`` are the first 100 articles citing it, ``source.articles`` how many."""
+
     source: SourceOut
     ignore_selectors: list[str]
     ignore_patterns: list[str]

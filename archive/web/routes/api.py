@@ -131,7 +131,7 @@ def api_captures(
     before: Before = None,
 ) -> PageOut[CaptureOut]:
     """A source's captures, newest first."""
-    if web.queries.source(source_id) is None:
+    if not web.queries.source_exists(source_id):
         raise HTTPException(404, f"source #{source_id} does not exist")
     found = web.queries.captures(source_id, page=page, per_page=per_page, after=after, before=before)
     return _page(found, capture_out)

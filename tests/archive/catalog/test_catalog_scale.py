@@ -246,3 +246,33 @@ def test_pages_deeper_than_the_numbered_window_are_refused_with_a_way_on(sqlite_
 
     with pytest.raises(PageTooDeep, match="next and previous links"):
         WebQueries(sqlite_catalog.engine).sources(page=100_000, per_page=100)
+
+
+def test_replay_of_a_captured_url_reads_one_index_entry(sqlite_catalog: Catalog) -> None:
+    # `url IN (...) OR final_url IN (...)` gathered every capture of a hot URL and sorted them all.
+    lookup = CaptureLookup(sqlite_catalog.engine)
+    found = plans(sqlite_catalog.engine, lambda: lookup.closest(url(4), T0 + timedelta(days=1)))
+    assert scans_of(found, "capture") == []
+    assert [plan for _, plan in found if "TEMP B-TREE" in plan] == []
+    row = lookup.closest(url(4), T0 + timedelta(days=1))
+    assert row is not None and row.captured_at == T0 + timedelta(minutes=4, seconds=1)
+
+
+def test_a_source_page_lists_the_first_citing_articles_and_counts_them_all(
+    sqlite_catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A hot source is cited by thousands of articles: the page lists the first, counts them all.
+    import archive.web.queries as web_queries
+
+    for i in range(5):
+        sqlite_catalog.add_article(
+            origin=f"more{i}.md",
+            title=f"More {i}",
+            kind="markdown",
+            citations=[CitationRecord(url(0), "l", "s", (), 0)],
+        )
+    monkeypatch.setattr(web_queries, "CITING_SHOWN", 3)
+    sid = sqlite_catalog.sources_for_urls([url(0)])[0].id
+    detail = WebQueries(sqlite_catalog.engine).source(sid)
+    assert detail is not None and detail.summary.articles == 6
+    assert [a.title for a in detail.articles] == ["Article 0", "More 0", "More 1"]

@@ -1,5 +1,10 @@
 """The catalog at scale: the indexes a catalog of a million sources needs (each checked by EXPLAIN).
 
+* ``ix_capture_source_id_role_captured_at`` replaces ``ix_capture_source_id_captured_at``: every
+  query by source names the role, and a hot source's captures are counted off the index alone
+  (the sources page counts captures for the sources it shows).
+* ``ix_citation_source_id_article_id`` replaces ``ix_citation_source_id``: a source's citing
+  articles, counted and listed in article order off the index.
 * ``ix_capture_final_url`` (final_url, captured_at): replay finds a capture by its final URL too;
   without it a URL never captured scanned the whole capture table.
 * ``ix_capture_payload_digest`` (payload_digest, captured_at): replaying a revisit finds the
@@ -32,6 +37,10 @@ UNCOMPARED = "judge_error IS NOT NULL AND role = 'source'"
 
 
 def upgrade() -> None:
+    op.drop_index("ix_capture_source_id_captured_at", table_name="capture")
+    op.create_index("ix_capture_source_id_role_captured_at", "capture", ["source_id", "role", "captured_at"])
+    op.drop_index("ix_citation_source_id", table_name="citation")
+    op.create_index("ix_citation_source_id_article_id", "citation", ["source_id", "article_id"])
     op.drop_index("ix_capture_url", table_name="capture")
     op.create_index("ix_capture_url_captured_at", "capture", ["url", "captured_at"])
     op.create_index("ix_capture_final_url", "capture", ["final_url", "captured_at"])
@@ -55,3 +64,7 @@ def downgrade() -> None:
     op.drop_index("ix_capture_final_url", table_name="capture")
     op.drop_index("ix_capture_url_captured_at", table_name="capture")
     op.create_index("ix_capture_url", "capture", ["url"])
+    op.drop_index("ix_citation_source_id_article_id", table_name="citation")
+    op.create_index("ix_citation_source_id", "citation", ["source_id"])
+    op.drop_index("ix_capture_source_id_role_captured_at", table_name="capture")
+    op.create_index("ix_capture_source_id_captured_at", "capture", ["source_id", "captured_at"])
