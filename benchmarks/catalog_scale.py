@@ -48,7 +48,8 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "citewatch" / "catalog-scale"
+# The built catalogs are kept between runs here (SQLite: one file per scale, 2.3 GB at scale 1).
+DEFAULT_CACHE = Path(os.environ.get("CITEWATCH_BENCH_CACHE", Path(tempfile.gettempdir()) / "citewatch-catalog-scale"))
 PG_ENV = "CITEWATCH_TEST_PG_URL"
 REAL_WARC = "bench-real-20260101000000000-00001.warc.gz"
 REAL_URI = "https://www.bench-sample.example/statement"
