@@ -43,14 +43,13 @@ from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
-for path in (str(BENCH_DIR), str(REPO)):
-    if path not in sys.path:
-        sys.path.insert(0, path)
+if str(REPO) not in sys.path:  # run as a script: `python benchmarks/NAME.py`
+    sys.path.insert(0, str(REPO))
 
-from childrun import ChildRun, child_env, run_watched  # noqa: E402
-from latency_site import LatencySite, hosts_for  # noqa: E402
-from machine import load_average, machine_info  # noqa: E402
-from warcs import find_warcs, pages_recorded, warc_sizes, warcio_check, written_since  # noqa: E402
+from benchmarks.childrun import ChildRun, child_env, run_watched  # noqa: E402
+from benchmarks.latency_site import LatencySite, hosts_for  # noqa: E402
+from benchmarks.machine import load_average, machine_info  # noqa: E402
+from benchmarks.warcs import find_warcs, pages_recorded, warc_sizes, warcio_check, written_since  # noqa: E402
 
 SCRAPY = "plain Scrapy"
 WGET = "wget --warc-file"

@@ -41,14 +41,12 @@ from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
-for path in (str(BENCH_DIR), str(REPO)):
-    if path not in sys.path:
-        sys.path.insert(0, path)
+if str(REPO) not in sys.path:  # run as a script: `python benchmarks/NAME.py`
+    sys.path.insert(0, str(REPO))
 
-from childrun import child_env, run_watched  # noqa: E402
-from machine import machine_info  # noqa: E402
-from warcs import find_warcs, pages_recorded, warcio_check  # noqa: E402
-
+from benchmarks.childrun import child_env, run_watched  # noqa: E402
+from benchmarks.machine import machine_info  # noqa: E402
+from benchmarks.warcs import find_warcs, pages_recorded, warcio_check  # noqa: E402
 from tests.fixtures.site import STATEMENT_COUNT, TestSite  # noqa: E402
 
 HOSTS: tuple[str, ...] = ("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4")

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from email.utils import formatdate
 from types import TracebackType
 
-from prose import page_html
+from benchmarks.prose import page_html
 
 ROBOTS_TXT = b"User-agent: *\nDisallow:\n"
 NOT_FOUND = (
