@@ -27,16 +27,18 @@ targets are reported, not enforced.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
+import pstats
 import re
 import shutil
-import statistics
 import sys
+import sysconfig
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -47,22 +49,23 @@ if str(REPO) not in sys.path:  # run as a script: `python benchmarks/NAME.py`
     sys.path.insert(0, str(REPO))
 
 from benchmarks.childrun import ChildRun, child_env, run_watched  # noqa: E402
+from benchmarks.crawl_results import (  # noqa: E402
+    CITEWATCH_COMMANDS,
+    COMMANDS,
+    CRAWL_ALL,
+    INGEST,
+    SCRAPY,
+    WGET,
+    Run,
+    markdown_table,
+    summarise,
+    target_checks,
+)
 from benchmarks.latency_site import LatencySite, hosts_for  # noqa: E402
 from benchmarks.machine import load_average, machine_info  # noqa: E402
 from benchmarks.warcs import find_warcs, pages_recorded, warc_sizes, warcio_check, written_since  # noqa: E402
 
-SCRAPY = "plain Scrapy"
-WGET = "wget --warc-file"
-INGEST = "citewatch ingest"
-CRAWL_ALL = "citewatch crawl --all"
-COMMANDS: tuple[str, ...] = (SCRAPY, WGET, INGEST, CRAWL_ALL)
-CITEWATCH_COMMANDS = (INGEST, CRAWL_ALL)
 WGET_ARGS = ("--no-proxy", "-q", "-O", "/dev/null")
-
-# The issue's targets: (command, what, bound): pages/s ratio at least, CPU/page ratio at most.
-SPEED_TARGETS = ((INGEST, 0.8), (CRAWL_ALL, 0.9))
-CPU_TARGETS = ((INGEST, 2.0), (CRAWL_ALL, 1.5))
-
 # Rich wraps stderr at 80 columns when it is not a terminal, so allow any whitespace between words.
 CRAWL_PHASE_RE = re.compile(r"(\d+)\s+responses\s+in\s+([0-9.]+)s\s+\(([0-9.]+)/s\)")
 PROJECT_PACKAGES = ("citewatch.", "crawler.", "archive.", "scheduler.")
@@ -126,41 +129,6 @@ def baseline_scrapy_settings(home: Path) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------------
 # Runs
 # --------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Run:
-    """One timed command."""
-
-    command: str
-    latency_ms: int
-    repeat: int
-    pages: int
-    wall_s: float
-    pages_per_s: float
-    cpu_s: float
-    cpu_ms_per_page: float
-    max_rss_mb: float | None  # None without GNU time (see childrun.py)
-    exit_code: int
-    killed: str | None
-    requests_served: int
-    pages_ok: int  # pages fetched with a 200 (Scrapy) or archived with a 200 record (the others)
-    warc_files: int
-    warc_bytes: int
-    warc_check_ok: bool | None  # None: nothing archived by design (plain Scrapy)
-    server_cpu_ms_per_page: float
-    crawl_phase_per_s: float | None = None  # citewatch's own "N responses in Xs" line
-    loadavg_1m: float = 0.0
-    stderr_tail: str = ""
-
-    @property
-    def failed(self) -> bool:
-        return (
-            self.exit_code != 0
-            or self.killed is not None
-            or self.pages_ok != self.pages
-            or self.warc_check_ok is False
-        )
 
 
 @dataclass
@@ -329,6 +297,49 @@ def run_crawl_all(bench: Bench, latency_ms: int, repeat: int) -> Run:
         bench.cleanup(tmp)
 
 
+def profile_citewatch(bench: Bench, out_dir: Path, latency_ms: int, top: int) -> int:
+    """cProfile one ``citewatch ingest`` of every page, then one ``crawl --all`` of the same home.
+
+    Where the time goes, not how much: cProfile slows Python code down (1.5-2x here), and it sees
+    the citewatch process only, not the workers of a process pool.  Writes ``ingest.prof`` and
+    ``crawl-all.prof`` into ``out_dir`` (``python -m pstats FILE`` to explore) and prints the ``top``
+    entries of each by own time and by cumulative time.  Returns 1 if a command failed.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    bench.site.latency = latency_ms / 1000
+    home = new_home(bench)
+    python = bench.citewatch.parent / "python"
+    status = 0
+    try:
+        for name, args in (("ingest", ["ingest", str(bench.article)]), ("crawl-all", ["crawl", "--all"])):
+            prof = out_dir / f"{name}.prof"
+            cmd = [str(python), "-m", "cProfile", "-o", str(prof), "-m", "citewatch", *args]
+            child, _ = bench.run(cmd, home.parent, bench.citewatch_env(home))
+            print(
+                f"\n## `citewatch {' '.join(args[:2]).replace(str(bench.article), 'article.md')}` "
+                f"under cProfile, {len(bench.urls)} pages at {latency_ms} ms: {child.wall_s:.1f} s wall, "
+                f"{child.cpu_s:.1f} s CPU, exit {child.exit_code}"
+            )
+            if not child.ok or not prof.exists():
+                print(child.killed or child.stderr_tail(10))
+                status = 1
+                continue
+            for order in ("tottime", "cumulative"):
+                report = io.StringIO()
+                pstats.Stats(str(prof), stream=report).sort_stats(order).print_stats(top)
+                text = report.getvalue()
+                prefixes = {p for p in sys.path if p.endswith("-packages")} | {sysconfig.get_path("stdlib")}
+                for prefix in sorted(prefixes, key=len, reverse=True):
+                    text = text.replace(prefix + "/", "")
+                text = text.replace(str(REPO) + "/", "")
+                body = text[text.index("   ncalls") :] if "   ncalls" in text else text
+                print(f"\n### top {top} by {order}\n\n```\n{body.rstrip()}\n```")
+    finally:
+        bench.cleanup(home.parent)
+    print(f"\nprofiles: {out_dir}")
+    return status
+
+
 RUNNERS: dict[str, Callable[[Bench, int, int], Run]] = {
     SCRAPY: run_scrapy,
     WGET: run_wget,
@@ -352,131 +363,6 @@ def prepare_pristine_home(bench: Bench) -> Run:
 # --------------------------------------------------------------------------------------------------
 # Summary
 # --------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Spread:
-    median: float
-    low: float
-    high: float
-
-    @classmethod
-    def of(cls, values: Sequence[float]) -> Spread | None:
-        return cls(statistics.median(values), min(values), max(values)) if values else None
-
-
-@dataclass
-class Row:
-    """One command at one latency, over the repeats."""
-
-    command: str
-    latency_ms: int
-    runs: int
-    failed: int
-    pages_per_s: Spread | None
-    ratio_to_scrapy: Spread | None  # paired: this run's pages/s ÷ plain Scrapy's in the same repeat
-    cpu_ms_per_page: Spread | None
-    cpu_ratio_to_scrapy: Spread | None  # paired, like ratio_to_scrapy
-    max_rss_mb: Spread | None
-    warc_bytes: Spread | None
-    warc_check: str
-    crawl_phase_per_s: Spread | None
-    server_cpu_ms_per_page: Spread | None
-    repeats: list[int] = field(default_factory=list)
-
-
-def summarise(runs: Sequence[Run], latencies: Sequence[int]) -> list[Row]:
-    scrapy = {(r.latency_ms, r.repeat): r for r in runs if r.command == SCRAPY and not r.failed}
-    rows = []
-    for latency in latencies:
-        for command in COMMANDS:
-            mine = [r for r in runs if r.command == command and r.latency_ms == latency and r.repeat >= 1]
-            good = [r for r in mine if not r.failed]
-            paired = [(r, scrapy[(latency, r.repeat)]) for r in good if (latency, r.repeat) in scrapy]
-            checks = [r.warc_check_ok for r in mine if r.warc_check_ok is not None]
-            rows.append(
-                Row(
-                    command=command,
-                    latency_ms=latency,
-                    runs=len(mine),
-                    failed=len(mine) - len(good),
-                    pages_per_s=Spread.of([r.pages_per_s for r in good]),
-                    ratio_to_scrapy=Spread.of([r.pages_per_s / s.pages_per_s for r, s in paired]),
-                    cpu_ms_per_page=Spread.of([r.cpu_ms_per_page for r in good]),
-                    cpu_ratio_to_scrapy=Spread.of(
-                        [r.cpu_ms_per_page / s.cpu_ms_per_page for r, s in paired if s.cpu_ms_per_page > 0]
-                    ),
-                    max_rss_mb=Spread.of([r.max_rss_mb for r in good if r.max_rss_mb is not None]),
-                    warc_bytes=Spread.of([r.warc_bytes for r in good]) if command != SCRAPY else None,
-                    warc_check=f"{sum(checks)}/{len(checks)} ok" if checks else "n/a",
-                    crawl_phase_per_s=Spread.of([r.crawl_phase_per_s for r in good if r.crawl_phase_per_s]),
-                    server_cpu_ms_per_page=Spread.of([r.server_cpu_ms_per_page for r in good]),
-                    repeats=[r.repeat for r in mine],
-                )
-            )
-    return rows
-
-
-def _fmt(s: Spread | None, digits: int = 1, unit: str = "") -> str:
-    if s is None:
-        return "—"
-    if s.low == s.high:
-        return f"{s.median:,.{digits}f}{unit}"
-    return f"{s.median:,.{digits}f}{unit} ({s.low:,.{digits}f}–{s.high:,.{digits}f})"
-
-
-def markdown_table(rows: Sequence[Row]) -> str:
-    lines = [
-        "| command | latency | pages/s | × Scrapy | CPU ms/page | CPU × Scrapy | peak RSS MB "
-        "| WARC bytes | `warcio check` | crawl phase /s | runs ok |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in rows:
-        lines.append(
-            f"| {r.command} | {r.latency_ms} ms | {_fmt(r.pages_per_s)} "
-            f"| {_fmt(r.ratio_to_scrapy, 2, '×')} | {_fmt(r.cpu_ms_per_page, 2)} "
-            f"| {_fmt(r.cpu_ratio_to_scrapy, 2, '×')} | {_fmt(r.max_rss_mb, 0)} "
-            f"| {_fmt(r.warc_bytes, 0) if r.command != SCRAPY else '—'} | {r.warc_check} "
-            f"| {_fmt(r.crawl_phase_per_s)} | {r.runs - r.failed}/{r.runs} |"
-        )
-    return "\n".join(lines)
-
-
-@dataclass
-class Check:
-    latency_ms: int
-    command: str
-    what: str
-    bound: float
-    measured: float | None
-    passed: bool
-
-    def line(self) -> str:
-        got = f"{self.measured:.2f}×" if self.measured is not None else "not measured"
-        verdict = "PASS" if self.passed else "FAIL"
-        return f"{verdict}  {self.latency_ms:>3} ms  {self.command}: {self.what} (measured {got})"
-
-
-def target_checks(rows: Sequence[Row]) -> list[Check]:
-    """The issue's targets on the paired medians: speed ratios at least, CPU ratios at most."""
-    by_key = {(r.command, r.latency_ms): r for r in rows}
-    checks = []
-    for latency in sorted({r.latency_ms for r in rows}):
-        for command, bound in SPEED_TARGETS:
-            ratio = by_key[(command, latency)].ratio_to_scrapy
-            got = ratio.median if ratio else None
-            checks.append(
-                Check(latency, command, f"pages/s ≥ {bound} × plain Scrapy's", bound, got,
-                      got is not None and got >= bound)
-            )  # fmt: skip
-        for command, bound in CPU_TARGETS:
-            ratio = by_key[(command, latency)].cpu_ratio_to_scrapy
-            got = ratio.median if ratio else None
-            checks.append(
-                Check(latency, command, f"CPU/page ≤ {bound} × plain Scrapy's", bound, got,
-                      got is not None and got <= bound)
-            )  # fmt: skip
-    return checks
 
 
 # --------------------------------------------------------------------------------------------------
@@ -508,11 +394,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--wget", type=Path, default=Path(shutil.which("wget") or "/usr/bin/wget"))
     p.add_argument("--results-dir", type=Path, default=BENCH_DIR / "results")
     p.add_argument("--keep", action="store_true", help="keep the temporary run directories")
+    p.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="instead of the timed runs: cProfile one citewatch ingest and one crawl --all (at the first "
+        "--latency-ms, 50 by default) into DIR and print the top entries",
+    )
+    p.add_argument("--profile-top", type=int, default=25, help="entries printed per profile (default 25)")
     args = p.parse_args(argv)
     args.repeats = args.repeats or (1 if args.quick else 3)
     args.hosts = args.hosts or (4 if args.quick else 20)
     args.pages_per_host = args.pages_per_host or (10 if args.quick else 50)
-    args.latency_ms = args.latency_ms or [0, 50]
+    args.latency_ms = args.latency_ms or ([50] if args.profile else [0, 50])
     args.only = tuple(c for c in COMMANDS if not args.only or c in args.only)
     if args.repeats < 1 or args.pages_per_host < 1 or not 1 <= args.hosts <= 254:
         p.error("--repeats and --pages-per-host must be ≥ 1, --hosts between 1 and 254")
@@ -582,6 +476,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"R = {args.repeats}; load {' '.join(map(str, loadavg_before))}",
                 file=sys.stderr,
             )
+            if args.profile:
+                return profile_citewatch(bench, args.profile, args.latency_ms[0], args.profile_top)
             pristine = prepare_pristine_home(bench)
             _progress(pristine, "first")
             if pristine.failed:
