@@ -139,13 +139,14 @@ class ChangeLog(Transactions):
     def _citing(session: Session, source_ids: Sequence[int] | set[int]) -> dict[int, list[ArticleRef]]:
         if not source_ids:
             return {}
+        # Columns, not entities: a hot source is cited by thousands of articles.
         query = (
-            select(Citation.source_id, Article)
+            select(Citation.source_id, Article.id, Article.title, Article.origin, Article.tags)
             .join(Article, Article.id == Citation.article_id)
             .where(Citation.source_id.in_(list(source_ids)))
             .order_by(Article.id)
         )
         out: dict[int, list[ArticleRef]] = {}
-        for sid, a in session.execute(query):
-            out.setdefault(sid, []).append(ArticleRef(a.id, a.title, a.origin, tuple(a.tags)))
+        for sid, aid, title, origin, tags in session.execute(query):
+            out.setdefault(sid, []).append(ArticleRef(aid, title, origin, tuple(tags)))
         return out

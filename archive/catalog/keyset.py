@@ -21,6 +21,7 @@ T = TypeVar("T")
 AnySelect = Select[*tuple[Any, ...]]
 AnyRow = Row[*tuple[Any, ...]]
 DEFAULT_BATCH = 1_000
+FIRST_BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -64,13 +65,18 @@ def batches(
     batch: int = DEFAULT_BATCH,
     limit: int | None = None,
 ) -> Iterator[list[T]]:
-    """Yield ``query``'s rows in ``keys`` order, ``batch`` at a time, each batch read and converted
+    """Yield ``query``'s rows in ``keys`` order, ``batch`` at a time (the first few batches
+    smaller), each batch read and converted
     by ``convert(session, rows)`` in a transaction of its own (``session_scope()``); at most
     ``limit`` rows in all.  ``key_of(row)`` gives a row's values of the keys."""
     last: Sequence[Any] | None = None
     left = limit
+    # The first batches are small and grow to ``batch``: the first rows are out at once even when
+    # converting a row is costly (a change cited by thousands of articles).
+    step = min(batch, FIRST_BATCH)
     while left is None or left > 0:
-        size = batch if left is None else min(batch, left)
+        size = step if left is None else min(step, left)
+        step = min(batch, step * 4)
         page = query if last is None else query.where(after(keys, last))
         with session_scope() as session:
             rows = list(session.execute(page.order_by(*order(keys)).limit(size)))
