@@ -418,6 +418,9 @@ def run_cli(
             stdout=subprocess.PIPE,
             stderr=stderr,
             env=env,
+            # `python -m` puts the working directory first on sys.path, before PYTHONPATH: run
+            # from the checkout measured, or the command would import this one's code.
+            cwd=env["PYTHONPATH"],
             start_new_session=True,
         )
         assert proc.stdout is not None
