@@ -119,7 +119,7 @@ def _html_text(
             "trafilatura failed on %s (%s: %s); using the plain reading", url, type(error).__name__, error
         )
         return fallback
-    if not extracted or len(normalise(extracted)) < _TOO_LITTLE * len(normalise(fallback)):
+    if not extracted or len(normalise(extracted)) < _TOO_LITTLE * len(fallback):  # fallback: normalised
         return fallback
     return xml_safe(extracted)
 
