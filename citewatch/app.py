@@ -8,12 +8,13 @@ that only lists the catalog starts in a fraction of the time.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import socket
 import sqlite3
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -189,14 +190,15 @@ class App:
 
     def crawl(
         self,
-        targets: list[CaptureTarget],
+        targets: Iterable[CaptureTarget],
         *,
         all_links: bool = False,
         progress: ProgressFn | None = None,
     ) -> CrawlOutcome:
         """Capture the targets in this process, judge the changes, move finished WARCs to the store.
 
-        Only one crawl can run per process (Twisted's reactor does not restart).
+        ``targets`` is read lazily, as the crawl has room for them (see `due_targets`).  Only one
+        crawl can run per process (Twisted's reactor does not restart).
         """
         from citewatch.sink import CatalogSink
 
@@ -205,12 +207,13 @@ class App:
         )
         stats: CrawlStats | None = None
         changes: list[int] = []
+        pending = _nonempty(targets)
         # Captures a killed or failed earlier run left unjudged are judged now, even with nothing
         # to crawl; under the crawl lock, so no other crawl's detection judges them at once.
-        if targets or self.catalog.has_unjudged():
+        if pending is not None or self.catalog.has_unjudged():
             with crawl_lock(self.settings.home_dir):
-                if targets:
-                    stats = self._run(targets, sink)
+                if pending is not None:
+                    stats = self._run(pending, sink)
                 with finishing_despite_signals():
                     changes = self.change_recorder().process(sink.tally.probes)
         with finishing_despite_signals():
@@ -225,7 +228,7 @@ class App:
             delivery=delivery,
         )
 
-    def _run(self, targets: list[CaptureTarget], sink: CatalogSink) -> CrawlStats:
+    def _run(self, targets: Iterator[CaptureTarget], sink: CatalogSink) -> CrawlStats:
         from archive.warc.writer import WarcWriter
         from crawler.runner import run_crawl
 
@@ -241,13 +244,24 @@ class App:
                 "robots": "obey" if self.settings.obey_robots else "ignore",
             },
             clock=self.clock,
+            # Its files are declared complete together, once their captures are all in the
+            # catalog; until then they stay .open, for recovery to take if this process dies.
+            hold_until_close=True,
         )
         try:
             return run_crawl(
                 targets, config=self.crawl_config(), warc_writer=writer, sink=sink, clock=self.clock
             )
         finally:
-            writer.close()
+            complete = False
+            try:
+                sink.flush()
+                complete = not sink.tally.unrecorded
+            finally:
+                if complete:
+                    writer.close()
+                else:
+                    writer.abandon()  # the next start reads their records back into the catalog
 
     def change_recorder(self) -> ChangeRecorder:
         from scheduler.alerts.targets import targets_for
@@ -319,17 +333,22 @@ class App:
             if view is not None:
                 self.catalog.set_article_tags(article_id, [*view.tags, *tags])
 
-    def source_targets(self, articles: Sequence[ArticleView]) -> list[CaptureTarget]:
+    @staticmethod
+    def source_targets(articles: Sequence[ArticleView]) -> Iterator[CaptureTarget]:
+        """The sources the articles cite, each once."""
         seen: set[int] = set()
-        targets: list[CaptureTarget] = []
         for view in articles:
             for c in view.citations:
                 if c.source_id not in seen:
                     seen.add(c.source_id)
-                    targets.append(CaptureTarget(url=c.url, role=ROLE_SOURCE, source_id=c.source_id))
-        return targets
+                    yield CaptureTarget(url=c.url, role=ROLE_SOURCE, source_id=c.source_id)
 
-    def due_targets(self, *, due_only: bool, urls: Sequence[str] | None = None) -> list[CaptureTarget]:
+    def due_targets(self, *, due_only: bool, urls: Sequence[str] | None = None) -> Iterator[CaptureTarget]:
+        """The sources to crawl, read from the catalog page by page as the crawl takes them.
+
+        The URLs are checked at once (`BadInput` for one that is not watched); the catalog is read
+        lazily.
+        """
         from crawler.ingest.canonical import canonical_url
 
         canonical: list[str] | None = None
@@ -344,12 +363,13 @@ class App:
             missing = [u for u in canonical if u not in known]
             if missing:
                 raise BadInput(f"{missing[0]} is not a watched source; ingest an article citing it first")
-        refs = self.catalog.sources_to_crawl(due_only=due_only, urls=canonical, now=self.clock())
-        return [CaptureTarget(url=r.url, role=ROLE_SOURCE, source_id=r.id) for r in refs]
+        refs = self.catalog.iter_sources_to_crawl(due_only=due_only, urls=canonical, now=self.clock())
+        return (CaptureTarget(url=r.url, role=ROLE_SOURCE, source_id=r.id) for r in refs)
 
     @staticmethod
-    def article_targets(inputs: Sequence[ArticleInput]) -> list[CaptureTarget]:
-        return [CaptureTarget(url=i.origin, role=ROLE_ARTICLE) for i in inputs if i.is_url]
+    def article_targets(inputs: Sequence[ArticleInput]) -> Iterator[CaptureTarget]:
+        """The articles given by URL: their pages are captured, and their sources with them."""
+        return (CaptureTarget(url=i.origin, role=ROLE_ARTICLE) for i in inputs if i.is_url)
 
     def web_app(self, *, bind_host: str = "127.0.0.1", port: int = 8080) -> FastAPI:
         """The browsing UI with its sandboxed replay, over this catalog and store, as served on
@@ -400,6 +420,13 @@ class App:
         if self.catalog.get_article(article_id) is None:
             raise unknown_article(article_id)
         return export_wacz(self.catalog, article_id=article_id, read_range=self.read_range, out_path=path)
+
+
+def _nonempty(targets: Iterable[CaptureTarget]) -> Iterator[CaptureTarget] | None:
+    """The targets as an iterator, or None when there are none (only the first one is read)."""
+    it = iter(targets)
+    first = next(it, None)
+    return None if first is None else itertools.chain([first], it)
 
 
 def unknown_article(article_id: int) -> BadInput:

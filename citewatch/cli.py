@@ -7,6 +7,7 @@ non-zero exit status.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import sys
@@ -129,6 +130,12 @@ def _report_crawl(outcome: CrawlOutcome) -> None:
             f"{outcome.upload.error}; the WARCs are kept in the spool and will be uploaded by the next "
             "run (check the store, then run `citewatch crawl --due`)"
         )
+    if outcome.tally.unrecorded:
+        fail(
+            f"{outcome.tally.unrecorded} capture(s) could not be written to the catalog (see the warnings "
+            "above); their WARC records are kept, and the next citewatch command puts them back into the "
+            "catalog (`citewatch reindex` does it for the whole archive)"
+        )
     if stats is not None and stats.internal_errors:
         fail(
             f"{stats.internal_errors} fetched page(s) hit an internal error (see the warnings above) and may "
@@ -162,7 +169,7 @@ def ingest(
         views = application.ingest_files(inputs, all_links=all_links)
         ids = [v.id for v in views]
         if not no_crawl:
-            targets = application.article_targets(inputs) + application.source_targets(views)
+            targets = itertools.chain(application.article_targets(inputs), application.source_targets(views))
             with CrawlProgress(err) as progress:
                 outcome = application.crawl(targets, all_links=all_links, progress=progress.update)
             ids += outcome.article_ids

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from cssselect import GenericTranslator, SelectorError
@@ -146,18 +146,45 @@ class Catalog(Judgements, CaptureBatches):
         limit: int | None = None,
     ) -> list[SourceRef]:
         """Unpaused sources to fetch: due ones (``next_due_at <= now``, earliest first) or all."""
-        query = select(Source.id, Source.url).where(Source.paused.is_(False))
-        if urls is not None:
-            query = query.where(Source.url.in_(list(urls)))
-        if due_only:
-            when = aware("now", now) if now is not None else self._now()
-            query = query.where(Source.next_due_at <= when).order_by(Source.next_due_at, Source.id)
-        else:
-            query = query.order_by(Source.id)
+        when = aware("now", now) if now is not None else self._now()
+        query = _crawl_query(due_only=due_only, urls=urls, now=when)
         if limit is not None:
             query = query.limit(limit)
         with self._tx() as session:
-            return [SourceRef(sid, url) for sid, url in session.execute(query)]
+            return [SourceRef(sid, url) for sid, url, _ in session.execute(query)]
+
+    def iter_sources_to_crawl(
+        self,
+        *,
+        due_only: bool,
+        urls: Sequence[str] | None = None,
+        now: datetime | None = None,
+        page: int = 1000,
+    ) -> Iterator[SourceRef]:
+        """`sources_to_crawl`, read page by page as the caller goes (keyset paging, each page in its
+        own short transaction): a crawl of a million sources never holds them all in memory, and
+        no transaction stays open while it runs.  Due sources are those due at ``now`` (fixed at
+        the first page); one whose schedule moves meanwhile is read at most once."""
+        when = aware("now", now) if now is not None else self._now()
+        after: tuple[datetime | None, int] | None = None
+        while True:
+            query = _crawl_query(due_only=due_only, urls=urls, now=when)
+            if after is not None:
+                due_at, last_id = after
+                if due_only and due_at is not None:
+                    query = query.where(
+                        (Source.next_due_at > due_at)
+                        | ((Source.next_due_at == due_at) & (Source.id > last_id))
+                    )
+                else:
+                    query = query.where(Source.id > last_id)
+            with self._tx() as session:
+                rows = list(session.execute(query.limit(page)))
+            for sid, url, _ in rows:
+                yield SourceRef(sid, url)
+            if len(rows) < page:
+                return
+            after = (rows[-1][2], rows[-1][0])
 
     def sources_for_urls(self, urls: Sequence[str]) -> list[SourceRef]:
         """The watched sources among these exact canonical URLs (paused ones included)."""
@@ -365,6 +392,17 @@ class Catalog(Judgements, CaptureBatches):
             query = query.where(WarcFile.state == state)
         with self._tx() as session:
             return [to_warc_view(row) for row in session.scalars(query)]
+
+
+def _crawl_query(
+    *, due_only: bool, urls: Sequence[str] | None, now: datetime
+) -> Select[int, str, datetime | None]:
+    query = select(Source.id, Source.url, Source.next_due_at).where(Source.paused.is_(False))
+    if urls is not None:
+        query = query.where(Source.url.in_(list(urls)))
+    if due_only:
+        return query.where(Source.next_due_at <= now).order_by(Source.next_due_at, Source.id)
+    return query.order_by(Source.id)
 
 
 def summary_query() -> Select[Source, int, int]:

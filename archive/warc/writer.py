@@ -2,9 +2,14 @@
 
 Files live in a spool directory as ``NAME.open`` while being written and are renamed to ``NAME``
 (``{prefix}-{YYYYmmddHHMMSSfff}-{serial:05d}.warc.gz``) when closed, so anything without ``.open``
-is complete and safe to upload.  Each record is built in memory by warcio, then appended with a
-single ``write`` and flushed (and fsynced), so a killed process loses at most the record it was
-writing; ``archive.warc.recovery`` trims such a torn tail.
+is complete and safe to upload.  A writer made with ``hold_until_close`` (the crawl's) keeps the
+files it rolls over ``.open``, and locked, until ``close``: the crawl declares its files complete
+together, once every capture in them is in the catalog, and a crawl killed before that leaves
+them all to start-up recovery, which reads their records back into the catalog.
+
+Each record is built in memory by warcio, then appended with a single ``write`` and flushed (and
+fsynced), so a killed process loses at most the record it was writing; ``archive.warc.recovery``
+trims such a torn tail.
 
 HTTP framing: the response block is the status line, the headers as received (a ``Transfer-Encoding``
 header renamed, because Twisted already de-chunked the body) and the body exactly as received, still
@@ -83,6 +88,7 @@ class WarcWriter:
         new_id: Callable[[], str] = new_record_id,
         on_file_closed: Callable[[Path], None] | None = None,
         fsync: bool = True,
+        hold_until_close: bool = False,
     ) -> None:
         self._spool_dir = Path(spool_dir)
         self._spool_dir.mkdir(parents=True, exist_ok=True)
@@ -94,6 +100,9 @@ class WarcWriter:
         self._new_id = new_id
         self._on_file_closed = on_file_closed
         self._fsync = fsync
+        self._hold = hold_until_close
+        # Files rolled over but not declared complete yet (hold_until_close): open, and locked.
+        self._held: list[tuple[BinaryIO, str]] = []
         self._builder = BufferWARCWriter(gzip=True, warc_version="1.1")
         self._file: BinaryIO | None = None
         self._name: str | None = None
@@ -184,12 +193,29 @@ class WarcWriter:
         return self._write(record)
 
     def close(self) -> None:
-        """Close the current file (fsync, rename ``.open`` to its final name); later writes fail."""
+        """Close the current file, and any held ones (fsync, rename ``.open`` to the final name);
+        later writes fail."""
         self._finish_file()
+        held, self._held = self._held, []
+        for out, name in held:
+            self._complete(out, name)
+        self._closed = True
+
+    def abandon(self) -> None:
+        """Close every file without declaring it complete: each keeps its ``.open`` name, so that
+        start-up recovery reads its records back into the catalog.  For a crawl whose captures
+        could not all be written to the catalog; later writes fail."""
+        files = [*self._held, *([(self._file, self._name)] if self._file and self._name else [])]
+        self._held, self._file, self._name = [], None, None
+        for out, _ in files:
+            out.flush()
+            os.fsync(out.fileno())
+            out.close()
         self._closed = True
 
     def roll(self) -> None:
-        """Close the current file now; the next record starts a new one (e.g. before an upload run)."""
+        """Close the current file now; the next record starts a new one (e.g. before an upload run).
+        With ``hold_until_close`` the file stays ``.open`` until `close`."""
         self._finish_file()
 
     # -- building --------------------------------------------------------------------------------
@@ -320,6 +346,12 @@ class WarcWriter:
         self._file, self._name = None, None
         out.flush()
         os.fsync(out.fileno())
+        if self._hold and not self._closed:
+            self._held.append((out, name))
+            return
+        self._complete(out, name)
+
+    def _complete(self, out: BinaryIO, name: str) -> None:
         out.close()
         final = self._spool_dir / name
         os.replace(self._spool_dir / (name + OPEN_SUFFIX), final)

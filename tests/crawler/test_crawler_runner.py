@@ -26,12 +26,14 @@ from crawler.runner import run_crawl
 class BrokenSink:
     def on_capture(self, result):
         raise RuntimeError("the catalog is gone")
-    def on_article(self, result, capture_id, body):
+    def on_article(self, result, capture, body):
         return []
     def previous(self, url):
         return None
-    def has_earlier_capture(self, source_id, capture_id):
+    def has_earlier_capture(self, source_id, capture):
         return False
+    def flush(self):
+        pass
 
 writer = WarcWriter(Path(sys.argv[1]), fsync=False)
 config = CrawlConfig(allow_private=True, obey_robots=False, autothrottle=False, requisites=False)
