@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= 4
 FAST := -n $(PYTEST_WORKERS)
 
-.PHONY: install demo test soak lint typecheck lock clean eval-detection fuzz
+.PHONY: install demo test soak lint typecheck lock clean eval-detection fuzz bench
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +33,8 @@ soak: $(STAMP)
 	tools/with-postgres.sh $(BIN)/python -m pytest -m soak -s -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check citewatch crawler archive scheduler tests
-	$(BIN)/ruff format --check citewatch crawler archive scheduler tests
+	$(BIN)/ruff check citewatch crawler archive scheduler tests benchmarks
+	$(BIN)/ruff format --check citewatch crawler archive scheduler tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -43,6 +43,17 @@ typecheck: $(STAMP)
 # recall per edit kind, false alerts, CPU per judged pair; fails under 95 % recall or on any false alert.
 eval-detection: $(STAMP)
 	$(BIN)/python benchmarks/eval_detection.py
+
+# The crawl benchmark (issue 8; benchmarks/README.md): plain Scrapy, wget --warc-file, citewatch ingest
+# and citewatch crawl --all side by side on a local site (20 loopback hosts x 50 pages of ~20 kB) at 0
+# and 50 ms server latency, R = 3 interleaved repeats: about 15 minutes on 2 cores.  Prints a Markdown
+# table and the issue's target checks, writes benchmarks/results/crawl_bench-*.json; fails only if a
+# run failed or a WARC is invalid.  `make bench BENCH_ARGS=--quick` is a 30-second smoke run;
+# `BENCH_ARGS="-r 5 --latency-ms 50"` and the other options are in `crawl_bench.py --help`.
+BENCH_ARGS ?=
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/crawl_bench.py $(BENCH_ARGS)
 
 # Fuzzing at length (`make test` runs each atheris target for a few seconds): the property tests
 # with the "fuzz" hypothesis profile, then each atheris target for FUZZ_SECONDS, growing its corpus

@@ -28,26 +28,25 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+if str(REPO) not in sys.path:  # run as a script: `python benchmarks/NAME.py`
     sys.path.insert(0, str(REPO))
 
+from benchmarks.childrun import child_env, run_watched  # noqa: E402
+from benchmarks.machine import machine_info  # noqa: E402
+from benchmarks.warcs import find_warcs, pages_recorded, warcio_check  # noqa: E402
 from tests.fixtures.site import STATEMENT_COUNT, TestSite  # noqa: E402
 
 HOSTS: tuple[str, ...] = ("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4")
@@ -62,7 +61,6 @@ CONFIGS: tuple[str, ...] = (CITEWATCH_THROUGHPUT, CITEWATCH_POLITE, WGET, CITEWA
 STATS_RE = re.compile(r"(\d+)\s+responses\s+in\s+([0-9.]+)s\s+\(([0-9.]+)/s\)")
 CAPTURED_RE = re.compile(r"captured\s+(\d+)\s+source\(s\),\s+(\d+)\s+failed")
 CHECK_WORD: dict[bool | None, str] = {True: "ok", False: "BAD", None: "n/a"}
-PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "ftp_proxy")
 
 
 @dataclass
@@ -112,96 +110,16 @@ def cited_urls(site: TestSite, per_host: int) -> list[str]:
     return [site.url(f"/statements/{n}", host=h) for n in range(1, per_host + 1) for h in site.hosts]
 
 
+def is_statement(uri: str) -> bool:
+    return "/statements/" in uri
+
+
 def article_markdown(urls: Sequence[str]) -> str:
     lines = ["# Benchmark article: what the ministries said", ""]
     for i, url in enumerate(urls, 1):
         lines.append(f"Source {i}: the ministry confirmed it in [an official statement]({url}) on that day.")
         lines.append("")
     return "\n".join(lines)
-
-
-def child_env(extra: dict[str, str]) -> dict[str, str]:
-    """The current environment without proxies or stray CITEWATCH_* settings, plus ``extra``."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("CITEWATCH_") and k.lower() not in PROXY_VARS and k.lower() != "no_proxy"
-    }
-    env["no_proxy"] = env["NO_PROXY"] = "*"
-    env.update(extra)
-    return env
-
-
-# --------------------------------------------------------------------------------------------------
-# Running one command under a watchdog
-# --------------------------------------------------------------------------------------------------
-
-
-def run_watched(
-    cmd: Sequence[str], *, cwd: Path, env: dict[str, str], site: TestSite, budget: int, timeout: float
-) -> tuple[float, subprocess.CompletedProcess[str], str | None]:
-    """Run ``cmd``; kill it if the site serves more than ``budget`` requests or ``timeout`` passes."""
-    start_requests = len(site.requests)
-    done = threading.Event()
-    killed: list[str] = []
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        list(cmd), cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-
-    def watchdog() -> None:
-        deadline = t0 + timeout
-        while not done.wait(0.05):
-            served = len(site.requests) - start_requests
-            if served > budget:
-                killed.append(f"request budget exceeded ({served} > {budget})")
-            elif time.perf_counter() > deadline:
-                killed.append(f"timeout after {timeout:g}s")
-            if killed:
-                proc.kill()
-                return
-
-    guard = threading.Thread(target=watchdog, daemon=True)
-    guard.start()
-    stdout, stderr = proc.communicate()
-    wall = time.perf_counter() - t0
-    done.set()
-    guard.join()
-    completed = subprocess.CompletedProcess(list(cmd), proc.returncode, stdout, stderr)
-    return wall, completed, (killed[0] if killed else None)
-
-
-# --------------------------------------------------------------------------------------------------
-# WARC inspection
-# --------------------------------------------------------------------------------------------------
-
-
-def find_warcs(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.name.endswith((".warc.gz", ".warc")))
-
-
-def warcio_check(warcio: Path, files: Sequence[Path]) -> bool:
-    if not files:
-        return False
-    proc = subprocess.run([str(warcio), "check", *map(str, files)], capture_output=True, text=True)
-    return proc.returncode == 0
-
-
-def count_statement_responses(files: Sequence[Path]) -> int:
-    """Distinct /statements/ URLs that have a 200 response record in ``files``."""
-    from warcio.archiveiterator import ArchiveIterator
-
-    seen: set[str] = set()
-    for path in files:
-        with path.open("rb") as fh:
-            for record in ArchiveIterator(fh):
-                if record.rec_type != "response":
-                    continue
-                uri = record.rec_headers.get_header("WARC-Target-URI") or ""
-                status = record.http_headers.get_statuscode() if record.http_headers else None
-                if "/statements/" in uri and status == "200":
-                    seen.add(uri)
-    return len(seen)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -235,11 +153,11 @@ def run_citewatch(
         before = len(site.requests)
         no_crawl = config == CITEWATCH_NO_CRAWL
         cmd = [str(tools.citewatch), "ingest", str(article), "--json", *(["--no-crawl"] if no_crawl else [])]
-        wall, proc, killed = run_watched(
+        proc = run_watched(
             cmd,
             cwd=tmp,
             env=env,
-            site=site,
+            served=lambda: len(site.requests),
             budget=budget,
             timeout=tools.timeout,
         )
@@ -248,16 +166,16 @@ def run_citewatch(
         result = RunResult(
             config=config,
             repeat=repeat,
-            wall_s=wall,
-            pages_per_s=len(urls) / wall,
-            exit_code=proc.returncode,
+            wall_s=proc.wall_s,
+            pages_per_s=len(urls) / proc.wall_s,
+            exit_code=proc.exit_code,
             requests_served=served,
             warc_files=len(warcs),
             warc_bytes=sum(p.stat().st_size for p in warcs),
-            warc_response_records=count_statement_responses(warcs),
+            warc_response_records=pages_recorded(warcs, is_statement),
             warc_check_ok=None if no_crawl and not warcs else warcio_check(tools.warcio, warcs),
-            killed=killed,
-            stderr_tail="\n".join(proc.stderr.strip().splitlines()[-3:]),
+            killed=proc.killed,
+            stderr_tail=proc.stderr_tail(),
         )
         if m := STATS_RE.search(proc.stderr):
             result.reported_responses = int(m.group(1))
@@ -265,7 +183,7 @@ def run_citewatch(
             result.reported_per_s = float(m.group(3))
         if m := CAPTURED_RE.search(proc.stderr):
             result.captured, result.failed = int(m.group(1)), int(m.group(2))
-        if proc.returncode == 0:
+        if proc.exit_code == 0:
             doc = json.loads(proc.stdout)
             cited = sum(len(a["sources"]) for a in doc)
             if cited != len(urls):
@@ -283,7 +201,7 @@ def run_wget(repeat: int, site: TestSite, urls: Sequence[str], tools: Tools, bud
         out = tmp / "out"
         out.mkdir()
         before = len(site.requests)
-        wall, proc, killed = run_watched(
+        proc = run_watched(
             [
                 str(tools.wget),
                 "--no-proxy",
@@ -296,7 +214,7 @@ def run_wget(repeat: int, site: TestSite, urls: Sequence[str], tools: Tools, bud
             ],
             cwd=tmp,
             env=child_env({}),
-            site=site,
+            served=lambda: len(site.requests),
             budget=budget,
             timeout=tools.timeout,
         )
@@ -305,16 +223,16 @@ def run_wget(repeat: int, site: TestSite, urls: Sequence[str], tools: Tools, bud
         return RunResult(
             config=WGET,
             repeat=repeat,
-            wall_s=wall,
-            pages_per_s=len(urls) / wall,
-            exit_code=proc.returncode,
+            wall_s=proc.wall_s,
+            pages_per_s=len(urls) / proc.wall_s,
+            exit_code=proc.exit_code,
             requests_served=served,
             warc_files=len(warcs),
             warc_bytes=sum(p.stat().st_size for p in warcs),
-            warc_response_records=count_statement_responses(warcs),
+            warc_response_records=pages_recorded(warcs, is_statement),
             warc_check_ok=warcio_check(tools.warcio, warcs),
-            killed=killed,
-            stderr_tail="\n".join(proc.stderr.strip().splitlines()[-3:]),
+            killed=proc.killed,
+            stderr_tail=proc.stderr_tail(),
         )
     finally:
         if not tools.keep:
@@ -382,31 +300,6 @@ def markdown_table(summaries: Sequence[Summary], n: int) -> str:
             f"| {'/'.join(map(str, records))} of {n} | {'/'.join(map(str, served))} | {s.warc_check_ok} |"
         )
     return "\n".join(rows)
-
-
-def version_of(cmd: Sequence[str]) -> str:
-    try:
-        proc = subprocess.run(list(cmd), capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return "unknown"
-    lines = (proc.stdout or proc.stderr).strip().splitlines()
-    return lines[0] if lines else "unknown"
-
-
-def machine_info(tools: Tools) -> dict[str, Any]:
-    import scrapy
-
-    import citewatch
-
-    return {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "cpus": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "citewatch": citewatch.__version__,
-        "scrapy": scrapy.__version__,
-        "wget": version_of([str(tools.wget), "--version"]),
-    }
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -487,7 +380,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     summaries = summarise(results)
     table = markdown_table(summaries, n)
-    info = machine_info(tools)
+    info = machine_info(
+        REPO, packages=("citewatch", "scrapy"), commands={"wget": [str(tools.wget), "--version"]}
+    )
     command = "python benchmarks/crawl_throughput.py " + " ".join(sys.argv[1:] if argv is None else argv)
     print(f"\nN = {n} pages on {len(HOSTS)} hosts, R = {args.repeats}, {info['date']}, {info['cpus']} CPUs\n")
     print(table)

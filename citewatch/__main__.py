@@ -2,4 +2,5 @@
 
 from citewatch.cli import main
 
-main()
+if __name__ == "__main__":  # a spawned worker process imports this module without running it
+    main()

@@ -29,7 +29,6 @@ from archive.catalog.db import open_catalog
 from archive.catalog.errors import CatalogUnavailable
 from archive.catalog.repository import Catalog
 from archive.catalog.views import ArticleView, CaptureView
-from archive.warc.reader import read_record
 from citewatch import __version__
 from citewatch.config import Settings
 from citewatch.coordination import crawl_lock, finishing_despite_signals
@@ -306,6 +305,8 @@ class App:
 
     def read_payload(self, capture: CaptureView) -> bytes | None:
         """The decoded HTTP payload of a capture; for a revisit, that of the response it repeats."""
+        from archive.warc.reader import read_record
+
         if capture.record_type == "revisit":
             original = next(
                 (

@@ -19,13 +19,9 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from archive.catalog.errors import UnknownSource
 from archive.text.characters import inert, xml_safe_data
 from citewatch import __version__
-from citewatch.app import App, CrawlOutcome, has_catalog, unknown_article
-from citewatch.config import load_settings
 from citewatch.errors import BadInput, NothingArchived
 from citewatch.render import (
     alert_json,
@@ -38,11 +34,14 @@ from citewatch.render import (
 
 if TYPE_CHECKING:
     from archive.catalog.views import UncomparedCapture
+    from citewatch.app import App, CrawlOutcome
 
 EXIT_FAILURE = 1
 # The errors whose message is the whole story for the user, as (module, class).  They are looked up
 # among the modules already imported: an error class never imported was never raised, and importing
-# the crawler or the object stores only to name their errors would slow every command down.
+# the crawler or the object stores only to name their errors would slow every command down.  For the
+# same reason the catalog, the settings (pydantic) and the app are imported inside the commands that
+# use them: `--help` and `--version` need none of them.
 USER_ERRORS = (
     ("citewatch.errors", "CitewatchError"),
     ("crawler.ingest.errors", "IngestError"),
@@ -93,6 +92,9 @@ def user_errors() -> Iterator[None]:
 
 
 def open_app() -> App:
+    from citewatch.app import App
+    from citewatch.config import load_settings
+
     return App(load_settings())
 
 
@@ -102,6 +104,9 @@ def open_reader(*, say_so: bool = True) -> App | None:
     Looking never creates the data directory or a catalog: a mistyped CITEWATCH_HOME must not
     leave an empty archive behind that later commands would take for the real one.
     """
+    from citewatch.app import App
+    from citewatch.config import load_settings
+
     try:
         return App(load_settings(), read_only=True)
     except NothingArchived as exc:
@@ -238,6 +243,8 @@ def sources(as_json: JsonOpt = False) -> None:
             return
         if reader is None:
             return
+        from rich.table import Table
+
         table = Table("state", "captures", "last status", "last captured", "url", box=None)
         for s in rows:
             table.add_row(
@@ -251,6 +258,8 @@ def captures(
     url: Annotated[str, typer.Argument(help="A watched source URL.")], as_json: JsonOpt = False
 ) -> None:
     """A source's timeline of captures."""
+    from archive.catalog.errors import UnknownSource
+
     with user_errors():
         canonical = _canonical_or_fail(url)
         reader = open_reader(say_so=False)
@@ -260,6 +269,8 @@ def captures(
         if as_json:
             emit_json([capture_json(c) for c in rows])
             return
+        from rich.table import Table
+
         table = Table("captured", "status", "type", "digest", "warc", "offset", box=None)
         for c in rows:
             table.add_row(
@@ -309,6 +320,8 @@ def changes(
 
 
 def _print_uncompared(failures: list[UncomparedCapture]) -> None:
+    if not failures:
+        return  # without importing change detection (trafilatura, Apprise) only to name a constant
     from scheduler.changes import MAX_JUDGE_ATTEMPTS
 
     for u in failures:
@@ -354,6 +367,10 @@ def ignore(
     ] = None,
 ) -> None:
     """Add an ignore rule to a source: matching parts never count as an edit."""
+    from archive.catalog.errors import UnknownSource
+    from citewatch.app import App, has_catalog
+    from citewatch.config import load_settings
+
     with user_errors():
         if (selector is None) == (pattern is None):
             raise BadInput("give exactly one of --selector or --regex")
@@ -368,6 +385,8 @@ def ignore(
 @app.command()
 def daemon() -> None:
     """Run the scheduler until stopped: re-crawl due sources, deliver alerts, upload the spool."""
+    from citewatch.app import App
+    from citewatch.config import load_settings
     from citewatch.jobs import daemon_jobs, stop_running_crawl
     from scheduler.daemon import Daemon
 
@@ -428,6 +447,8 @@ def export(
     as_json: JsonOpt = False,
 ) -> None:
     """One article's sources and captures as a WACZ package (for ReplayWeb.page and other players)."""
+    from citewatch.app import unknown_article
+
     with user_errors():
         reader = open_reader(say_so=False)
         if reader is None:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from archive.catalog.views import (
-    AlertView,
-    ArticleView,
-    CaptureView,
-    ChangeView,
-    SourceSummary,
-    UncomparedCapture,
-)
+if TYPE_CHECKING:
+    from archive.catalog.views import (
+        AlertView,
+        ArticleView,
+        CaptureView,
+        ChangeView,
+        SourceSummary,
+        UncomparedCapture,
+    )
 
 
 def iso(moment: datetime | None) -> str | None:

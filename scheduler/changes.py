@@ -7,19 +7,31 @@ a capture left unjudged by a killed or failed run is judged by the next one, in 
 the last capture that was judged: an edit never slips through a run that failed.  One capture
 that cannot be judged (an unreadable record, a bug meeting a hostile page) is recorded with its
 reason and retried, and never stops the others.
+
+The queue is worked in batches of sources: one read brings everything a batch needs, one
+transaction records its verdicts.  Most captures need no text at all (an unchanged payload, a
+first capture without a sign of a soft 404); the pages whose text must be read and compared are
+judged in a pool of worker processes, one per core, when there are enough of them to pay for
+starting it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
+from multiprocessing import get_context
 from urllib.parse import urlsplit
 
 from archive.catalog.repository import Catalog
-from archive.catalog.views import ArticleRef, CaptureView, ChangeRecord, ChangeView, Judgement
+from archive.catalog.views import ArticleRef, CaptureView, ChangeRecord, ChangeView, Judgement, JudgingContext
 from scheduler.alerts.message import render_alert
-from scheduler.detect import IgnoreRules, Observation, detect
+from scheduler.detect import IgnoreRules, Observation, Verdict, detect
 from scheduler.policy import RevisitPolicy
 
 logger = logging.getLogger(__name__)
@@ -28,13 +40,78 @@ logger = logging.getLogger(__name__)
 _HEALTHY = ("live", "edited", "redirected")
 # Passes that try to judge a capture before it is given up (retries are the next crawls' passes).
 MAX_JUDGE_ATTEMPTS = 3
+# Sources read, judged and recorded together.
+BATCH_SOURCES = 200
+# Fewer text comparisons than this in a batch are judged in this process: a worker pool takes
+# about a second to start.
+POOL_MIN_TASKS = 4
 
 PayloadReader = Callable[[CaptureView], bytes | None]
 TargetsFor = Callable[[Sequence[ArticleRef]], list[str]]
 
 
+@dataclass(frozen=True)
+class SourceTask:
+    """One source's waiting captures, ready for `detect` (and for a worker process: plain data).
+
+    ``steps`` are (observation, failures in a row with it, the host's probe) per capture, oldest
+    first; ``baseline`` is what the first of them is compared with.
+    """
+
+    baseline: Observation | None
+    state: str
+    steps: tuple[tuple[Observation, int, Observation | None], ...]
+    quotes: tuple[str, ...]
+    rules: IgnoreRules
+    failure_threshold: int
+
+    @property
+    def reads_text(self) -> bool:
+        """Whether judging it compares texts: the costly kind, worth a worker process."""
+        return any(
+            current.body is not None and (self.baseline is not None or probe is not None)
+            for current, _, probe in self.steps
+        )
+
+
+def judge_source(task: SourceTask) -> tuple[list[Verdict], str | None]:
+    """The verdicts on a source's waiting captures, in order, and why the next one could not be
+    judged (its verdicts stop there: each depends on the one before)."""
+    before, state = task.baseline, task.state
+    verdicts: list[Verdict] = []
+    for current, failures, probe in task.steps:
+        try:
+            verdict = detect(
+                before,
+                current,
+                previous_state=state,
+                consecutive_failures=failures,
+                probe=probe,
+                quotes=task.quotes,
+                rules=task.rules,
+                failure_threshold=task.failure_threshold,
+            )
+        except Exception as error:  # one capture, whatever went wrong in detection
+            return verdicts, _reason(error)
+        verdicts.append(verdict)
+        state = verdict.state
+        if current.status is not None:
+            before = current
+    return verdicts, None
+
+
+@dataclass
+class _Prepared:
+    """A source of the batch: its task (None if its baseline cannot be read), and why the first
+    capture it leaves out cannot be read."""
+
+    context: JudgingContext
+    task: SourceTask | None
+    error: str | None = None
+
+
 class ChangeRecorder:
-    """Turns source captures into verdicts, change rows and alerts, one capture at a time."""
+    """Turns source captures into verdicts, change rows and alerts, a batch of sources at a time."""
 
     def __init__(
         self,
@@ -46,6 +123,7 @@ class ChangeRecorder:
         failure_threshold: int,
         clock: Callable[[], datetime],
         ui_base_url: str | None = None,
+        workers: int | None = None,
     ) -> None:
         self._catalog = catalog
         self._read_payload = read_payload
@@ -54,6 +132,7 @@ class ChangeRecorder:
         self._failure_threshold = failure_threshold
         self._clock = clock
         self._ui_base_url = ui_base_url
+        self._workers = workers if workers is not None else (os.cpu_count() or 1)
 
     def process(self, probe_ids: Sequence[int] = ()) -> list[int]:
         """Judge every source capture that waits for it; return the ids of the changes recorded.
@@ -64,80 +143,154 @@ class ChangeRecorder:
         """
         probes = self._probes_by_host(probe_ids)
         change_ids: list[int] = []
-        for source_id in self._catalog.unjudged_sources():
-            for capture in self._catalog.unjudged_captures(source_id):
-                try:
-                    change_id = self._catalog.record_judgement(
-                        self._judge(capture, probes), render_alert=self._render
-                    )
-                except Exception as error:  # one capture, whatever went wrong: recorded, retried
-                    if not self._could_not_judge(capture, error):
-                        break
-                    continue
-                if change_id is not None:
-                    logger.info("change %d: %s", change_id, capture.url)
-                    change_ids.append(change_id)
+        after = 0
+        with self._pool() as pool:
+            while contexts := self._catalog.judging_contexts(after_source_id=after, limit=BATCH_SOURCES):
+                after = contexts[-1].source_id
+                prepared = [self._prepare(context, probes) for context in contexts]
+                change_ids += self._record(prepared, self._verdicts(prepared, pool))
         return change_ids
 
-    def _could_not_judge(self, capture: CaptureView, error: Exception) -> bool:
-        """Record why a capture could not be judged; True if it is given up (the next ones go on)."""
-        reason = f"{type(error).__name__}: {error}".splitlines()[0]
-        # One line for the user; the traceback, for whoever debugs it, at debug level.
-        logger.warning("could not compare capture %d of %s: %s", capture.id, capture.url, reason)
-        logger.debug("why capture %d could not be compared", capture.id, exc_info=error)
-        noted = self._catalog.record_judge_failure(capture.id, reason, max_attempts=MAX_JUDGE_ATTEMPTS)
-        return noted.given_up
+    # -- preparing: what each source's captures are, read from the archive ---------------------
 
-    def _judge(self, current: CaptureView, probes: dict[str, CaptureView]) -> Judgement:
-        assert current.source_id is not None
-        source_id = current.source_id
-        state, failures = self._catalog.source_status(source_id)
-        failures_now = failures + 1 if _failed(current) else 0
-        previous = self._catalog.last_judged_capture(source_id, before_id=current.id)
+    def _prepare(self, context: JudgingContext, probes: dict[str, Observation]) -> _Prepared:
+        first = context.captures[0]
+        # With more than one capture waiting, the state each is judged in is only known as the
+        # verdicts come: read every body (rare: a killed run, a retry).
         unchanged = (
-            previous is not None
-            and previous.payload_digest is not None
-            and previous.payload_digest == current.payload_digest
-            and previous.status == current.status
+            len(context.captures) == 1
+            and context.baseline is not None
+            and context.baseline.payload_digest is not None
+            and context.baseline.payload_digest == first.payload_digest
+            and context.baseline.status == first.status
         )
-        need_bodies = not unchanged or state not in _HEALTHY
-        observed = self._observe(current, need_bodies)
-        before = None
-        if previous is not None:
+        need_bodies = not unchanged or context.state not in _HEALTHY
+        try:
+            baseline = self._baseline(context, need_bodies)
+        except Exception as error:  # its record cannot be read now: the capture waits for a retry
+            return _Prepared(context, None, _reason(error))
+        steps = []
+        unreadable = None
+        failures = context.consecutive_failures
+        for capture in context.captures:
+            failures = failures + 1 if _failed(capture) else 0
+            probe = probes.get(urlsplit(capture.final_url or capture.url).netloc) if need_bodies else None
             try:
-                before = self._observe(previous, need_bodies)
-            except Exception:
-                if not self._catalog.given_up_between(source_id, after_id=previous.id, before_id=current.id):
-                    raise  # an outage, most likely: this capture waits for its retry
-                # The baseline's record has failed a capture through all its attempts already: it
-                # is lost, and waiting for it would stop this source's detection for good. This
-                # capture is compared with nothing and becomes the new baseline.
-                logger.warning(
-                    "the record of capture %d of %s cannot be read; capture %d becomes the new baseline",
-                    previous.id,
-                    current.url,
-                    current.id,
-                )
-                previous = None
-                observed = self._observe(current, True)
-        probe = probes.get(urlsplit(current.final_url or current.url).netloc)
-        selectors, patterns = self._catalog.get_ignore_rules(source_id)
-        verdict = detect(
-            before,
-            observed,
-            previous_state=state,
-            consecutive_failures=failures_now,
-            probe=self._observe(probe, True) if probe is not None and need_bodies else None,
-            quotes=self._catalog.quotes_for_source(source_id),
-            rules=IgnoreRules(selectors=selectors, patterns=patterns),
+                steps.append((self._observe(capture, need_bodies), failures, probe))
+            except Exception as error:  # this one waits for a retry; the ones before it are judged
+                unreadable = _reason(error)
+                break
+        task = SourceTask(
+            baseline=baseline,
+            state=context.state,
+            steps=tuple(steps),
+            quotes=context.quotes,
+            rules=IgnoreRules(selectors=context.selectors, patterns=context.patterns),
             failure_threshold=self._failure_threshold,
         )
+        return _Prepared(context, task, unreadable)
+
+    def _baseline(self, context: JudgingContext, need_bodies: bool) -> Observation | None:
+        baseline = context.baseline
+        if baseline is None:
+            return None
+        first = context.captures[0]
+        try:
+            return self._observe(baseline, need_bodies)
+        except Exception:
+            if not self._catalog.given_up_between(
+                context.source_id, after_id=baseline.id, before_id=first.id
+            ):
+                raise  # an outage, most likely: this capture waits for its retry
+            # The baseline's record has failed a capture through all its attempts already: it is
+            # lost, and waiting for it would stop this source's detection for good. The capture
+            # is compared with nothing and becomes the new baseline.
+            logger.warning(
+                "the record of capture %d of %s cannot be read; capture %d becomes the new baseline",
+                baseline.id,
+                first.url,
+                first.id,
+            )
+            return None
+
+    # -- judging: pure, in this process or in worker processes -------------------------------
+
+    @contextmanager
+    def _pool(self) -> Iterator[_LazyPool]:
+        pool = _LazyPool(self._workers)
+        try:
+            yield pool
+        finally:
+            pool.shutdown()
+
+    def _verdicts(self, prepared: list[_Prepared], pool: _LazyPool) -> list[tuple[list[Verdict], str | None]]:
+        tasks = [p.task for p in prepared if p.task is not None]
+        costly = [t for t in tasks if t.reads_text]
+        results: dict[int, tuple[list[Verdict], str | None]] = {}
+        if len(costly) >= POOL_MIN_TASKS and self._workers > 1:
+            try:
+                for task, result in zip(costly, pool.get().map(judge_source, costly), strict=True):
+                    results[id(task)] = result
+            except BrokenProcessPool as error:  # a worker died (out of memory?): judge them here
+                logger.warning("the detection worker pool broke (%s); judging in this process", error)
+                pool.shutdown()
+        out: list[tuple[list[Verdict], str | None]] = []
+        for p in prepared:
+            if p.task is None:
+                out.append(([], p.error))
+                continue
+            verdicts, stopped_by = results.get(id(p.task)) or judge_source(p.task)
+            out.append((verdicts, stopped_by if stopped_by is not None else p.error))
+        return out
+
+    # -- recording: one transaction per batch, each verdict all or nothing -------------------
+
+    def _record(
+        self, prepared: list[_Prepared], verdicts: list[tuple[list[Verdict], str | None]]
+    ) -> list[int]:
+        judgements: list[Judgement] = []
+        failed: list[tuple[CaptureView, str]] = []
+        for p, (source_verdicts, error) in zip(prepared, verdicts, strict=True):
+            judgements += self._judgements(p, source_verdicts)
+            if error is not None:
+                failed.append((p.context.captures[len(source_verdicts)], error))
+        by_capture = {c.id: c for p in prepared for c in p.context.captures}
+        change_ids: list[int] = []
+        for outcome in self._catalog.record_judgements(judgements, render_alert=self._render):
+            if outcome.error is not None:
+                failed.append((by_capture[outcome.capture_id], _reason(outcome.error)))
+            elif outcome.change_id is not None:
+                logger.info("change %d: %s", outcome.change_id, by_capture[outcome.capture_id].url)
+                change_ids.append(outcome.change_id)
+        for capture, reason in failed:
+            self._could_not_judge(capture, reason)
+        return change_ids
+
+    def _judgements(self, prepared: _Prepared, verdicts: list[Verdict]) -> list[Judgement]:
+        context = prepared.context
+        previous = context.baseline if prepared.task is None or prepared.task.baseline is not None else None
+        failures = context.consecutive_failures
+        out = []
+        for capture, verdict in zip(context.captures, verdicts, strict=False):
+            failures = failures + 1 if _failed(capture) else 0
+            out.append(self._judgement(context, capture, previous, verdict, failures))
+            if capture.status is not None:
+                previous = capture
+        return out
+
+    def _judgement(
+        self,
+        context: JudgingContext,
+        current: CaptureView,
+        previous: CaptureView | None,
+        verdict: Verdict,
+        failures: int,
+    ) -> Judgement:
         if verdict.kind is None:
-            return Judgement(current.id, verdict.state, failures_now)
+            return Judgement(current.id, verdict.state, failures)
         now = self._clock()
-        first_seen = self._catalog.source_created_at(source_id) or now
         change = ChangeRecord(
-            source_id=source_id,
+            source_id=context.source_id,
             kind=verdict.kind,
             detected_at=now,
             before_capture_id=previous.id if previous is not None else None,
@@ -150,21 +303,30 @@ class ChangeRecorder:
         return Judgement(
             current.id,
             verdict.state,
-            failures_now,
+            failures,
             change=change,
-            next_due_at=self._policy.next_due(first_seen=first_seen, now=now, changed=True),
-            alert_targets=tuple(self._alert_targets(self._catalog.citing_articles(source_id))),
+            next_due_at=self._policy.next_due(first_seen=context.created_at, now=now, changed=True),
+            alert_targets=tuple(self._alert_targets(self._catalog.citing_articles(context.source_id))),
         )
+
+    def _could_not_judge(self, capture: CaptureView, reason: str) -> None:
+        """Record why a capture could not be judged (it is retried, and given up after the last try)."""
+        # One line for the user: the reason says what went wrong.
+        logger.warning("could not compare capture %d of %s: %s", capture.id, capture.url, reason)
+        self._catalog.record_judge_failure(capture.id, reason, max_attempts=MAX_JUDGE_ATTEMPTS)
 
     def _render(self, change: ChangeView) -> tuple[str, str]:
         return render_alert(change, ui_base_url=self._ui_base_url)
 
-    def _probes_by_host(self, probe_ids: Sequence[int]) -> dict[str, CaptureView]:
-        probes: dict[str, CaptureView] = {}
+    def _probes_by_host(self, probe_ids: Sequence[int]) -> dict[str, Observation]:
+        probes: dict[str, Observation] = {}
         for probe_id in probe_ids:
             probe = self._catalog.get_capture(probe_id)
             if probe is not None:
-                probes[urlsplit(probe.url).netloc] = probe
+                try:
+                    probes[urlsplit(probe.url).netloc] = self._observe(probe, True)
+                except Exception as error:  # soft-404 evidence only: detection goes on without it
+                    logger.warning("the soft-404 probe %s cannot be read: %s", probe.url, error)
         return probes
 
     def _observe(self, capture: CaptureView, with_body: bool) -> Observation:
@@ -180,7 +342,31 @@ class ChangeRecorder:
         )
 
 
+class _LazyPool:
+    """A process pool started on first use (most passes compare few texts, or none)."""
+
+    def __init__(self, workers: int) -> None:
+        self._workers = workers
+        self._executor: Executor | None = None
+
+    def get(self) -> Executor:
+        if self._executor is None:
+            # spawn, not fork: the crawl's process holds a reactor, database connections, threads.
+            self._executor = ProcessPoolExecutor(max_workers=self._workers, mp_context=get_context("spawn"))
+        return self._executor
+
+    def shutdown(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown()
+            self._executor = None
+
+
 def _failed(capture: CaptureView) -> bool:
     """Whether a capture counts as a failed fetch: an error, no response, 5xx, or 429 Too Many Requests."""
     status = capture.status
     return capture.error_kind is not None or status is None or status >= 500 or status == 429
+
+
+def _reason(error: BaseException) -> str:
+    """One line for the user: what went wrong."""
+    return f"{type(error).__name__}: {error}".splitlines()[0]

@@ -13,6 +13,7 @@ from archive.catalog.errors import (
     UnknownCapture,
     UnknownChange,
     UnknownDelivery,
+    UnknownSchema,
     UnknownSource,
 )
 from archive.catalog.masking import mask_url
@@ -74,6 +75,7 @@ __all__ = [
     "UnknownCapture",
     "UnknownChange",
     "UnknownDelivery",
+    "UnknownSchema",
     "UnknownSource",
     "WarcFileView",
     "mask_url",

@@ -1,4 +1,10 @@
-"""Opening the catalog: engine set-up (SQLite pragmas) and Alembic migrations shipped in the package."""
+"""Opening the catalog: engine set-up (SQLite pragmas) and Alembic migrations shipped in the package.
+
+Alembic is imported only when the schema is not the one this code was written for: a catalog at
+`SCHEMA_REVISION` (every open but the first after an upgrade) is recognised by reading its
+``alembic_version`` row, which saves every command a quarter of a second of imports and the
+migration scripts' loading.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +12,22 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy import URL, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from archive.catalog.errors import CatalogUnavailable
+from archive.catalog.errors import CatalogUnavailable, UnknownSchema
 from archive.catalog.mapping import utc_now
 from archive.catalog.repository import Catalog
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# The head of migrations/versions: bump it with every new migration (a unit test compares the two).
+SCHEMA_REVISION = "0003"
+VERSION_TABLE = "alembic_version"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -25,15 +35,39 @@ def open_catalog(url: str, *, create_dirs: bool = True, clock: Callable[[], date
     """Open (creating or upgrading as needed) the catalog at a SQLAlchemy URL.
 
     Raises `CatalogUnavailable` with a one-line reason when the URL is malformed, its driver is
-    missing, or the database cannot be reached or written.
+    missing, or the database cannot be reached or written; `UnknownSchema` when a newer citewatch
+    migrated it past the migrations this one ships.
     """
     engine = make_engine(url, create_dirs=create_dirs)
     try:
-        migrate(engine)
+        revisions = schema_revisions(engine)
+        if revisions != [SCHEMA_REVISION]:
+            _upgrade(engine, _safe(url), revisions)
     except SQLAlchemyError as exc:
         engine.dispose()
         raise CatalogUnavailable(_safe(url), _reason(exc)) from exc
+    except UnknownSchema:
+        engine.dispose()
+        raise
     return Catalog(engine, clock=clock)
+
+
+def schema_revisions(engine: Engine) -> list[str]:
+    """The catalog's schema revision(s) as Alembic recorded them; none for a database never migrated."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table(VERSION_TABLE):
+            return []
+        return sorted(connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars())
+
+
+def _upgrade(engine: Engine, safe_url: str, revisions: list[str]) -> None:
+    """Migrate a new or older catalog to the head; refuse one a newer citewatch migrated."""
+    from alembic.script import ScriptDirectory
+
+    known = {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    if any(revision not in known for revision in revisions):
+        raise UnknownSchema(safe_url, revisions, SCHEMA_REVISION)
+    migrate(engine)
 
 
 def make_engine(url: str, *, create_dirs: bool = True) -> Engine:
@@ -74,6 +108,8 @@ _MIGRATING = threading.Lock()
 
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Run the catalog's Alembic migrations up to ``revision`` on ``engine``."""
+    from alembic import command
+
     config = alembic_config()
     with _MIGRATING, engine.begin() as connection:
         config.attributes["connection"] = connection
@@ -82,6 +118,8 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
 def alembic_config(url: str | None = None) -> Config:
     """An Alembic config pointing at the migrations inside this package; no alembic.ini needed."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if url is not None:

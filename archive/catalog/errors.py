@@ -16,6 +16,19 @@ class CatalogUnavailable(CatalogError, ConnectionError):
         super().__init__(f"cannot open the catalog at {url}: {reason} (check CITEWATCH_DB or CITEWATCH_HOME)")
 
 
+class UnknownSchema(CatalogError):
+    """The catalog's schema revision is not one this code knows: a newer citewatch migrated it."""
+
+    def __init__(self, url: str, revisions: list[str], known: str) -> None:
+        self.url = url
+        self.revisions = revisions
+        found = ", ".join(revisions) or "none"
+        super().__init__(
+            f"the catalog at {url} is at schema revision {found}, which this citewatch does not know "
+            f"(its newest is {known}): a newer citewatch wrote it; upgrade citewatch to use it"
+        )
+
+
 class UnknownSource(CatalogError, LookupError):
     """A source URL or id that the catalog does not watch."""
 

@@ -10,7 +10,7 @@ given up, and later captures of its source are compared with the last capture th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, CursorResult, and_, func, select, update
@@ -20,8 +20,16 @@ from archive.catalog.alerts import AlertBook
 from archive.catalog.changes import ChangeLog
 from archive.catalog.errors import InvalidValue, UnknownCapture
 from archive.catalog.mapping import aware, to_capture_view
-from archive.catalog.models import Capture, Change, Source
-from archive.catalog.views import SOURCE_STATES, CaptureView, ChangeView, Judgement, UncomparedCapture
+from archive.catalog.models import Capture, Change, Citation, Source
+from archive.catalog.views import (
+    SOURCE_STATES,
+    CaptureView,
+    ChangeView,
+    Judgement,
+    JudgementOutcome,
+    JudgingContext,
+    UncomparedCapture,
+)
 
 AlertRenderer = Callable[[ChangeView], tuple[str, str]]
 _REASON_CHARS = 500
@@ -66,25 +74,7 @@ class Judgements(ChangeLog, AlertBook):
         response: what change detection compares that capture with.  A failed fetch gives nothing
         to compare with, and a capture that could not be judged may hold an edit nobody saw."""
         with self._tx() as session:
-            pivot = session.get(Capture, before_id)
-            if pivot is None:
-                raise UnknownCapture(before_id)
-            query = (
-                select(Capture)
-                .where(
-                    Capture.source_id == source_id,
-                    Capture.role == "source",
-                    Capture.judged_at.is_not(None),
-                    Capture.judge_error.is_(None),
-                    Capture.status.is_not(None),
-                    (Capture.captured_at < pivot.captured_at)
-                    | ((Capture.captured_at == pivot.captured_at) & (Capture.id < pivot.id)),
-                )
-                .order_by(Capture.captured_at.desc(), Capture.id.desc())
-                .limit(1)
-            )
-            row = session.scalars(query).first()
-            return None if row is None else to_capture_view(row)
+            return _baseline(session, source_id, before_id)
 
     def given_up_between(self, source_id: int, *, after_id: int, before_id: int) -> bool:
         """Whether a capture of the source newer than ``after_id`` and older than ``before_id`` was
@@ -105,36 +95,131 @@ class Judgements(ChangeLog, AlertBook):
             )
             return session.scalars(query.limit(1)).first() is not None
 
-    def record_judgement(self, judgement: Judgement, *, render_alert: AlertRenderer) -> int | None:
-        """Record a capture's verdict in one transaction and return the id of the change it revealed.
-
-        Returns None when there was no change, or when the capture had been judged already (by an
-        earlier run of the same pass, or by a racing process): nothing is then written.
-        ``render_alert`` makes the (title, text) of the change's alert from the recorded change.
-        """
-        if judgement.state not in SOURCE_STATES:
-            raise InvalidValue("source state", judgement.state, " | ".join(SOURCE_STATES))
-        now = self._now()
+    def judging_contexts(self, *, after_source_id: int = 0, limit: int = 200) -> list[JudgingContext]:
+        """The next ``limit`` sources (by id, after ``after_source_id``) with captures waiting to be
+        judged, each with all that judging them needs: one read for a whole batch, not a dozen
+        small transactions per capture."""
         with self._tx() as session:
-            capture = session.get(Capture, judgement.capture_id)
-            if capture is None:
-                raise UnknownCapture(judgement.capture_id)
-            if not _claim(session, judgement.capture_id, now):
-                return None
-            assert capture.source_id is not None
-            source = self._source(session, capture.source_id)
-            source.state = judgement.state
-            source.consecutive_failures = judgement.consecutive_failures
-            change = judgement.change
-            if change is None:
-                return None
-            if judgement.next_due_at is not None:
-                source.next_due_at = aware("next_due_at", judgement.next_due_at)
-            change_id = self._add_change(session, change)
-            view = self._change_views(session, self._change_query().where(Change.id == change_id))[0]
-            title, text = render_alert(view)
-            self._add_alert(session, change_id, title=title, text=text, targets=judgement.alert_targets)
-            return change_id
+            source_ids = list(
+                session.scalars(
+                    select(Capture.source_id)
+                    .where(_unjudged(), Capture.source_id > after_source_id)
+                    .group_by(Capture.source_id)
+                    .order_by(Capture.source_id)
+                    .limit(limit)
+                )
+            )
+            if not source_ids:
+                return []
+            wanted = [sid for sid in source_ids if sid is not None]
+            sources = {s.id: s for s in session.scalars(select(Source).where(Source.id.in_(wanted)))}
+            waiting: dict[int, list[CaptureView]] = {sid: [] for sid in wanted}
+            rows = session.scalars(
+                select(Capture)
+                .where(Capture.source_id.in_(wanted), _unjudged())
+                .order_by(Capture.source_id, Capture.captured_at, Capture.id)
+            )
+            for row in rows:
+                waiting[row.source_id or 0].append(to_capture_view(row))
+            quotes: dict[int, list[str]] = {sid: [] for sid in wanted}
+            for sid, row_quotes in session.execute(
+                select(Citation.source_id, Citation.quotes)
+                .where(Citation.source_id.in_(wanted))
+                .order_by(Citation.source_id, Citation.article_id, Citation.position)
+            ):
+                quotes[sid].extend(row_quotes)
+            contexts = []
+            for sid in wanted:
+                source, captures = sources[sid], waiting[sid]
+                rules = source.ignore_rules or {}
+                contexts.append(
+                    JudgingContext(
+                        source_id=sid,
+                        state=source.state,
+                        consecutive_failures=source.consecutive_failures,
+                        created_at=source.created_at,
+                        selectors=tuple(rules.get("selectors", ())),
+                        patterns=tuple(rules.get("patterns", ())),
+                        quotes=tuple(dict.fromkeys(quotes[sid])),
+                        baseline=_baseline(session, sid, captures[0].id) if captures else None,
+                        captures=tuple(captures),
+                    )
+                )
+            return contexts
+
+    def record_judgement(self, judgement: Judgement, *, render_alert: AlertRenderer) -> int | None:
+        """Record one capture's verdict (see `record_judgements`) and return the id of the change it
+        revealed, or None; an error writing it is raised, with nothing written."""
+        [outcome] = self.record_judgements([judgement], render_alert=render_alert)
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome.change_id
+
+    def record_judgements(
+        self, judgements: Sequence[Judgement], *, render_alert: AlertRenderer
+    ) -> list[JudgementOutcome]:
+        """Record many captures' verdicts in one transaction, each all or nothing.
+
+        For each: the capture is marked judged (unless someone judged it already: then nothing is
+        written for it), the source takes its new state, and a change is recorded with its alert
+        and deliveries (``render_alert`` makes the alert's title and text from the change).  A
+        judgement whose writing fails is rolled back alone (a savepoint) and reported with its
+        error; the later judgements of the same source are then not written either, since each
+        was made after the one before.
+        """
+        for judgement in judgements:
+            if judgement.state not in SOURCE_STATES:
+                raise InvalidValue("source state", judgement.state, " | ".join(SOURCE_STATES))
+        now = self._now()
+        outcomes: list[JudgementOutcome] = []
+        stopped: set[int] = set()
+        with self._tx() as session:
+            for judgement in judgements:
+                capture = session.get(Capture, judgement.capture_id)
+                if capture is None:
+                    outcomes.append(
+                        JudgementOutcome(
+                            judgement.capture_id, False, error=UnknownCapture(judgement.capture_id)
+                        )
+                    )
+                    continue
+                source_id = capture.source_id or 0
+                if source_id in stopped:
+                    outcomes.append(JudgementOutcome(judgement.capture_id, False))
+                    continue
+                try:
+                    with session.begin_nested():
+                        outcome = self._write_judgement(session, judgement, source_id, now, render_alert)
+                except Exception as error:  # this judgement only; the batch goes on
+                    outcome = JudgementOutcome(judgement.capture_id, False, error=error)
+                if not outcome.recorded:
+                    stopped.add(source_id)
+                outcomes.append(outcome)
+        return outcomes
+
+    def _write_judgement(
+        self,
+        session: Session,
+        judgement: Judgement,
+        source_id: int,
+        now: datetime,
+        render_alert: AlertRenderer,
+    ) -> JudgementOutcome:
+        if not _claim(session, judgement.capture_id, now):
+            return JudgementOutcome(judgement.capture_id, False)
+        source = self._source(session, source_id)
+        source.state = judgement.state
+        source.consecutive_failures = judgement.consecutive_failures
+        change = judgement.change
+        if change is None:
+            return JudgementOutcome(judgement.capture_id, True)
+        if judgement.next_due_at is not None:
+            source.next_due_at = aware("next_due_at", judgement.next_due_at)
+        change_id = self._add_change(session, change)
+        view = self._change_views(session, self._change_query().where(Change.id == change_id))[0]
+        title, text = render_alert(view)
+        self._add_alert(session, change_id, title=title, text=text, targets=judgement.alert_targets)
+        return JudgementOutcome(judgement.capture_id, True, change_id=change_id)
 
     def record_judge_failure(self, capture_id: int, reason: str, *, max_attempts: int) -> UncomparedCapture:
         """Note that a capture could not be judged, and why; after ``max_attempts`` it is given up."""
@@ -169,6 +254,28 @@ class Judgements(ChangeLog, AlertBook):
             query = query.limit(limit)
         with self._tx() as session:
             return [_uncompared(capture, url) for capture, url in session.execute(query)]
+
+
+def _baseline(session: Session, source_id: int, before_id: int) -> CaptureView | None:
+    pivot = session.get(Capture, before_id)
+    if pivot is None:
+        raise UnknownCapture(before_id)
+    query = (
+        select(Capture)
+        .where(
+            Capture.source_id == source_id,
+            Capture.role == "source",
+            Capture.judged_at.is_not(None),
+            Capture.judge_error.is_(None),
+            Capture.status.is_not(None),
+            (Capture.captured_at < pivot.captured_at)
+            | ((Capture.captured_at == pivot.captured_at) & (Capture.id < pivot.id)),
+        )
+        .order_by(Capture.captured_at.desc(), Capture.id.desc())
+        .limit(1)
+    )
+    row = session.scalars(query).first()
+    return None if row is None else to_capture_view(row)
 
 
 def _claim(session: Session, capture_id: int, now: datetime) -> bool:

@@ -90,7 +90,13 @@ def to_capture_view(row: Capture) -> CaptureView:
         )
         for r in row.redirects
     )
-    return CaptureView(id=row.id, judged_at=row.judged_at, judge_error=row.judge_error, **columns)
+    return CaptureView(
+        id=row.id,
+        judged_at=row.judged_at,
+        judge_error=row.judge_error,
+        judge_attempts=row.judge_attempts,
+        **columns,
+    )
 
 
 def to_warc_view(w: WarcFile) -> WarcFileView:

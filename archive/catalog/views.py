@@ -158,6 +158,7 @@ class CaptureView(CaptureRecord):
     id: int
     judged_at: datetime | None = None
     judge_error: str | None = None
+    judge_attempts: int = 0
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,40 @@ class Judgement:
     change: ChangeRecord | None = None
     next_due_at: datetime | None = None
     alert_targets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class JudgingContext:
+    """Everything change detection needs to judge one source's waiting captures, read in one go.
+
+    ``baseline`` is the last judged capture with an HTTP response before the first waiting one
+    (what that one is compared with); ``captures`` wait to be judged, oldest first.
+    """
+
+    source_id: int
+    state: str
+    consecutive_failures: int
+    created_at: datetime
+    selectors: tuple[str, ...]
+    patterns: tuple[str, ...]
+    quotes: tuple[str, ...]
+    baseline: CaptureView | None
+    captures: tuple[CaptureView, ...]
+
+
+@dataclass(frozen=True)
+class JudgementOutcome:
+    """What became of one judgement handed to `Catalog.record_judgements`.
+
+    ``recorded`` is False when nothing was written: the capture had been judged already, an
+    earlier judgement of its source in the same batch was not recorded, or writing it failed
+    (``error``, the exception, rolled back alone).
+    """
+
+    capture_id: int
+    recorded: bool
+    change_id: int | None = None
+    error: Exception | None = None
 
 
 @dataclass(frozen=True)

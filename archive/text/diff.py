@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from difflib import SequenceMatcher
+
+from archive.text.alignment import align, matched
 
 MAX_PASSAGE = 300
 # Changes separated by this few unchanged words read as one edit ("101 civilians ... 3 May").
@@ -38,14 +39,16 @@ def word_diff(before: str, after: str) -> TextDiff:
 
     Each contiguous run of changes becomes one removed and/or one added passage (runs separated
     by at most two unchanged words are merged), trimmed to about 300 characters. ``similarity``
-    is difflib's ratio over the word sequences (1.0 for two empty texts).
+    is difflib's ratio (2 × matched words ÷ all words; 1.0 for two empty texts) over the
+    alignment of `archive.text.alignment`, which stays fast on long and hostile pages.
     """
-    old, new = before.split(), after.split()
-    matcher = SequenceMatcher(None, old, new, autojunk=False)
+    old, old_breaks = _words(before)
+    new, new_breaks = _words(after)
+    opcodes = align(old, new, old_breaks=old_breaks, new_breaks=new_breaks)
     # (i1, i2, j1, j2, removes, adds): merging keeps the gap words on both sides, so whether a
     # side really changed is tracked separately from whether its span is empty.
     runs: list[tuple[int, int, int, int, bool, bool]] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in opcodes:
         if tag == "equal":
             continue
         removes, adds = i2 > i1, j2 > j1
@@ -56,4 +59,17 @@ def word_diff(before: str, after: str) -> TextDiff:
             runs.append((i1, i2, j1, j2, removes, adds))
     removed = tuple(_trim(old[run[0] : run[1]]) for run in runs if run[4])
     added = tuple(_trim(new[run[2] : run[3]]) for run in runs if run[5])
-    return TextDiff(added=added, removed=removed, similarity=matcher.ratio())
+    total = len(old) + len(new)
+    similarity = 2.0 * matched(opcodes) / total if total else 1.0
+    return TextDiff(added=added, removed=removed, similarity=similarity)
+
+
+def _words(text: str) -> tuple[list[str], set[int]]:
+    """The words of ``text``, and the indexes of the last word of each line."""
+    words: list[str] = []
+    ends: set[int] = set()
+    for line in text.split("\n"):
+        words.extend(line.split())
+        if words:
+            ends.add(len(words) - 1)
+    return words, ends

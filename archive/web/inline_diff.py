@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from difflib import SequenceMatcher
+
+from archive.text.alignment import align
 
 # Words, with line breaks kept as tokens so paragraphs survive the diff.
 _TOKEN = re.compile(r"\n|[^\s]+")
@@ -30,14 +31,14 @@ def _join(tokens: list[str]) -> str:
 
 
 def inline_diff(before: str, after: str) -> tuple[Segment, ...]:
-    """Segments that turn ``before`` into ``after`` word by word (difflib), deletions before insertions.
+    """Segments that turn ``before`` into ``after`` word by word (`archive.text.alignment`),
+    deletions before insertions.
 
     A segment's ``lead`` is the space separating it from the one before, unless a line break does.
     """
     old, new = _TOKEN.findall(before), _TOKEN.findall(after)
-    matcher = SequenceMatcher(None, old, new, autojunk=False)
     segments: list[Segment] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in align(old, new):
         if tag == "equal":
             segments.append(Segment("equal", _join(old[i1:i2])))
             continue

@@ -23,7 +23,7 @@ from scheduler.detect.model import (
 )
 from scheduler.detect.redirects import is_generic, is_home, moved, same_url
 from scheduler.detect.sentences import sentences
-from scheduler.detect.soft404 import like_probe, says_not_found
+from scheduler.detect.soft404 import like_probe, might_be_soft_404, says_not_found
 from scheduler.detect.status import describe_failure, is_failure, is_gone
 from scheduler.detect.volatile import NOISE_SELECTORS, mask
 
@@ -90,9 +90,15 @@ def _initial_state(page: _Page, probe: Observation | None, rules: IgnoreRules) -
         return DELETED
     if moved(current) and _dead_end(current.final_url or current.url, probe) is not None:
         return DELETED
-    if _healthy(current) and _soft_404(page, probe, rules):
+    if _healthy(current) and _first_needs_reading(current, probe) and _soft_404(page, probe, rules):
         return DELETED
     return LIVE
+
+
+def _first_needs_reading(current: Observation, probe: Observation | None) -> bool:
+    """Whether a first capture's text is worth extracting to rule out a soft 404: the site's answer
+    for a missing URL is at hand to compare with, or the page itself gives a cheap sign."""
+    return probe is not None or (current.body is not None and might_be_soft_404(current.body))
 
 
 def _vanished(quotes: Sequence[str], before: _Page | None, after: _Page | None) -> tuple[str, ...]:

@@ -28,6 +28,31 @@ _TITLE_SEPARATORS = re.compile(r"\s[|\-–—:·•»]\s|\s*[|·•»]\s*")
 _LEFTOVER_WORDS = 4
 
 
+# A first capture is read for a soft 404 only on a cheap sign that it might be one: extracting its
+# main text costs more than the rest of its capture, and a first capture is most of an ingest.
+SHORT_PAGE_BYTES = 8 * 1024
+_SIGN_SCAN_BYTES = 256 * 1024
+_SIGN_ELEMENTS = 4
+# Bounded content: an unclosed <h1> on a hostile page costs at most this much scanning.
+_TITLE_OR_HEADING = re.compile(
+    rb"<(title|h1|h2)\b[^>]{0,500}>(.{0,2000}?)</\1\s*>", re.IGNORECASE | re.DOTALL
+)
+_TAG = re.compile(rb"<[^>]{0,500}>")
+
+
+def might_be_soft_404(payload: bytes) -> bool:
+    """A cheap look, without parsing, at whether a page could be a "not found" page: a short body,
+    or not-found wording in its title or first headings."""
+    if len(payload) <= SHORT_PAGE_BYTES:
+        return True
+    for count, match in enumerate(_TITLE_OR_HEADING.finditer(payload, 0, _SIGN_SCAN_BYTES)):
+        if count >= _SIGN_ELEMENTS:
+            break
+        if _NOT_FOUND.search(_TAG.sub(b" ", match.group(2)).decode("utf-8", "replace")):
+            return True
+    return False
+
+
 def _dominated(line: str) -> bool:
     if not _NOT_FOUND.search(line):
         return False

@@ -112,3 +112,79 @@ def test_a_lost_baseline_does_not_stop_a_source_for_good(catalog: Catalog) -> No
     [change_id] = recorder(catalog, archive).process()
     change = catalog.get_change(change_id)
     assert change is not None and change.before_capture_id == renewed and change.kind == "edited"
+
+
+def test_the_captures_before_an_unreadable_one_are_judged(catalog: Catalog) -> None:
+    archive = Archive()
+    capture(catalog, archive, 0, 101)
+    recorder(catalog, archive).process()
+    edited = capture(catalog, archive, 1, 91)
+    lost = capture(catalog, archive, 2, 92)
+    archive.lost.add(lost)
+    [change_id] = recorder(catalog, archive).process()
+    change = catalog.get_change(change_id)
+    assert change is not None and change.after_capture_id == edited
+    assert [c.id for c in catalog.unjudged_captures(catalog.sources_for_urls([URL])[0].id)] == [lost]
+
+
+def many_sources(catalog: Catalog, archive: Archive, count: int) -> list[str]:
+    """``count`` more cited sources, each captured once and then edited."""
+    urls = [f"https://gov{n}.example/statement" for n in range(count)]
+    catalog.add_article(
+        origin="b.md", title="B", kind="markdown", citations=[CitationRecord(u, "l", "s") for u in urls]
+    )
+    for hours, number in ((0, 101), (1, 91)):
+        for source in catalog.sources_for_urls(urls):
+            cid = catalog.record_capture(
+                CaptureRecord(
+                    role="source",
+                    source_id=source.id,
+                    url=source.url,
+                    captured_at=T0 + timedelta(hours=hours),
+                    status=200,
+                    content_type="text/html",
+                    payload_digest=f"sha1:{number}",
+                    warc_name="w.warc.gz",
+                    offset=hours,
+                    length=1,
+                )
+            )
+            archive.payloads[cid] = page(number)
+        if hours == 0:
+            recorder(catalog, archive).process()
+    return urls
+
+
+def test_changed_pages_judged_in_worker_processes_are_recorded_as_in_this_one(tmp_path: Path) -> None:
+    changes = {}
+    for workers in (1, 2):
+        catalog = open_catalog(f"sqlite:///{tmp_path / f'catalog{workers}.db'}")
+        archive = Archive()
+        urls = many_sources(catalog, archive, 6)
+        rec = ChangeRecorder(
+            catalog,
+            read_payload=archive.read,
+            alert_targets=lambda articles: [],
+            policy=RevisitPolicy(),
+            failure_threshold=3,
+            clock=lambda: T0 + timedelta(days=30),
+            workers=workers,
+        )
+        ids = rec.process()
+        assert not catalog.has_unjudged()
+        changes[workers] = sorted(
+            (c.url, c.kind, c.summary) for c in (catalog.get_change(i) for i in ids) if c is not None
+        )
+        assert [u for u, _, _ in changes[workers]] == sorted(urls)
+    assert changes[2] == changes[1]
+
+
+def test_a_queue_longer_than_a_batch_is_worked_to_the_end(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("scheduler.changes.BATCH_SOURCES", 2)
+    archive = Archive()
+    urls = many_sources(catalog, archive, 5)
+    ids = recorder(catalog, archive).process()
+    assert len(ids) == len(urls)
+    assert not catalog.has_unjudged()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,8 +13,8 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
-from archive.catalog import CatalogUnavailable, CitationRecord, open_catalog
-from archive.catalog.db import alembic_config, make_engine, migrate
+from archive.catalog import CatalogUnavailable, CitationRecord, UnknownSchema, open_catalog
+from archive.catalog.db import SCHEMA_REVISION, alembic_config, make_engine, migrate, schema_revisions
 from archive.catalog.models import Base
 
 TABLES = {
@@ -38,13 +40,16 @@ def test_migrations_create_schema_from_empty(db_url: str) -> None:
         assert "ix_capture_source_id_captured_at" in {ix["name"] for ix in insp.get_indexes("capture")}
         assert "ix_citation_source_id" in {ix["name"] for ix in insp.get_indexes("citation")}
         with catalog.engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
+            assert (
+                conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == SCHEMA_REVISION
+            )
     finally:
         catalog.close()
 
 
 def test_one_head_and_it_matches_the_models(db_url: str) -> None:
-    assert ScriptDirectory.from_config(alembic_config()).get_heads() == ["0003"]
+    # open_catalog skips Alembic for a catalog at SCHEMA_REVISION: it must be the scripts' head.
+    assert ScriptDirectory.from_config(alembic_config()).get_heads() == [SCHEMA_REVISION]
     catalog = open_catalog(db_url)
     try:
         with catalog.engine.connect() as conn:
@@ -72,6 +77,54 @@ def test_reopening_keeps_data_and_downgrade_upgrade_round_trips(db_url: str) -> 
         assert set(inspect(again.engine).get_table_names()) >= TABLES
     finally:
         again.close()
+
+
+def test_an_older_catalog_is_upgraded_on_open(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        migrate(engine, "0002")
+        assert schema_revisions(engine) == ["0002"]
+    finally:
+        engine.dispose()
+    catalog = open_catalog(db_url)
+    try:
+        assert schema_revisions(catalog.engine) == [SCHEMA_REVISION]
+        assert "judged_at" in {c["name"] for c in inspect(catalog.engine).get_columns("capture")}  # 0003
+    finally:
+        catalog.close()
+
+
+def test_a_catalog_at_the_head_is_opened_without_importing_alembic(tmp_path: Path) -> None:
+    """Every command opens the catalog: Alembic (a quarter of a second of imports, and the
+    migration scripts) is for the rare open that has something to migrate."""
+    url = f"sqlite:///{tmp_path / 'catalog.db'}"
+    open_catalog(url).close()
+    script = (
+        "import sys; from archive.catalog import open_catalog; "
+        f"c = open_catalog({url!r}); c.list_sources(); c.close(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]", proc.stdout
+
+
+def test_a_catalog_from_a_newer_citewatch_is_refused_in_one_line(db_url: str) -> None:
+    open_catalog(db_url).close()
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    finally:
+        engine.dispose()
+    with pytest.raises(UnknownSchema, match="schema revision 9999") as info:
+        open_catalog(db_url)
+    assert "\n" not in str(info.value) and "upgrade citewatch" in str(info.value)
+    engine = make_engine(db_url)
+    try:
+        assert schema_revisions(engine) == ["9999"]  # left as it was
+        assert set(inspect(engine).get_table_names()) >= TABLES
+    finally:
+        engine.dispose()
 
 
 def test_sqlite_gets_wal_foreign_keys_busy_timeout_and_its_directory(tmp_path: Path) -> None:

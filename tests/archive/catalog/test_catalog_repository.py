@@ -119,7 +119,9 @@ def test_record_capture_round_trips_every_column(catalog: Catalog) -> None:
     assert view is not None
     assert view.captured_at == T0 and view.captured_at.tzinfo == UTC
     assert {
-        k: v for k, v in vars(view).items() if k not in ("id", "captured_at", "judged_at", "judge_error")
+        k: v
+        for k, v in vars(view).items()
+        if k not in ("id", "captured_at", "judged_at", "judge_error", "judge_attempts")
     } == {k: v for k, v in vars(record).items() if k != "captured_at"}
     assert view.judged_at is None and view.judge_error is None, "change detection has not judged it yet"
     assert catalog.get_capture(view.id + 100) is None
