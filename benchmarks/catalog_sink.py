@@ -43,8 +43,11 @@ SINK_METHODS = ("on_capture", "on_article", "previous", "has_earlier_capture", "
 
 
 def page(n: int) -> bytes:
-    prose = " ".join(f"Paragraph {k} of statement {n}: the ministry said item {n * 7 + k} stands." for k in range(40))
-    return f"<!DOCTYPE html><html><head><title>Statement {n}</title></head><body><h1>Statement {n}</h1><p>{prose}</p></body></html>".encode()
+    prose = " ".join(
+        f"Paragraph {k} of statement {n}: the ministry said item {n * 7 + k} stands." for k in range(40)
+    )
+    head = f"<!DOCTYPE html><html><head><title>Statement {n}</title></head>"
+    return f"{head}<body><h1>Statement {n}</h1><p>{prose}</p></body></html>".encode()
 
 
 def child(argv: list[str]) -> None:
@@ -139,7 +142,9 @@ def run_child(home: Path, command: list[str], profile: str | None) -> dict[str, 
     _, stderr = proc.communicate(timeout=600)
     out = result.read_text(encoding="utf-8") if result.exists() else ""
     if proc.returncode != 0 or not out.strip():
-        raise SystemExit(f"citewatch {' '.join(command)} failed ({proc.returncode}):\n{stderr.decode()[-3000:]}")
+        raise SystemExit(
+            f"citewatch {' '.join(command)} failed ({proc.returncode}):\n{stderr.decode()[-3000:]}"
+        )
     doc: dict[str, Any] = json.loads(out)
     return doc
 
@@ -176,21 +181,29 @@ def main() -> None:
                     ("crawl --all (unchanged)", ["crawl", "--all", "--json"]),
                 ):
                     doc = run_child(home, command, profile if command[0] == "ingest" else None)
-                    doc |= {"run": label, "repeat": repeat, "pages": args.pages, "loadavg": os.getloadavg()[0]}
+                    doc |= {
+                        "run": label,
+                        "repeat": repeat,
+                        "pages": args.pages,
+                        "loadavg": os.getloadavg()[0],
+                    }
                     print(json.dumps(doc), file=sys.stderr)
                     rows[label].append(doc)
     print(f"\nN = {args.pages} pages, {args.repeats} round(s); medians\n")
-    print("| run | commits/page (all) | commits/page (crawl phase) | commits/page (sink) | sink CPU ms/page | crawl-phase CPU ms/page | command CPU ms/page |")
+    print(
+        "| run | commits/page (all) | commits/page (crawl phase) | commits/page (sink) "
+        "| sink CPU ms/page | crawl-phase CPU ms/page | command CPU ms/page |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|")
     for label, docs in rows.items():
-        n = args.pages
 
         def med(key: str, scale: float = 1.0, docs: list[dict[str, Any]] = docs) -> float:
-            return statistics.median(d[key] for d in docs) * scale / n
+            return statistics.median(d[key] for d in docs) * scale / args.pages
 
         print(
             f"| {label} | {med('commits'):.2f} | {med('crawl_commits'):.2f} | {med('sink_commits'):.2f} | "
-            f"{med('sink_cpu_s', 1000):.2f} | {med('crawl_cpu_s', 1000):.2f} | {med('process_cpu_s', 1000):.2f} |"
+            f"{med('sink_cpu_s', 1000):.2f} | {med('crawl_cpu_s', 1000):.2f} "
+            f"| {med('process_cpu_s', 1000):.2f} |"
         )
 
 
