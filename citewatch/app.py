@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from archive.export.wacz import ExportReport
+    from archive.index.reindex import ReindexReport
     from archive.store.base import Store, StoredObject
     from archive.store.spool import Spool, UploadReport
     from citewatch.ingest_queue import IngestQueue
@@ -93,8 +94,6 @@ class App:
             settings.home_dir.mkdir(parents=True, exist_ok=True)
             self.catalog = open_catalog(settings.db_url, clock=clock)
         self._read_only = read_only
-        # A crashed run may have left a torn WARC behind: make it whole before anything else.
-        self.recovered = [] if read_only else self.spool.recover()
         self.policy = RevisitPolicy(
             fresh_for=timedelta(hours=settings.revisit_fresh_hours),
             fresh_interval=timedelta(hours=settings.revisit_fresh_interval_hours),
@@ -102,6 +101,39 @@ class App:
             recent_interval=timedelta(hours=settings.revisit_recent_interval_hours),
             old_interval=timedelta(hours=settings.revisit_old_interval_hours),
         )
+        # A crashed run may have left WARCs open, a torn record at their end and captures the
+        # catalog was not told of yet (it is written in batches): make them whole and put those
+        # captures back, before anything else.
+        self.reindexed: list[ReindexReport] = []
+        self.recovered = [] if read_only else self.spool.recover(on_repaired=self._reindex_repaired)
+
+    def _reindex_repaired(self, path: Path, name: str) -> None:
+        """Put back the captures of a WARC a killed crawl left open (spool recovery calls this)."""
+        from warcio.exceptions import ArchiveLoadFailed
+
+        from archive.catalog.errors import CatalogError
+        from archive.index.reindex import reindex_warc
+
+        try:
+            with path.open("rb") as stream:
+                report = reindex_warc(self.catalog, name, stream, next_due=self.next_due)
+        except (CatalogError, ArchiveLoadFailed, ValueError, EOFError) as exc:
+            # The file is closed and uploaded all the same: nothing in it is lost, and
+            # `citewatch reindex` puts its captures back once the cause is fixed.
+            logger.warning(
+                "%s: could not put its captures back into the catalog (%s); run "
+                "`citewatch reindex` once that is fixed",
+                name,
+                exc,
+            )
+            return
+        if report.added:
+            logger.info("%s: put back %d capture(s) a stopped crawl had not recorded", name, report.added)
+        self.reindexed.append(report)
+
+    def next_due(self, first_seen: datetime, now: datetime) -> datetime:
+        """When a source first cited at ``first_seen`` and captured ``now`` is next due."""
+        return self.policy.next_due(first_seen=first_seen, now=now)
 
     @cached_property
     def store(self) -> Store:
@@ -413,6 +445,47 @@ class App:
 
         parse_article_inputs([url])  # the same validation as the command line
         self.ingests.submit(url)
+
+    def reindex(self, progress: Callable[[str, ReindexReport], None] | None = None) -> ReindexReport:
+        """Put back into the catalog every capture of every WARC file, in the spool and in the
+        store, that it lacks (a lost or partial catalog); idempotent.  Under the crawl lock, so
+        no crawl records the same captures meanwhile.  ``progress`` hears of each file."""
+        import io
+
+        from archive.index.reindex import ReindexReport, reindex_warc
+        from archive.store.spool import WARC_PREFIX, warc_key
+        from archive.store.stream import RANGE_BYTES, ObjectStream
+        from archive.warc.writer import WARC_SUFFIX
+
+        total = ReindexReport()
+        with crawl_lock(self.settings.home_dir):
+            spooled = {p.name: p for p in self.spool.pending()}
+            stored = {
+                key[len(WARC_PREFIX) :]
+                for key in self.store.list_keys(WARC_PREFIX)
+                if key.endswith(WARC_SUFFIX) and "/" not in key[len(WARC_PREFIX) :]
+            }
+            for name in sorted(spooled.keys() | stored):
+                if name in spooled:  # not uploaded yet: the spool copy is the only one
+                    with spooled[name].open("rb") as stream:
+                        report = reindex_warc(self.catalog, name, stream, next_due=self.next_due)
+                else:
+                    key = warc_key(name)
+                    size = self.store.head(key)
+                    if size is None:  # deleted since it was listed
+                        continue
+                    raw = ObjectStream(self.store, key, size)
+                    with io.BufferedReader(raw, RANGE_BYTES) as stream:
+                        report = reindex_warc(self.catalog, name, stream, next_due=self.next_due)
+                        while stream.read(RANGE_BYTES):  # the digest covers the whole object
+                            pass
+                    known = self.catalog.warc(name)
+                    if known is None or known.state != "stored":
+                        self.catalog.mark_warc_stored(name, key=key, size=size, sha256=raw.sha256())
+                total += report
+                if progress is not None:
+                    progress(name, report)
+        return total
 
     def export_wacz(self, article_id: int, path: Path) -> ExportReport:
         """Package an article with every capture of its sources as a WACZ file."""

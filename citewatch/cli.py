@@ -34,6 +34,7 @@ from citewatch.render import (
 
 if TYPE_CHECKING:
     from archive.catalog.views import UncomparedCapture
+    from archive.index.reindex import ReindexReport
     from citewatch.app import App, CrawlOutcome
 
 EXIT_FAILURE = 1
@@ -464,6 +465,42 @@ def export(
             emit_json(doc)
         else:
             echo(f"wrote {report.path} ({report.bytes:,} bytes, {report.records} records)")
+
+
+@app.command()
+def reindex(as_json: JsonOpt = False) -> None:
+    """Put back into the catalog the captures of every WARC file it lacks (a lost or partial catalog).
+
+    Reads every WARC in the spool and the store; safe to run again.  Sources come back from the
+    captures' notes; articles ingested from files, tags, changes and alerts are not in the WARCs.
+    """
+    with user_errors():
+        application = open_app()
+
+        def progress(name: str, report: ReindexReport) -> None:
+            err.print(
+                f"{name}: {report.records} capture(s), {report.added} put back",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+
+        total = application.reindex(progress=progress)
+        doc = {
+            "warcs": total.warcs,
+            "records": total.records,
+            "added": total.added,
+            "known": total.known,
+            "skipped": total.skipped,
+            "sources_added": total.sources_added,
+        }
+        if as_json:
+            emit_json(doc)
+        else:
+            echo(
+                f"{total.warcs} WARC file(s), {total.records} capture(s): {total.added} put back into the "
+                f"catalog, {total.known} already there; {total.sources_added} source(s) added"
+            )
 
 
 @app.command()

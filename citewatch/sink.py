@@ -139,7 +139,7 @@ class CatalogSink:
     def on_capture(self, result: CaptureResult) -> CaptureRef:
         record = capture_record(result)
         target = result.target
-        ref = CaptureRef()
+        ref = CaptureRef(record_id=result.record.record_id if result.record is not None else None)
         scheduled = self._clock() if target.role == ROLE_SOURCE and target.source_id is not None else None
         self._held.append(_Held(ref, record, target.parent, scheduled))
         if record.record_type == "response":

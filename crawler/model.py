@@ -19,13 +19,16 @@ class CaptureRef:
     so the spider links requisites and articles to this handle, and ``id`` (the catalog's) is
     filled in when the capture's batch is written."""
 
-    __slots__ = ("id",)
+    __slots__ = ("id", "record_id")
 
-    def __init__(self, capture_id: int | None = None) -> None:
+    def __init__(self, capture_id: int | None = None, record_id: str | None = None) -> None:
         self.id = capture_id
+        # The WARC-Record-ID of the capture's record: its requisites' notes name it as their page
+        # (archive.warc.note), so a reindex can link them without the catalog.
+        self.record_id = record_id
 
     def __repr__(self) -> str:
-        return f"CaptureRef({self.id})"
+        return f"CaptureRef({self.id}, {self.record_id})"
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class CaptureTarget:
     role: str = ROLE_SOURCE
     source_id: int | None = None
     parent: CaptureRef | None = None  # for requisites: the capture of the page that needs them
+    source_url: str | None = None  # for probes: the URL of the source whose host is probed
     depth: int = 0  # requisites of requisites (CSS url()) have depth 2; we stop there
 
 

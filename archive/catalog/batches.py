@@ -79,12 +79,23 @@ class CaptureBatches(Transactions):
         """The captures whose record lies in this WARC file, oldest first (what `reindex` matches
         that file's records with)."""
         query = (
-            select(Capture.id, Capture.record_id, Capture.url, Capture.role, Capture.parent_id)
+            select(
+                Capture.id, Capture.record_id, Capture.url, Capture.role, Capture.parent_id, Capture.offset
+            )
             .where(Capture.warc_name == warc_name)
             .order_by(Capture.id)
         )
         with self._tx() as session:
             return [IndexedCapture(*row) for row in session.execute(query)]
+
+    def captures_for_records(self, record_ids: Iterable[str]) -> dict[str, int]:
+        """The ids of the captures whose record is one of these WARC-Record-IDs, by record id."""
+        found: dict[str, int] = {}
+        with self._tx() as session:
+            for chunk in _chunks(sorted(set(record_ids))):
+                query = select(Capture.record_id, Capture.id).where(Capture.record_id.in_(chunk))
+                found.update((rid, cid) for rid, cid in session.execute(query) if rid is not None)
+        return found
 
     def articles_for_origins(self, origins: Iterable[str]) -> dict[str, int]:
         """The ids of the articles ingested from these origins (URLs or file names), by origin."""

@@ -148,6 +148,7 @@ class IndexedCapture(NamedTuple):
     url: str
     role: str
     parent_id: int | None
+    offset: int | None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -24,7 +24,7 @@ import io
 import os
 import socket
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
@@ -44,6 +44,9 @@ WARC_SUFFIX = ".warc.gz"
 # Twisted has already removed the chunked framing from the body; keeping the header under its real
 # name would make readers (warcio, pywb) try to de-chunk a body that is not chunked.
 RENAMED_TRANSFER_ENCODING = "X-Citewatch-Original-Transfer-Encoding"
+
+# application/warc-fields: a mapping, or (name, value) pairs where a name may repeat.
+Fields = Mapping[str, str] | Sequence[tuple[str, str]]
 
 CAPTURE_NOTE = (
     "Captured through Scrapy/Twisted. HTTP response bodies are stored as received (still "
@@ -185,12 +188,19 @@ class WarcWriter:
             extra={"error_kind": f.error_kind},
         )
 
-    def write_metadata(self, target_uri: str, concurrent_to: str, fields: Mapping[str, str]) -> WrittenRecord:
-        """Write a ``metadata`` record (``application/warc-fields``) about an earlier record."""
+    def write_metadata(
+        self, target_uri: str, concurrent_to: str, fields: Fields, *, sync: bool = True
+    ) -> WrittenRecord:
+        """Write a ``metadata`` record (``application/warc-fields``) about an earlier record.
+
+        ``fields`` may repeat a name (as pairs).  ``sync=False`` flushes the record to the operating
+        system without an fsync: it survives the process being killed, and the next record's fsync
+        (the file's, on close) makes it durable on disk; for a note that only repeats what the
+        catalog is told at once (`archive.warc.note`)."""
         record_id = self._new_id()
         record = self._fields_record(target_uri, record_id, warc_date(self._clock()), fields)
         record.rec_headers.add_header("WARC-Concurrent-To", concurrent_to)
-        return self._write(record)
+        return self._write(record, sync=sync)
 
     def close(self) -> None:
         """Close the current file, and any held ones (fsync, rename ``.open`` to the final name);
@@ -251,9 +261,7 @@ class WarcWriter:
             http_headers=http_headers,
         )
 
-    def _fields_record(
-        self, target_uri: str, record_id: str, date: str, fields: Mapping[str, str]
-    ) -> ArcWarcRecord:
+    def _fields_record(self, target_uri: str, record_id: str, date: str, fields: Fields) -> ArcWarcRecord:
         body = _warc_fields(fields)
         return self._builder.create_warc_record(
             target_uri,
@@ -289,14 +297,17 @@ class WarcWriter:
 
     # -- output ------------------------------------------------------------------------------------
 
-    def _write(self, *records: ArcWarcRecord) -> WrittenRecord:
+    def _write(self, *records: ArcWarcRecord, sync: bool = True) -> WrittenRecord:
         """Append ``records`` to one file (never split across a roll); return the last one's location."""
         members = [self._serialise(record) for record in records]
         out, name = self._ensure_file()
         offset = out.tell()
         # One write and one sync for the group: a request and its response land (or tear) together.
         out.write(b"".join(members))
-        self._sync(out)
+        if sync:
+            self._sync(out)
+        else:
+            out.flush()
         record = records[-1]
         payload_digest = record.rec_headers.get_header("WARC-Payload-Digest")
         return WrittenRecord(
@@ -381,7 +392,8 @@ def _reason_phrase(status: int) -> str:
         return ""
 
 
-def _warc_fields(fields: Mapping[str, str]) -> bytes:
+def _warc_fields(fields: Fields) -> bytes:
     # application/warc-fields is one "name: value" per line; fold newlines so a message can't forge fields.
-    lines = (f"{name}: {' '.join(str(value).split())}\r\n" for name, value in fields.items() if value)
+    pairs = fields.items() if isinstance(fields, Mapping) else fields
+    lines = (f"{name}: {' '.join(str(value).split())}\r\n" for name, value in pairs if value)
     return "".join(lines).encode("utf-8")

@@ -25,6 +25,7 @@ from twisted.python.failure import Failure
 from archive.text.decoding import decode_payload
 from archive.text.mediatype import extract_media_type
 from archive.warc.exchange import FetchFailure
+from archive.warc.note import CaptureNote, NoteHop
 from crawler.config import CrawlConfig
 from crawler.failures import classify
 from crawler.middlewares.warcrecorder import HOPS_KEY, RecordedHop
@@ -158,6 +159,7 @@ class CaptureSpider(scrapy.Spider):
             body_length=final.raw_length,
         )
         capture = self.sink.on_capture(result)
+        self._note(result)
         self._stat(f"citewatch/captured/{target.role}")
         if target.role == ROLE_ARTICLE and 200 <= response.status < 300:
             for source in self.sink.on_article(result, capture, response.body):
@@ -185,7 +187,9 @@ class CaptureSpider(scrapy.Spider):
             return
         self._probed_hosts.add(parts.netloc)
         probe = f"{parts.scheme}://{parts.netloc}/citewatch-probe-{secrets.token_hex(8)}"
-        yield self.request_for(CaptureTarget(url=probe, role=ROLE_PROBE, source_id=target.source_id))
+        yield self.request_for(
+            CaptureTarget(url=probe, role=ROLE_PROBE, source_id=target.source_id, source_url=target.url)
+        )
 
     def _requisites(
         self, target: CaptureTarget, capture: CaptureRef, response: Response
@@ -239,7 +243,34 @@ class CaptureSpider(scrapy.Spider):
             error=info.message,
         )
         self.sink.on_capture(result)
+        self._note(result)
         self._stat(f"citewatch/failed/{info.kind}")
+
+    def _note(self, result: CaptureResult) -> None:
+        """Write the capture's note (archive.warc.note): what it was, for a reindex to read back.
+
+        Not fsynced: it survives a killed process as it is, and the next record's sync makes it
+        durable; lost in a power cut, the reindex of its record falls back to what the record
+        says.  A note that cannot be written costs the capture nothing (it is in the catalog)."""
+        record, target = result.record, result.target
+        if record is None:
+            return
+        note = CaptureNote(
+            role=target.role,
+            target=target.url,
+            source=target.source_url or (target.url if target.role == ROLE_SOURCE else None),
+            redirects=tuple(
+                NoteHop(h.record.record_id, h.status, h.url) for h in result.redirects if h.record is not None
+            ),
+            parent=target.parent.record_id if target.parent is not None else None,
+            article=target.url if target.role == ROLE_ARTICLE else None,
+            body_length=result.body_length,
+        )
+        try:
+            self.warc_writer.write_metadata(result.final_url, record.record_id, note.fields(), sync=False)
+        except OSError:
+            self._stat("citewatch/warc_note_error")
+            self.logger.warning("could not write the capture note of %s", result.final_url, exc_info=True)
 
     def _stat(self, key: str) -> None:
         if self.crawler.stats is not None:
