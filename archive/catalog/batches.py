@@ -110,13 +110,19 @@ class CaptureBatches(Transactions):
         """The ids of these source URLs, by URL; those not watched yet are added (first cited at
         ``created_at``, due then), as `reindex` does for the sources of a lost catalog."""
         created_at = aware("created_at", created_at)
-        found: dict[str, int] = {}
         with self._tx() as session:
-            for chunk in _chunks(sorted(set(urls))):
-                found.update(self._ensure_sources(session, chunk, created_at))
-        return found
+            return self._ensure_sources(session, sorted(set(urls)), created_at)
 
     def _ensure_sources(self, session: Session, urls: Sequence[str], now: datetime) -> dict[str, int]:
+        """The ids of these URLs' sources, adding those not watched yet, a chunk of URLs per
+        statement (SQLite takes at most 32,766 variables in one: an article citing 5,000 URLs,
+        a watch list imported as one file, went over)."""
+        found: dict[str, int] = {}
+        for chunk in _chunks(urls):
+            found.update(self._ensure_chunk(session, chunk, now))
+        return found
+
+    def _ensure_chunk(self, session: Session, urls: Sequence[str], now: datetime) -> dict[str, int]:
         if not urls:
             return {}
         values = [{"url": u, "created_at": now, "next_due_at": now, "state": "pending"} for u in urls]

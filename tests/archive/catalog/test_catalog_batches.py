@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from archive.catalog import (
     CaptureRecord,
@@ -18,6 +21,7 @@ from archive.catalog import (
     UnknownArticle,
     UnknownCapture,
     UnknownSource,
+    open_catalog,
 )
 from tests.archive.catalog.catalog_clock import T0, FakeClock
 
@@ -170,3 +174,23 @@ def test_lookups_for_reindex(catalog: Catalog) -> None:
     assert watched[A] == sid and set(watched) == {A, B}
     new = {s.url: s for s in catalog.list_sources()}[B]
     assert (new.state, new.next_due_at) == ("pending", T0 - timedelta(days=9))
+
+
+def test_an_article_citing_thousands_of_new_urls_adds_them_all(tmp_path: Path) -> None:
+    # One INSERT for them all went past SQLite's limit on variables (7 a source): a watch list of
+    # 100,000 URLs ingested as one file failed with "too many SQL variables".  The limit is set to
+    # SQLite's default (32,766; this build allows 250,000) to show it with 5,000 URLs.
+    def limit(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 32_766)
+
+    event.listen(Engine, "connect", limit)
+    try:
+        catalog = open_catalog(f"sqlite:///{tmp_path / 'catalog.db'}")
+        urls = [f"https://gov.example/statement/{n}" for n in range(5_000)]
+        citations = [cite(u, n) for n, u in enumerate(urls)]
+        view = catalog.add_article(origin="watchlist.txt", title="w", kind="text", citations=citations)
+        assert len({c.source_id for c in view.citations}) == len(urls)
+        assert len(catalog.watch_sources(urls, created_at=T0)) == len(urls)
+        catalog.close()
+    finally:
+        event.remove(Engine, "connect", limit)
