@@ -50,10 +50,12 @@ eval-detection: $(STAMP)
 # table and the issue's target checks, writes benchmarks/results/crawl_bench-*.json; fails only if a
 # run failed or a WARC is invalid.  `make bench BENCH_ARGS=--quick` is a 30-second smoke run;
 # `BENCH_ARGS="-r 5 --latency-ms 50"` and the other options are in `crawl_bench.py --help`.
+# Then detect_cost.py: detection's CPU per capture (first, unchanged, changed page), a few seconds.
 BENCH_ARGS ?=
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/crawl_bench.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/detect_cost.py
 
 # The catalog at 1,000,000 sources, 3,000,000 captures, 1,000,000 citations, 100,000 changes (issue 8):
 # built once by plain SQL through the catalog's own migrations and cached under the temp dir (about

@@ -49,7 +49,11 @@ def run_crawl(
     sink: CaptureSink,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> CrawlStats:
-    """Capture every target (and what it pulls in: requisites, an article's sources); block until done."""
+    """Capture every target (and what it pulls in: requisites, an article's sources); block until done.
+
+    ``targets`` is read lazily, one at a time as the crawl has room for it: a generator over a
+    paged query keeps a crawl of any size in bounded memory.
+    """
     # Offline, tldextract tries to download the public suffix list and logs a traceback before
     # falling back to its bundled copy (NOTES.md): the fallback is fine, the noise is not.
     logging.getLogger("tldextract").setLevel(logging.CRITICAL)

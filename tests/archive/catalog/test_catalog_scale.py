@@ -128,20 +128,19 @@ def test_listings_stream_batch_by_batch(filled: tuple[Catalog, list[int]]) -> No
     ]
 
 
-def test_due_sources_come_in_bounded_batches(filled: tuple[Catalog, list[int]], clock: FakeClock) -> None:
-    # `crawl --due` loaded every due source into one list; now the crawl pulls them a batch at a
-    # time, in due order, and a source rescheduled meanwhile is neither repeated nor skipped.
+def test_due_sources_come_page_by_page(filled: tuple[Catalog, list[int]], clock: FakeClock) -> None:
+    # `crawl --due` loaded every due source into one list; the crawl pulls them a page at a time,
+    # in due order, and a source rescheduled meanwhile is neither repeated nor skipped.
     catalog, ids = filled
     for k, sid in enumerate(ids):
         catalog.schedule(sid, T0 - timedelta(hours=N - k))
-    batches = catalog.source_batches(due_only=True, now=T0, batch=BATCH)
-    first = next(batches)
-    assert [r.id for r in first] == ids[:BATCH]
-    catalog.schedule(first[0].id, T0 + timedelta(days=1))  # crawled meanwhile
+    walk = catalog.iter_sources_to_crawl(due_only=True, now=T0, page=BATCH)
+    statements = Statements(catalog.engine)
+    first = [next(walk).id for _ in range(BATCH)]
+    assert first == ids[:BATCH] and len(statements.seen) == 1
+    catalog.schedule(first[0], T0 + timedelta(days=1))  # crawled meanwhile
     catalog.schedule(ids[-1], T0 + timedelta(days=1))  # made not due before the walk reaches it
-    rest = [r.id for batch in batches for r in batch]
-    assert rest == ids[BATCH:-1]
-    assert all(len(b) <= BATCH for b in catalog.source_batches(due_only=False, batch=BATCH))
+    assert [r.id for r in walk] == ids[BATCH:-1]
     assert [r.id for r in catalog.sources_to_crawl(due_only=False)] == sorted(ids)
 
 
