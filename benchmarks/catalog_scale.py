@@ -27,6 +27,7 @@ Before/after: run it twice, once with ``--code`` pointing at a checkout of the o
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -49,7 +50,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 # The built catalogs are kept between runs here (SQLite: one file per scale, 2.3 GB at scale 1).
-DEFAULT_CACHE = Path(os.environ.get("CITEWATCH_BENCH_CACHE", Path(tempfile.gettempdir()) / "citewatch-catalog-scale"))
+DEFAULT_CACHE = Path(
+    os.environ.get("CITEWATCH_BENCH_CACHE", Path(tempfile.gettempdir()) / "citewatch-catalog-scale")
+)
 PG_ENV = "CITEWATCH_TEST_PG_URL"
 REAL_WARC = "bench-real-20260101000000000-00001.warc.gz"
 REAL_URI = "https://www.bench-sample.example/statement"
@@ -296,15 +299,32 @@ def measure_due(app: Any, catalog: Any, now: datetime, repeats: int) -> list[Mea
         ("first 1,000 due sources", lambda: catalog.sources_to_crawl(due_only=True, now=now, limit=1000)),
     ):
         walls, cpus, result = timed(fn, repeats)
-        out.append(Measurement("due", name, statistics.median(walls), max(walls), statistics.median(cpus),
-                               f"{len(result)} rows", samples=walls))  # fmt: skip
+        out.append(
+            Measurement(
+                "due",
+                name,
+                statistics.median(walls),
+                max(walls),
+                statistics.median(cpus),
+                f"{len(result)} rows",
+                samples=walls,
+            )
+        )
 
     def first() -> Any:
         return next(iter(app.due_targets(due_only=True)))
 
     walls, cpus, _ = timed(first, repeats)
-    out.append(Measurement("due", "App.due_targets: first target", statistics.median(walls), max(walls),
-                           statistics.median(cpus), samples=walls))  # fmt: skip
+    out.append(
+        Measurement(
+            "due",
+            "App.due_targets: first target",
+            statistics.median(walls),
+            max(walls),
+            statistics.median(cpus),
+            samples=walls,
+        )
+    )
     import tracemalloc
 
     tracemalloc.start()
@@ -313,8 +333,16 @@ def measure_due(app: Any, catalog: Any, now: datetime, repeats: int) -> list[Mea
     wall, cpu = (time.perf_counter() - w0) * 1000, (time.process_time() - c0) * 1000
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
-    out.append(Measurement("due-all", "App.due_targets: every due source", wall, wall, cpu,
-                           f"{n} targets, peak Python heap {peak:.0f} MB"))  # fmt: skip
+    out.append(
+        Measurement(
+            "due-all",
+            "App.due_targets: every due source",
+            wall,
+            wall,
+            cpu,
+            f"{n} targets, peak Python heap {peak:.0f} MB",
+        )
+    )
     return out
 
 
@@ -338,7 +366,11 @@ def web_routes(marks: dict[str, Any], counts: dict[str, int]) -> list[tuple[str,
         ("ui", "/sources?page=last", f"/sources?page={deep_sources}"),
         ("ui", "/sources?after=ID (deep, by cursor)", f"/sources?after={counts['source'] - 30}"),
         ("ui", "/sources?state=deleted", "/sources?state=deleted"),
-        ("ui", "/sources?state=deleted&page=last", f"/sources?state=deleted&page={max(1, deep_sources // 50)}"),
+        (
+            "ui",
+            "/sources?state=deleted&page=last",
+            f"/sources?state=deleted&page={max(1, deep_sources // 50)}",
+        ),
         ("ui", "/sources?q=<host>", f"/sources?q={host}"),
         ("ui", "/sources/N (hot)", f"/sources/{hot}"),
         ("ui", "/sources/N (3 captures)", f"/sources/{small}"),
@@ -362,7 +394,11 @@ def web_routes(marks: dict[str, Any], counts: dict[str, int]) -> list[tuple[str,
         ("api", "/api/sources/N/captures (3 rows)", f"/api/sources/{small}/captures"),
         ("api", "/api/sources/N/captures (hot)", f"/api/sources/{hot}/captures"),
         ("api", "/api/sources/N/captures (hot, last page)", f"/api/sources/{hot}/captures?page=1000000"),
-        ("api", "/api/sources/N/captures (hot, by cursor)", f"/api/sources/{hot}/captures?after={marks['hot_capture_id']}"),
+        (
+            "api",
+            "/api/sources/N/captures (hot, by cursor)",
+            f"/api/sources/{hot}/captures?after={marks['hot_capture_id']}",
+        ),
         ("api", "/api/captures/N", f"/api/captures/{marks['hot_capture_id']}"),
         ("api", "/api/changes", "/api/changes"),
         ("api", "/api/changes?page=last", f"/api/changes?page={deep_changes}"),
@@ -372,10 +408,14 @@ def web_routes(marks: dict[str, Any], counts: dict[str, int]) -> list[tuple[str,
         ("api", "/api/alerts?page=last", f"/api/alerts?page={deep_changes}"),
         ("api", "/api/alerts?after=ID (deep, by cursor)", "/api/alerts?after=30"),
         ("replay", "replay: captured URL (hot source)", f"/replay/{ts}/{marks['hot_source_url']}"),
-        ("replay", "replay: a revisit (payload by digest)", f"/replay/{marks['hot_revisit_at']}/{marks['hot_source_url']}"),
+        (
+            "replay",
+            "replay: a revisit (payload by digest)",
+            f"/replay/{marks['hot_revisit_at']}/{marks['hot_source_url']}",
+        ),
         ("replay", "replay: requisite shared by a host", f"/replay/{ts}/{marks['requisite_url']}"),
         ("replay", "replay: URL never captured", f"/replay/{ts}/{marks['never_captured_url']}"),
-    ]  # fmt: skip
+    ]
 
 
 def measure_web(app: Any, marks: dict[str, Any], counts: dict[str, int], repeats: int) -> list[Measurement]:
@@ -385,8 +425,18 @@ def measure_web(app: Any, marks: dict[str, Any], counts: dict[str, int], repeats
     with TestClient(app.web_app(), base_url="http://127.0.0.1:8080", follow_redirects=False) as client:
         for group, name, path in web_routes(marks, counts):
             walls, cpus, response = timed(lambda p=path: client.get(p), repeats)
-            out.append(Measurement(group, name, statistics.median(walls), max(walls), statistics.median(cpus),
-                                   bytes=len(response.content), status=response.status_code, samples=walls))  # fmt: skip
+            out.append(
+                Measurement(
+                    group,
+                    name,
+                    statistics.median(walls),
+                    max(walls),
+                    statistics.median(cpus),
+                    bytes=len(response.content),
+                    status=response.status_code,
+                    samples=walls,
+                )
+            )
             print(f"  {name}: {statistics.median(walls):.1f} ms ({response.status_code})", file=sys.stderr)
     return out
 
@@ -462,10 +512,8 @@ def _kill_children(pid: int) -> None:
     except OSError:
         children = []
     for child in children:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(int(child), signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     if not children:
         os.killpg(pid, signal.SIGKILL)
 
@@ -475,10 +523,15 @@ def measure_cli(marks: dict[str, Any], env: dict[str, str], timeout: float) -> l
     for name, args in cli_commands(marks):
         first, wall, cpu, rss, nbytes, code = run_cli(args, env, timeout)
         detail = "" if code == 0 else f"exit {code}" + (" (timed out)" if wall >= timeout * 1000 else "")
-        out.append(Measurement("cli", name, wall, wall, cpu, detail, ttfb_ms=first, rss_mb=rss, bytes=nbytes,
-                               status=code))  # fmt: skip
-        print(f"  citewatch {name}: first byte {first and round(first)} ms, total {wall:.0f} ms, "
-              f"{rss:.0f} MB", file=sys.stderr)  # fmt: skip
+        out.append(
+            Measurement(
+                "cli", name, wall, wall, cpu, detail, ttfb_ms=first, rss_mb=rss, bytes=nbytes, status=code
+            )
+        )
+        print(
+            f"  citewatch {name}: first byte {first and round(first)} ms, total {wall:.0f} ms, {rss:.0f} MB",
+            file=sys.stderr,
+        )
     return out
 
 
@@ -487,10 +540,18 @@ def measure_cli(marks: dict[str, Any], env: dict[str, str], timeout: float) -> l
 
 def git_commit(code: Path) -> str:
     try:
-        done = subprocess.run(["git", "-C", str(code), "rev-parse", "--short=12", "HEAD"], capture_output=True,
-                              text=True, check=True)  # fmt: skip
-        dirty = subprocess.run(["git", "-C", str(code), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+        done = subprocess.run(
+            ["git", "-C", str(code), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        dirty = subprocess.run(
+            ["git", "-C", str(code), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         return done.stdout.strip() + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -527,7 +588,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
             "sqlite": sqlite3.sqlite_version,
-        },  # fmt: skip
+        },
         "loadavg_start": loadavg(),
     }
     run_db = ""
@@ -571,8 +632,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         home = work / "home"
         home.mkdir()
         env = {k: v for k, v in os.environ.items() if not k.startswith("CITEWATCH_")}
-        env.update(CITEWATCH_HOME=str(home), CITEWATCH_DB=db_url, CITEWATCH_STORE=str(store),
-                   PYTHONPATH=str(args.code), COLUMNS="200")  # fmt: skip
+        env.update(
+            CITEWATCH_HOME=str(home),
+            CITEWATCH_DB=db_url,
+            CITEWATCH_STORE=str(store),
+            PYTHONPATH=str(args.code),
+            COLUMNS="200",
+        )
         os.environ.update({k: env[k] for k in ("CITEWATCH_HOME", "CITEWATCH_DB", "CITEWATCH_STORE")})
 
         from archive.catalog.db import open_catalog

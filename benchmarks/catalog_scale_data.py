@@ -35,28 +35,118 @@ GENERATOR_VERSION = 3
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "article": ("id", "origin", "title", "kind", "tags", "ingested_at", "updated_at", "capture_id"),
     "source": (
-        "id", "url", "created_at", "state", "last_status", "last_captured_at", "next_due_at",
-        "consecutive_failures", "paused", "ignore_rules",
+        "id",
+        "url",
+        "created_at",
+        "state",
+        "last_status",
+        "last_captured_at",
+        "next_due_at",
+        "consecutive_failures",
+        "paused",
+        "ignore_rules",
     ),
     "citation": ("id", "article_id", "source_id", "label", "sentence", "quotes", "position"),
     "capture": (
-        "id", "source_id", "parent_id", "role", "url", "final_url", "captured_at", "status",
-        "content_type", "payload_digest", "warc_name", "offset", "length", "record_type", "error_kind",
-        "error", "redirects", "body_length", "record_id", "judged_at", "judge_error", "judge_attempts",
+        "id",
+        "source_id",
+        "parent_id",
+        "role",
+        "url",
+        "final_url",
+        "captured_at",
+        "status",
+        "content_type",
+        "payload_digest",
+        "warc_name",
+        "offset",
+        "length",
+        "record_type",
+        "error_kind",
+        "error",
+        "redirects",
+        "body_length",
+        "record_id",
+        "judged_at",
+        "judge_error",
+        "judge_attempts",
     ),
     "warc_file": ("name", "state", "store_key", "size", "sha256", "created_at", "stored_at"),
     "change": (
-        "id", "source_id", "kind", "detected_at", "before_capture_id", "after_capture_id", "summary",
-        "added", "removed", "removed_quotes",
+        "id",
+        "source_id",
+        "kind",
+        "detected_at",
+        "before_capture_id",
+        "after_capture_id",
+        "summary",
+        "added",
+        "removed",
+        "removed_quotes",
     ),
     "alert": ("id", "change_id", "created_at", "title", "text"),
     "delivery": (
-        "id", "alert_id", "target", "state", "attempts", "next_attempt_at", "claimed_at", "last_error",
+        "id",
+        "alert_id",
+        "target",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "claimed_at",
+        "last_error",
         "delivered_at",
     ),
-}  # fmt: skip
+}
 
-WORDS = ["ministry", "health", "energy", "climate", "statistics", "transport", "budget", "finance", "defence", "education", "water", "housing", "police", "court", "council", "agency", "commission", "office", "parliament", "senate", "report", "statement", "press", "release", "update", "policy", "review", "plan", "data", "survey", "election", "results", "programme", "strategy", "coastal", "flood", "vaccine", "tariff", "subsidy", "emissions", "grid", "rail", "airport", "hospital", "school", "tax", "pension"]
+WORDS = [
+    "ministry",
+    "health",
+    "energy",
+    "climate",
+    "statistics",
+    "transport",
+    "budget",
+    "finance",
+    "defence",
+    "education",
+    "water",
+    "housing",
+    "police",
+    "court",
+    "council",
+    "agency",
+    "commission",
+    "office",
+    "parliament",
+    "senate",
+    "report",
+    "statement",
+    "press",
+    "release",
+    "update",
+    "policy",
+    "review",
+    "plan",
+    "data",
+    "survey",
+    "election",
+    "results",
+    "programme",
+    "strategy",
+    "coastal",
+    "flood",
+    "vaccine",
+    "tariff",
+    "subsidy",
+    "emissions",
+    "grid",
+    "rail",
+    "airport",
+    "hospital",
+    "school",
+    "tax",
+    "pension",
+]
 TLDS = ("gov", "gov.uk", "org", "com", "de", "fr", "int", "eu", "gouv.fr", "gc.ca", "gov.au", "net")
 SECTIONS = ("news", "media", "press", "en/newsroom", "publications", "documents", "about/statements")
 TAGS = ("climate", "elections", "health", "tech", "local", "investigation", "factcheck")
@@ -89,9 +179,14 @@ class Scale:
             return max(least, round(x * factor))
 
         return Scale(
-            n(self.sources, 200), n(self.captures, 600), n(self.citations, 200), n(self.changes, 20),
-            n(self.articles, 10), n(self.hot, 3), self.seed,
-        )  # fmt: skip
+            n(self.sources, 200),
+            n(self.captures, 600),
+            n(self.citations, 200),
+            n(self.changes, 20),
+            n(self.articles, 10),
+            n(self.hot, 3),
+            self.seed,
+        )
 
     def key(self) -> str:
         raw = f"{GENERATOR_VERSION}:{self.sources}:{self.captures}:{self.citations}:{self.changes}:"
@@ -143,6 +238,7 @@ class Generator:
         self.rng = random.Random(scale.seed)
         self.real = real
         self.marks = Landmarks()
+        self.article_urls: dict[int, str] = {}
         self.hosts = [self._host(i) for i in range(max(10, scale.sources // 20))]
 
     # -- shapes -----------------------------------------------------------------------------
@@ -278,9 +374,16 @@ class Generator:
                 quotes = json.dumps([f"We will {self._slug(6)} by {2026 + cid % 3}"] if cid % 3 == 0 else [])
                 emit(
                     "citation",
-                    (cid, aid, sid, self._slug(3).replace("-", " "), f"As the {self._slug(8)} said.", quotes,
-                     position),
-                )  # fmt: skip
+                    (
+                        cid,
+                        aid,
+                        sid,
+                        self._slug(3).replace("-", " "),
+                        f"As the {self._slug(8)} said.",
+                        quotes,
+                        position,
+                    ),
+                )
         self.marks.counts["citation"] = cid
         self.article_round = article_round
 
@@ -327,10 +430,28 @@ class Generator:
                 articles_next += 1
                 cap_id += 1
                 name, offset, length = warc.place(rng.randint(20_000, 90_000))
-                url = f"https://news{articles_next % 300}.example.com/{start:%Y/%m}/{self._slug(5)}-{articles_next}"
-                emit("capture", _capture(cap_id, None, None, "article", url, url, start, 200, CONTENT_TYPES[0],
-                                         digest("a", articles_next), name, offset, length, "response",
-                                         judged=None))  # fmt: skip
+                news = f"https://news{articles_next % 300}.example.com"
+                url = f"{news}/{start:%Y/%m}/{self._slug(5)}-{articles_next}"
+                emit(
+                    "capture",
+                    _capture(
+                        cap_id,
+                        None,
+                        None,
+                        "article",
+                        url,
+                        url,
+                        start,
+                        200,
+                        CONTENT_TYPES[0],
+                        digest("a", articles_next),
+                        name,
+                        offset,
+                        length,
+                        "response",
+                        judged=None,
+                    ),
+                )
                 article_capture[articles_next] = cap_id
                 self.article_urls[articles_next] = url
             events = per_round[r]
@@ -399,9 +520,29 @@ class Generator:
                     rec = self.real["revisit" if record_type == "revisit" else f"v{version[sid] % 2}"]
                     name, offset, length = rec.warc_name, rec.offset, rec.length
                 cap_id += 1
-                emit("capture", _capture(cap_id, sid, None, "source", url, final_url, when, status, ctype, payload,
-                                         name, offset, length, record_type, error_kind=error_kind, error=error,
-                                         redirects=redirects, judged=when))  # fmt: skip
+                emit(
+                    "capture",
+                    _capture(
+                        cap_id,
+                        sid,
+                        None,
+                        "source",
+                        url,
+                        final_url,
+                        when,
+                        status,
+                        ctype,
+                        payload,
+                        name,
+                        offset,
+                        length,
+                        record_type,
+                        error_kind=error_kind,
+                        error=error,
+                        redirects=redirects,
+                        judged=when,
+                    ),
+                )
                 if sid == sample:
                     hot_ids.append(cap_id)
                     if record_type == "revisit":
@@ -426,19 +567,52 @@ class Generator:
                     cap_id += 1
                     host = self.hosts[self.source_host[sid]]
                     name, offset, length = warc.place(900)
-                    emit("capture", _capture(cap_id, sid, None, "probe", f"https://{host}/citewatch-probe-{sid:x}",
-                                             f"https://{host}/citewatch-probe-{sid:x}", when, 404, ctype,
-                                             digest("probe", host), name, offset, length, "response",
-                                             judged=None))  # fmt: skip
+                    emit(
+                        "capture",
+                        _capture(
+                            cap_id,
+                            sid,
+                            None,
+                            "probe",
+                            f"https://{host}/citewatch-probe-{sid:x}",
+                            f"https://{host}/citewatch-probe-{sid:x}",
+                            when,
+                            404,
+                            ctype,
+                            digest("probe", host),
+                            name,
+                            offset,
+                            length,
+                            "response",
+                            judged=None,
+                        ),
+                    )
                 if record_type != "metadata" and rng.random() < self.p_requisite:
                     host = self.hosts[self.source_host[sid]]
                     for asset, atype in rng.sample(ASSETS, rng.randint(1, 2)):
                         cap_id += 1
                         aurl = f"https://{host}/{asset}"
                         name, offset, length = warc.place(rng.randint(1_000, 40_000))
-                        emit("capture", _capture(cap_id, None, parent, "requisite", aurl, aurl, when, 200, atype,
-                                                 digest("asset", host, asset, r // 120), name, offset, length,
-                                                 "response", judged=None))  # fmt: skip
+                        emit(
+                            "capture",
+                            _capture(
+                                cap_id,
+                                None,
+                                parent,
+                                "requisite",
+                                aurl,
+                                aurl,
+                                when,
+                                200,
+                                atype,
+                                digest("asset", host, asset, r // 120),
+                                name,
+                                offset,
+                                length,
+                                "response",
+                                judged=None,
+                            ),
+                        )
                         if self.source_host[sid] == 0 and asset == ASSETS[0][0]:
                             self.marks.requisite_url = aurl
         warc.close()
@@ -449,12 +623,17 @@ class Generator:
         self._sources(emit, pending, state, last_status, last_at, count)
         self._articles(emit, article_capture)
 
-    article_urls: dict[int, str] = {}
-
     def _change(
-        self, emit: Emit, change_id: int, delivery_id: int, sid: int, kind: str, before: int, after: int,
+        self,
+        emit: Emit,
+        change_id: int,
+        delivery_id: int,
+        sid: int,
+        kind: str,
+        before: int,
+        after: int,
         when: datetime,
-    ) -> int:  # fmt: skip
+    ) -> int:
         detected = when + timedelta(seconds=30)
         url = self.urls[sid]
         removed = [f"The {self._slug(7).replace('-', ' ')}."] if kind == "edited" else []
@@ -467,8 +646,21 @@ class Generator:
             "unreachable": "3 failed fetches in a row (timeout)",
             "restored": "the page answers again",
         }[kind]
-        emit("change", (change_id, sid, kind, detected, before, after, summary, json.dumps(added),
-                        json.dumps(removed), json.dumps(quotes)))  # fmt: skip
+        emit(
+            "change",
+            (
+                change_id,
+                sid,
+                kind,
+                detected,
+                before,
+                after,
+                summary,
+                json.dumps(added),
+                json.dumps(removed),
+                json.dumps(quotes),
+            ),
+        )
         emit("alert", (change_id, change_id, detected, f"{kind}: {url}", f"{summary}\n{url}"))
         targets = DELIVERY_TARGETS if change_id % 3 == 0 else DELIVERY_TARGETS[:1]
         for target in targets:
@@ -487,8 +679,17 @@ class Generator:
                     None,
                 )
             elif u < 0.006:
-                row = (delivery_id, change_id, target, "pending", 1, detected + timedelta(hours=1), None,
-                       "timed out", None)  # fmt: skip
+                row = (
+                    delivery_id,
+                    change_id,
+                    target,
+                    "pending",
+                    1,
+                    detected + timedelta(hours=1),
+                    None,
+                    "timed out",
+                    None,
+                )
             else:
                 row = (
                     delivery_id,
@@ -554,14 +755,52 @@ STATES = ("pending", "live", "edited", "deleted", "redirected", "unreachable")
 
 
 def _capture(
-    cid: int, sid: int | None, parent: int | None, role: str, url: str, final_url: str, when: datetime,
-    status: int | None, ctype: str, payload: str | None, name: str, offset: int, length: int, record_type: str,
-    *, judged: datetime | None, error_kind: str | None = None, error: str | None = None, redirects: str = "[]",
-) -> tuple[Any, ...]:  # fmt: skip
+    cid: int,
+    sid: int | None,
+    parent: int | None,
+    role: str,
+    url: str,
+    final_url: str,
+    when: datetime,
+    status: int | None,
+    ctype: str,
+    payload: str | None,
+    name: str,
+    offset: int,
+    length: int,
+    record_type: str,
+    *,
+    judged: datetime | None,
+    error_kind: str | None = None,
+    error: str | None = None,
+    redirects: str = "[]",
+) -> tuple[Any, ...]:
     record_id = f"<urn:uuid:{hashlib.md5(str(cid).encode()).hexdigest()}>"
     body = None if record_type == "metadata" else max(0, length * 3)
-    return (cid, sid, parent, role, url, final_url, when, status, ctype if status else None, payload, name, offset,
-            length, record_type, error_kind, error, redirects, body, record_id, judged, None, 0)  # fmt: skip
+    return (
+        cid,
+        sid,
+        parent,
+        role,
+        url,
+        final_url,
+        when,
+        status,
+        ctype if status else None,
+        payload,
+        name,
+        offset,
+        length,
+        record_type,
+        error_kind,
+        error,
+        redirects,
+        body,
+        record_id,
+        judged,
+        None,
+        0,
+    )
 
 
 class _WarcNamer:
