@@ -119,6 +119,14 @@ def _closest_among(session: Session, urls: Sequence[str], moment: datetime) -> C
         for column in (Capture.url, Capture.final_url)
         for u in urls
     ]
+    # A URL never captured ends here: one index probe per spelling and column, not five.
+    probes = [
+        select(Capture.id).where(column == u).limit(1)
+        for column in (Capture.url, Capture.final_url)
+        for u in urls
+    ]
+    if all(session.scalars(probe).first() is None for probe in probes):
+        return None
     exact = _pick(
         session,
         [
