@@ -240,11 +240,15 @@ class App:
                 "robots": "obey" if self.settings.obey_robots else "ignore",
             },
             clock=self.clock,
+            # Flushed per record (a killed crawl keeps it), fsynced once before each catalog
+            # commit: a committed capture never points at a record a power cut could take back.
+            sync_each_record=False,
         )
         try:
-            return run_crawl(
-                targets, config=self.crawl_config(), warc_writer=writer, sink=sink, clock=self.clock
-            )
+            with self.catalog.before_commit(writer.sync):
+                return run_crawl(
+                    targets, config=self.crawl_config(), warc_writer=writer, sink=sink, clock=self.clock
+                )
         finally:
             writer.close()
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive.catalog.errors import UnknownSource
@@ -25,6 +26,24 @@ class Transactions:
     def close(self) -> None:
         """Release the engine's connections."""
         self.engine.dispose()
+
+    @contextmanager
+    def before_commit(self, callback: Callable[[], None]) -> Iterator[None]:
+        """Run ``callback`` before every commit of this catalog while the block runs.
+
+        For what the rows about to be committed point at: a crawl makes the WARC records it wrote
+        durable here, so a committed capture never refers to a record a power cut could lose.
+        If ``callback`` raises, the transaction is rolled back.
+        """
+
+        def on_commit(_connection: Any) -> None:
+            callback()
+
+        event.listen(self.engine, "commit", on_commit)
+        try:
+            yield
+        finally:
+            event.remove(self.engine, "commit", on_commit)
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
