@@ -8,11 +8,11 @@ import sys
 
 # What a crawl set up but not yet run has no use for: Scrapy's remote control (aiohttp) and telnet
 # console (twisted.conch) are off; PDF and Markdown articles, and text extraction (trafilatura,
-# only for changed pages or a possible soft 404), load when one is met.
-UNUSED = ("aiohttp", "twisted.conch", "pypdf", "markdown_it", "trafilatura")
+# only for changed pages or a possible soft 404), load when one is met; Apprise when an alert is sent.
+UNUSED = ("aiohttp", "twisted.conch", "pypdf", "markdown_it", "trafilatura", "apprise")
 SCRIPT = f"""
 import json, sys
-import citewatch.sink, scheduler.changes, crawler.runner
+import citewatch.sink, scheduler.changes, crawler.runner, scheduler.alerts.targets
 from scrapy.crawler import CrawlerProcess
 from crawler.config import CrawlConfig
 from crawler.settings import scrapy_settings
