@@ -175,6 +175,13 @@ class Judgements(ChangeLog, AlertBook):
         stopped: set[int] = set()
         with self._tx() as session:
             _open_before_savepoints(session)
+            # The batch's captures and their sources in two reads, not two per judgement: the
+            # session.get calls below then find them in the session (which holds them weakly:
+            # `loaded` keeps them alive until the batch is written).
+            capture_ids = [j.capture_id for j in judgements]
+            captures = list(session.scalars(select(Capture).where(Capture.id.in_(capture_ids))))
+            source_ids = {c.source_id for c in captures if c.source_id is not None}
+            loaded = [*captures, *session.scalars(select(Source).where(Source.id.in_(source_ids)))]
             for judgement in judgements:
                 capture = session.get(Capture, judgement.capture_id)
                 if capture is None:
@@ -196,6 +203,7 @@ class Judgements(ChangeLog, AlertBook):
                 if not outcome.recorded:
                     stopped.add(source_id)
                 outcomes.append(outcome)
+            del loaded
         return outcomes
 
     def _write_judgement(

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from archive.catalog import (
     CaptureRecord,
@@ -194,3 +194,25 @@ def test_a_batch_of_judgements_is_one_transaction(catalog: Catalog) -> None:
 
     assert [o.recorded for o in outcomes] == [True, True]
     assert seen_from_outside == [1]  # b1 only, judged in an earlier call
+
+
+def test_a_batch_reads_its_captures_and_sources_once(catalog: Catalog) -> None:
+    # Per judgement: a savepoint, the claim, the source's new state, the release; the captures and
+    # sources are read for the whole batch, not once each.
+    urls = [f"https://gov.example/{n}" for n in range(12)]
+    ids = watched(catalog, *urls)
+    captured = [capture(catalog, ids[u], u, T0) for u in urls]
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(catalog.engine, "before_cursor_execute", count)
+    try:
+        outcomes = catalog.record_judgements([Judgement(c, "live", 0) for c in captured], render_alert=render)
+    finally:
+        event.remove(catalog.engine, "before_cursor_execute", count)
+
+    assert all(o.recorded for o in outcomes)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) <= 2, selects
