@@ -50,10 +50,12 @@ eval-detection: $(STAMP)
 # table and the issue's target checks, writes benchmarks/results/crawl_bench-*.json; fails only if a
 # run failed or a WARC is invalid.  `make bench BENCH_ARGS=--quick` is a 30-second smoke run;
 # `BENCH_ARGS="-r 5 --latency-ms 50"` and the other options are in `crawl_bench.py --help`.
+# Then detect_cost.py: detection's CPU per capture (first, unchanged, changed page), a few seconds.
 BENCH_ARGS ?=
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/crawl_bench.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/detect_cost.py
 
 # Fuzzing at length (`make test` runs each atheris target for a few seconds): the property tests
 # with the "fuzz" hypothesis profile, then each atheris target for FUZZ_SECONDS, growing its corpus

@@ -8,12 +8,13 @@ that only lists the catalog starts in a fraction of the time.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import socket
 import sqlite3
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from archive.export.wacz import ExportReport
+    from archive.index.reindex import ReindexReport
     from archive.store.base import Store, StoredObject
     from archive.store.spool import Spool, UploadReport
     from citewatch.ingest_queue import IngestQueue
@@ -92,8 +94,6 @@ class App:
             settings.home_dir.mkdir(parents=True, exist_ok=True)
             self.catalog = open_catalog(settings.db_url, clock=clock)
         self._read_only = read_only
-        # A crashed run may have left a torn WARC behind: make it whole before anything else.
-        self.recovered = [] if read_only else self.spool.recover()
         self.policy = RevisitPolicy(
             fresh_for=timedelta(hours=settings.revisit_fresh_hours),
             fresh_interval=timedelta(hours=settings.revisit_fresh_interval_hours),
@@ -101,6 +101,39 @@ class App:
             recent_interval=timedelta(hours=settings.revisit_recent_interval_hours),
             old_interval=timedelta(hours=settings.revisit_old_interval_hours),
         )
+        # A crashed run may have left WARCs open, a torn record at their end and captures the
+        # catalog was not told of yet (it is written in batches): make them whole and put those
+        # captures back, before anything else.
+        self.reindexed: list[ReindexReport] = []
+        self.recovered = [] if read_only else self.spool.recover(on_repaired=self._reindex_repaired)
+
+    def _reindex_repaired(self, path: Path, name: str) -> None:
+        """Put back the captures of a WARC a killed crawl left open (spool recovery calls this)."""
+        from warcio.exceptions import ArchiveLoadFailed
+
+        from archive.catalog.errors import CatalogError
+        from archive.index.reindex import reindex_warc
+
+        try:
+            with path.open("rb") as stream:
+                report = reindex_warc(self.catalog, name, stream, next_due=self.next_due)
+        except (CatalogError, ArchiveLoadFailed, ValueError, EOFError) as exc:
+            # The file is closed and uploaded all the same: nothing in it is lost, and
+            # `citewatch reindex` puts its captures back once the cause is fixed.
+            logger.warning(
+                "%s: could not put its captures back into the catalog (%s); run "
+                "`citewatch reindex` once that is fixed",
+                name,
+                exc,
+            )
+            return
+        if report.added:
+            logger.info("%s: put back %d capture(s) a stopped crawl had not recorded", name, report.added)
+        self.reindexed.append(report)
+
+    def next_due(self, first_seen: datetime, now: datetime) -> datetime:
+        """When a source first cited at ``first_seen`` and captured ``now`` is next due."""
+        return self.policy.next_due(first_seen=first_seen, now=now)
 
     @cached_property
     def store(self) -> Store:
@@ -188,14 +221,15 @@ class App:
 
     def crawl(
         self,
-        targets: list[CaptureTarget],
+        targets: Iterable[CaptureTarget],
         *,
         all_links: bool = False,
         progress: ProgressFn | None = None,
     ) -> CrawlOutcome:
         """Capture the targets in this process, judge the changes, move finished WARCs to the store.
 
-        Only one crawl can run per process (Twisted's reactor does not restart).
+        ``targets`` is read lazily, as the crawl has room for them (see `due_targets`).  Only one
+        crawl can run per process (Twisted's reactor does not restart).
         """
         from citewatch.sink import CatalogSink
 
@@ -204,12 +238,13 @@ class App:
         )
         stats: CrawlStats | None = None
         changes: list[int] = []
+        pending = _nonempty(targets)
         # Captures a killed or failed earlier run left unjudged are judged now, even with nothing
         # to crawl; under the crawl lock, so no other crawl's detection judges them at once.
-        if targets or self.catalog.has_unjudged():
+        if pending is not None or self.catalog.has_unjudged():
             with crawl_lock(self.settings.home_dir):
-                if targets:
-                    stats = self._run(targets, sink)
+                if pending is not None:
+                    stats = self._run(pending, sink)
                 with finishing_despite_signals():
                     changes = self.change_recorder().process(sink.tally.probes)
         with finishing_despite_signals():
@@ -224,7 +259,7 @@ class App:
             delivery=delivery,
         )
 
-    def _run(self, targets: list[CaptureTarget], sink: CatalogSink) -> CrawlStats:
+    def _run(self, targets: Iterator[CaptureTarget], sink: CatalogSink) -> CrawlStats:
         from archive.warc.writer import WarcWriter
         from crawler.runner import run_crawl
 
@@ -243,14 +278,26 @@ class App:
             # Flushed per record (a killed crawl keeps it), fsynced once before each catalog
             # commit: a committed capture never points at a record a power cut could take back.
             sync_each_record=False,
+            # Its files are declared complete together, once their captures are all in the
+            # catalog; until then they stay .open, for recovery to take if this process dies.
+            hold_until_close=True,
         )
-        try:
-            with self.catalog.before_commit(writer.sync):
+        # Around the last batch's commit too (the flush below).
+        with self.catalog.before_commit(writer.sync):
+            try:
                 return run_crawl(
                     targets, config=self.crawl_config(), warc_writer=writer, sink=sink, clock=self.clock
                 )
-        finally:
-            writer.close()
+            finally:
+                complete = False
+                try:
+                    sink.flush()
+                    complete = not sink.tally.unrecorded
+                finally:
+                    if complete:
+                        writer.close()
+                    else:
+                        writer.abandon()  # the next start reads their records back into the catalog
 
     def change_recorder(self) -> ChangeRecorder:
         from scheduler.alerts.targets import targets_for
@@ -324,17 +371,22 @@ class App:
             if view is not None:
                 self.catalog.set_article_tags(article_id, [*view.tags, *tags])
 
-    def source_targets(self, articles: Sequence[ArticleView]) -> list[CaptureTarget]:
+    @staticmethod
+    def source_targets(articles: Sequence[ArticleView]) -> Iterator[CaptureTarget]:
+        """The sources the articles cite, each once."""
         seen: set[int] = set()
-        targets: list[CaptureTarget] = []
         for view in articles:
             for c in view.citations:
                 if c.source_id not in seen:
                     seen.add(c.source_id)
-                    targets.append(CaptureTarget(url=c.url, role=ROLE_SOURCE, source_id=c.source_id))
-        return targets
+                    yield CaptureTarget(url=c.url, role=ROLE_SOURCE, source_id=c.source_id)
 
-    def due_targets(self, *, due_only: bool, urls: Sequence[str] | None = None) -> list[CaptureTarget]:
+    def due_targets(self, *, due_only: bool, urls: Sequence[str] | None = None) -> Iterator[CaptureTarget]:
+        """The sources to crawl, read from the catalog page by page as the crawl takes them.
+
+        The URLs are checked at once (`BadInput` for one that is not watched); the catalog is read
+        lazily.
+        """
         from crawler.ingest.canonical import canonical_url
 
         canonical: list[str] | None = None
@@ -349,12 +401,13 @@ class App:
             missing = [u for u in canonical if u not in known]
             if missing:
                 raise BadInput(f"{missing[0]} is not a watched source; ingest an article citing it first")
-        refs = self.catalog.sources_to_crawl(due_only=due_only, urls=canonical, now=self.clock())
-        return [CaptureTarget(url=r.url, role=ROLE_SOURCE, source_id=r.id) for r in refs]
+        refs = self.catalog.iter_sources_to_crawl(due_only=due_only, urls=canonical, now=self.clock())
+        return (CaptureTarget(url=r.url, role=ROLE_SOURCE, source_id=r.id) for r in refs)
 
     @staticmethod
-    def article_targets(inputs: Sequence[ArticleInput]) -> list[CaptureTarget]:
-        return [CaptureTarget(url=i.origin, role=ROLE_ARTICLE) for i in inputs if i.is_url]
+    def article_targets(inputs: Sequence[ArticleInput]) -> Iterator[CaptureTarget]:
+        """The articles given by URL: their pages are captured, and their sources with them."""
+        return (CaptureTarget(url=i.origin, role=ROLE_ARTICLE) for i in inputs if i.is_url)
 
     def web_app(self, *, bind_host: str = "127.0.0.1", port: int = 8080) -> FastAPI:
         """The browsing UI with its sandboxed replay, over this catalog and store, as served on
@@ -398,6 +451,47 @@ class App:
         parse_article_inputs([url])  # the same validation as the command line
         self.ingests.submit(url)
 
+    def reindex(self, progress: Callable[[str, ReindexReport], None] | None = None) -> ReindexReport:
+        """Put back into the catalog every capture of every WARC file, in the spool and in the
+        store, that it lacks (a lost or partial catalog); idempotent.  Under the crawl lock, so
+        no crawl records the same captures meanwhile.  ``progress`` hears of each file."""
+        import io
+
+        from archive.index.reindex import ReindexReport, reindex_warc
+        from archive.store.spool import WARC_PREFIX, warc_key
+        from archive.store.stream import RANGE_BYTES, ObjectStream
+        from archive.warc.writer import WARC_SUFFIX
+
+        total = ReindexReport()
+        with crawl_lock(self.settings.home_dir):
+            spooled = {p.name: p for p in self.spool.pending()}
+            stored = {
+                key[len(WARC_PREFIX) :]
+                for key in self.store.list_keys(WARC_PREFIX)
+                if key.endswith(WARC_SUFFIX) and "/" not in key[len(WARC_PREFIX) :]
+            }
+            for name in sorted(spooled.keys() | stored):
+                if name in spooled:  # not uploaded yet: the spool copy is the only one
+                    with spooled[name].open("rb") as stream:
+                        report = reindex_warc(self.catalog, name, stream, next_due=self.next_due)
+                else:
+                    key = warc_key(name)
+                    size = self.store.head(key)
+                    if size is None:  # deleted since it was listed
+                        continue
+                    raw = ObjectStream(self.store, key, size)
+                    with io.BufferedReader(raw, RANGE_BYTES) as stream:
+                        report = reindex_warc(self.catalog, name, stream, next_due=self.next_due)
+                        while stream.read(RANGE_BYTES):  # the digest covers the whole object
+                            pass
+                    known = self.catalog.warc(name)
+                    if known is None or known.state != "stored":
+                        self.catalog.mark_warc_stored(name, key=key, size=size, sha256=raw.sha256())
+                total += report
+                if progress is not None:
+                    progress(name, report)
+        return total
+
     def export_wacz(self, article_id: int, path: Path) -> ExportReport:
         """Package an article with every capture of its sources as a WACZ file."""
         from archive.export.wacz import export_wacz
@@ -405,6 +499,13 @@ class App:
         if self.catalog.get_article(article_id) is None:
             raise unknown_article(article_id)
         return export_wacz(self.catalog, article_id=article_id, read_range=self.read_range, out_path=path)
+
+
+def _nonempty(targets: Iterable[CaptureTarget]) -> Iterator[CaptureTarget] | None:
+    """The targets as an iterator, or None when there are none (only the first one is read)."""
+    it = iter(targets)
+    first = next(it, None)
+    return None if first is None else itertools.chain([first], it)
 
 
 def unknown_article(article_id: int) -> BadInput:

@@ -7,6 +7,7 @@ non-zero exit status.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import sys
@@ -33,6 +34,7 @@ from citewatch.render import (
 
 if TYPE_CHECKING:
     from archive.catalog.views import UncomparedCapture
+    from archive.index.reindex import ReindexReport
     from citewatch.app import App, CrawlOutcome
 
 EXIT_FAILURE = 1
@@ -134,6 +136,12 @@ def _report_crawl(outcome: CrawlOutcome) -> None:
             f"{outcome.upload.error}; the WARCs are kept in the spool and will be uploaded by the next "
             "run (check the store, then run `citewatch crawl --due`)"
         )
+    if outcome.tally.unrecorded:
+        fail(
+            f"{outcome.tally.unrecorded} capture(s) could not be written to the catalog (see the warnings "
+            "above); their WARC records are kept, and the next citewatch command puts them back into the "
+            "catalog (`citewatch reindex` does it for the whole archive)"
+        )
     if stats is not None and stats.internal_errors:
         fail(
             f"{stats.internal_errors} fetched page(s) hit an internal error (see the warnings above) and may "
@@ -167,7 +175,7 @@ def ingest(
         views = application.ingest_files(inputs, all_links=all_links)
         ids = [v.id for v in views]
         if not no_crawl:
-            targets = application.article_targets(inputs) + application.source_targets(views)
+            targets = itertools.chain(application.article_targets(inputs), application.source_targets(views))
             with CrawlProgress(err) as progress:
                 outcome = application.crawl(targets, all_links=all_links, progress=progress.update)
             ids += outcome.article_ids
@@ -457,6 +465,42 @@ def export(
             emit_json(doc)
         else:
             echo(f"wrote {report.path} ({report.bytes:,} bytes, {report.records} records)")
+
+
+@app.command()
+def reindex(as_json: JsonOpt = False) -> None:
+    """Put back into the catalog the captures of every WARC file it lacks (a lost or partial catalog).
+
+    Reads every WARC in the spool and the store; safe to run again.  Sources come back from the
+    captures' notes; articles ingested from files, tags, changes and alerts are not in the WARCs.
+    """
+    with user_errors():
+        application = open_app()
+
+        def progress(name: str, report: ReindexReport) -> None:
+            err.print(
+                f"{name}: {report.records} capture(s), {report.added} put back",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+
+        total = application.reindex(progress=progress)
+        doc = {
+            "warcs": total.warcs,
+            "records": total.records,
+            "added": total.added,
+            "known": total.known,
+            "skipped": total.skipped,
+            "sources_added": total.sources_added,
+        }
+        if as_json:
+            emit_json(doc)
+        else:
+            echo(
+                f"{total.warcs} WARC file(s), {total.records} capture(s): {total.added} put back into the "
+                f"catalog, {total.known} already there; {total.sources_added} source(s) added"
+            )
 
 
 @app.command()

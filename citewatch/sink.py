@@ -1,24 +1,43 @@
-"""Where the crawl's results go: the catalog, the schedule, and the user's progress display."""
+"""Where the crawl's results go: the catalog, the schedule, and the user's progress display.
+
+The hot path is one straight line: each capture's rows are built in memory when it happens, and
+written with the others of its batch in one transaction (`Catalog.record_captures`) every
+`BATCH_SIZE` captures, every `CrawlConfig.flush_seconds` (the spider asks), and when the crawl
+ends.  The spider does not wait for a capture's id: it gets a `CaptureRef`, links requisites and
+the article to it, and the id is filled in when the batch is written.  A capture in a batch that
+was never written (the process was killed, the catalog refused it) is still in the WARC files,
+whose records the next start puts back into the catalog (`archive.index.reindex`).
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from archive.catalog.errors import CatalogError
 from archive.catalog.repository import Catalog
-from archive.catalog.views import CaptureRecord, CitationRecord, Redirect
+from archive.catalog.views import CaptureRecord, CitationRecord, NewCapture, Redirect
 from crawler.ingest import ExtractedArticle, extract, kind_for
 from crawler.ingest.errors import IngestError
 from crawler.model import (
     ROLE_ARTICLE,
     ROLE_PROBE,
     ROLE_SOURCE,
+    CaptureRef,
     CaptureResult,
     CaptureTarget,
     PreviousCapture,
 )
 from scheduler.policy import RevisitPolicy
+
+logger = logging.getLogger(__name__)
+
+# Captures per transaction at most; a batch is also written every CrawlConfig.flush_seconds.
+BATCH_SIZE = 100
 
 
 def citation_records(article: ExtractedArticle) -> list[CitationRecord]:
@@ -40,7 +59,6 @@ def capture_record(result: CaptureResult) -> CaptureRecord:
         captured_at=result.captured_at,
         record_type=record.record_type if record else "metadata",
         source_id=result.target.source_id,
-        parent_id=result.target.parent_id,
         final_url=result.final_url,
         status=result.status,
         content_type=result.content_type,
@@ -68,19 +86,34 @@ def capture_record(result: CaptureResult) -> CaptureRecord:
 
 @dataclass
 class CrawlTally:
-    """Counts for the progress display and the `crawl --json` summary."""
+    """Counts for the progress display and the `crawl --json` summary (counts, not lists of every
+    capture: a crawl of any size keeps this small)."""
 
     captured: int = 0
     failed: int = 0
     requisites: int = 0
     articles: int = 0
+    # Captures the catalog could not take (refused, or unreachable): their WARC records are kept,
+    # and the next start puts them back into the catalog.
+    unrecorded: int = 0
     failed_articles: list[tuple[str, str]] = field(default_factory=list)
     article_ids: list[int] = field(default_factory=list)
-    probes: list[int] = field(default_factory=list)  # soft-404 evidence for change detection
+    probes: list[int] = field(default_factory=list)  # soft-404 evidence: at most one per host
+
+
+@dataclass(eq=False)
+class _Held:
+    """A capture taken but not written yet."""
+
+    ref: CaptureRef
+    record: CaptureRecord
+    parent: CaptureRef | None
+    scheduled_at: datetime | None
+    article_id: int | None = None
 
 
 class CatalogSink:
-    """Implements the crawler's CaptureSink on top of the catalog."""
+    """Implements the crawler's CaptureSink on top of the catalog, writing captures in batches."""
 
     def __init__(
         self,
@@ -90,29 +123,41 @@ class CatalogSink:
         clock: Callable[[], datetime],
         all_links: bool = False,
         on_progress: Callable[[CaptureResult, CrawlTally], None] | None = None,
+        batch_size: int = BATCH_SIZE,
     ) -> None:
         self._catalog = catalog
         self._policy = policy
         self._clock = clock
         self._all_links = all_links
         self._on_progress = on_progress
+        self._batch_size = batch_size
+        self._held: list[_Held] = []
+        # The newest held response of each URL: a re-fetch in the same batch is a revisit of it.
+        self._held_responses: dict[str, PreviousCapture | None] = {}
         self.tally = CrawlTally()
 
-    def on_capture(self, result: CaptureResult) -> int:
-        if result.record is not None:
-            self._catalog.register_warc(result.record.warc_name)
+    def on_capture(self, result: CaptureResult) -> CaptureRef:
+        record = capture_record(result)
+        target = result.target
+        ref = CaptureRef(record_id=result.record.record_id if result.record is not None else None)
+        scheduled = self._clock() if target.role == ROLE_SOURCE and target.source_id is not None else None
+        self._held.append(_Held(ref, record, target.parent, scheduled))
+        if record.record_type == "response":
+            self._held_responses[record.url] = _previous(record)
+        self._count(result)
+        if len(self._held) >= self._batch_size:
+            self.flush()
+        return ref
+
+    def _count(self, result: CaptureResult) -> None:
         role = result.target.role
-        capture_id = self._catalog.record_capture(capture_record(result))
         if role == ROLE_PROBE:
-            self.tally.probes.append(capture_id)
-            return capture_id
+            return
         if role == ROLE_SOURCE:
             if result.ok:
                 self.tally.captured += 1
             else:
                 self.tally.failed += 1
-            if result.target.source_id is not None:
-                self._reschedule(result.target.source_id)
         elif role == ROLE_ARTICLE:
             self.tally.articles += 1
             if not result.ok or (result.status or 0) >= 400:
@@ -122,9 +167,8 @@ class CatalogSink:
             self.tally.requisites += 1
         if self._on_progress is not None:
             self._on_progress(result, self.tally)
-        return capture_id
 
-    def on_article(self, result: CaptureResult, capture_id: int, body: bytes) -> list[CaptureTarget]:
+    def on_article(self, result: CaptureResult, capture: CaptureRef, body: bytes) -> list[CaptureTarget]:
         try:
             kind = kind_for(result.final_url, result.content_type)
             article = extract(body, kind=kind, base_url=result.final_url, all_links=self._all_links)
@@ -137,25 +181,99 @@ class CatalogSink:
             kind=kind,
             citations=citation_records(article),
         )
-        self._catalog.set_article_capture(view.id, capture_id)
+        held = next((h for h in reversed(self._held) if h.ref is capture), None)
+        if held is not None:
+            held.article_id = view.id  # linked in the capture's own batch
+        elif capture.id is not None:
+            self._catalog.set_article_capture(view.id, capture.id)
         self.tally.article_ids.append(view.id)
         return [CaptureTarget(url=c.url, role=ROLE_SOURCE, source_id=c.source_id) for c in view.citations]
 
     def previous(self, url: str) -> PreviousCapture | None:
+        if url in self._held_responses:
+            return self._held_responses[url]
         latest = self._catalog.latest_capture_for_url(url, responses_only=True)
-        if latest is None or latest.payload_digest is None or latest.status is None:
+        if latest is None:
             return None
-        return PreviousCapture(
-            url=latest.url,
-            captured_at=latest.captured_at,
-            payload_digest=latest.payload_digest,
-            record_id=latest.record_id,
+        return _previous(latest)
+
+    def has_earlier_capture(self, source_id: int, capture: CaptureRef) -> bool:
+        if capture.id is not None:
+            return self._catalog.latest_source_capture(source_id, before_id=capture.id) is not None
+        for held in self._held:
+            if held.ref is capture:
+                break
+            if held.record.role == ROLE_SOURCE and held.record.source_id == source_id:
+                return True
+        # Held, or never written: whatever the catalog has of the source came before it.
+        return self._catalog.latest_source_capture(source_id) is not None
+
+    def flush(self) -> None:
+        """Write the held captures in one transaction.  If the catalog refuses one of them, the
+        others are written one by one; what cannot be written is counted (`CrawlTally.unrecorded`)
+        and left to the next start, which reads it back from the WARC files."""
+        if not self._held:
+            return
+        batch, self._held, self._held_responses = self._held, [], {}
+        refused: list[_Held] = []
+        try:
+            try:
+                self._write(batch)
+            except CatalogError:
+                for held in batch:
+                    try:
+                        self._write([held])
+                    except CatalogError as exc:
+                        refused.append(held)
+                        self._unrecorded([held], exc)
+        except Exception as exc:
+            # Unreachable, or locked past the busy timeout: nothing more of this batch is written
+            # now.  Anything else is a bug, and goes on up once counted.
+            self._unrecorded([h for h in batch if h.ref.id is None and h not in refused], exc)
+            if not isinstance(exc, SQLAlchemyError):
+                raise
+
+    def _write(self, batch: list[_Held]) -> None:
+        position = {id(h.ref): n for n, h in enumerate(batch)}
+        entries = []
+        for held in batch:
+            parent, record = held.parent, held.record
+            index = None
+            if parent is not None and parent.id is not None:
+                record = replace(record, parent_id=parent.id)
+            elif parent is not None:
+                index = position.get(id(parent))  # None: its own batch was never written
+            entries.append(
+                NewCapture(
+                    capture=record, parent=index, article_id=held.article_id, scheduled_at=held.scheduled_at
+                )
+            )
+        ids = self._catalog.record_captures(entries, next_due=self._next_due)
+        for held, capture_id in zip(batch, ids, strict=True):
+            held.ref.id = capture_id
+            if held.record.role == ROLE_PROBE:
+                self.tally.probes.append(capture_id)
+
+    def _unrecorded(self, batch: list[_Held], error: Exception) -> None:
+        self.tally.unrecorded += len(batch)
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        logger.warning(
+            "could not write %d capture(s) to the catalog (%s): their WARC records are kept, and the "
+            "next start puts them back into the catalog",
+            len(batch),
+            reason,
         )
 
-    def has_earlier_capture(self, source_id: int, capture_id: int) -> bool:
-        return self._catalog.latest_source_capture(source_id, before_id=capture_id) is not None
+    def _next_due(self, first_seen: datetime, now: datetime) -> datetime:
+        return self._policy.next_due(first_seen=first_seen, now=now)
 
-    def _reschedule(self, source_id: int) -> None:
-        first_seen = self._catalog.source_created_at(source_id)
-        now = self._clock()
-        self._catalog.schedule(source_id, self._policy.next_due(first_seen=first_seen or now, now=now))
+
+def _previous(record: CaptureRecord) -> PreviousCapture | None:
+    if record.payload_digest is None or record.status is None:
+        return None
+    return PreviousCapture(
+        url=record.url,
+        captured_at=record.captured_at,
+        payload_digest=record.payload_digest,
+        record_id=record.record_id,
+    )

@@ -26,4 +26,6 @@ class CrawlConfig:
     max_requisites: int = 40
     max_requisite_bytes: int = 5 * MB
     retry_times: int = 1
+    # How often the sink is asked to write the captures it holds (it also writes every hundred).
+    flush_seconds: float = 0.1
     log_level: str = "WARNING"

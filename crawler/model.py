@@ -14,6 +14,23 @@ ROLE_ARTICLE = "article"
 ROLE_PROBE = "probe"  # a random non-existent URL on a source's host, fetched to recognise soft 404s
 
 
+class CaptureRef:
+    """A capture the sink has taken, before it is written: the sink writes captures in batches,
+    so the spider links requisites and articles to this handle, and ``id`` (the catalog's) is
+    filled in when the capture's batch is written."""
+
+    __slots__ = ("id", "record_id")
+
+    def __init__(self, capture_id: int | None = None, record_id: str | None = None) -> None:
+        self.id = capture_id
+        # The WARC-Record-ID of the capture's record: its requisites' notes name it as their page
+        # (archive.warc.note), so a reindex can link them without the catalog.
+        self.record_id = record_id
+
+    def __repr__(self) -> str:
+        return f"CaptureRef({self.id}, {self.record_id})"
+
+
 @dataclass(frozen=True)
 class CaptureTarget:
     """One URL to capture and why: a cited source, an article page, or a page requisite."""
@@ -21,7 +38,8 @@ class CaptureTarget:
     url: str
     role: str = ROLE_SOURCE
     source_id: int | None = None
-    parent_id: int | None = None  # for requisites: the capture of the page that needs them
+    parent: CaptureRef | None = None  # for requisites: the capture of the page that needs them
+    source_url: str | None = None  # for probes: the URL of the source whose host is probed
     depth: int = 0  # requisites of requisites (CSS url()) have depth 2; we stop there
 
 
@@ -66,13 +84,17 @@ class CaptureResult:
 
 
 class CaptureSink(Protocol):
-    """Receives capture results as they happen; implemented by the composition root (catalog writes)."""
+    """Receives capture results as they happen; implemented by the composition root (catalog writes).
 
-    def on_capture(self, result: CaptureResult) -> int:
-        """Record one capture; return its id (requisites point back to it)."""
+    A sink may hold captures and write them in batches: it answers ``previous`` and
+    ``has_earlier_capture`` from what it holds as well as from what it wrote.
+    """
+
+    def on_capture(self, result: CaptureResult) -> CaptureRef:
+        """Take one capture; return its handle (requisites and the article point back to it)."""
         ...
 
-    def on_article(self, result: CaptureResult, capture_id: int, body: bytes) -> list[CaptureTarget]:
+    def on_article(self, result: CaptureResult, capture: CaptureRef, body: bytes) -> list[CaptureTarget]:
         """An article page was captured: extract its citations and return the sources to capture now."""
         ...
 
@@ -80,6 +102,10 @@ class CaptureSink(Protocol):
         """The newest archived payload of this exact URL, if any (for revisit records)."""
         ...
 
-    def has_earlier_capture(self, source_id: int, capture_id: int) -> bool:
-        """Whether the source was captured before the capture ``capture_id``."""
+    def has_earlier_capture(self, source_id: int, capture: CaptureRef) -> bool:
+        """Whether the source was captured before ``capture``."""
+        ...
+
+    def flush(self) -> None:
+        """Write what the sink holds: called every `CrawlConfig.flush_seconds` and when the crawl ends."""
         ...

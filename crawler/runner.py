@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -42,14 +42,18 @@ class CrawlStats:
 
 
 def run_crawl(
-    targets: list[CaptureTarget],
+    targets: Iterable[CaptureTarget],
     *,
     config: CrawlConfig,
     warc_writer: Any,
     sink: CaptureSink,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> CrawlStats:
-    """Capture every target (and what it pulls in: requisites, an article's sources); block until done."""
+    """Capture every target (and what it pulls in: requisites, an article's sources); block until done.
+
+    ``targets`` is read lazily, one at a time as the crawl has room for it: a generator over a
+    paged query keeps a crawl of any size in bounded memory.
+    """
     # Offline, tldextract tries to download the public suffix list and logs a traceback before
     # falling back to its bundled copy (NOTES.md): the fallback is fine, the noise is not.
     logging.getLogger("tldextract").setLevel(logging.CRITICAL)

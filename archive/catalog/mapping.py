@@ -9,6 +9,8 @@ from typing import Any
 from archive.catalog.errors import InvalidValue
 from archive.catalog.models import Article, Capture, Source, WarcFile
 from archive.catalog.views import (
+    CAPTURE_ROLES,
+    RECORD_TYPES,
     ArticleView,
     CaptureRecord,
     CaptureView,
@@ -54,6 +56,17 @@ def to_article_view(a: Article, citations: tuple[CitationView, ...]) -> ArticleV
     return ArticleView(
         a.id, a.origin, a.title, a.kind, tuple(a.tags), a.ingested_at, a.capture_id, citations, a.updated_at
     )
+
+
+def check_capture(c: CaptureRecord) -> None:
+    """`InvalidValue` unless the capture's role, record type, source and time are ones the catalog takes."""
+    if c.role not in CAPTURE_ROLES:
+        raise InvalidValue("capture role", c.role, " | ".join(CAPTURE_ROLES))
+    if c.record_type not in RECORD_TYPES:
+        raise InvalidValue("record type", c.record_type, " | ".join(RECORD_TYPES))
+    if c.role in ("source", "probe") and c.source_id is None:
+        raise InvalidValue("source_id", None, f"a source id for a capture with role {c.role!r}")
+    aware("captured_at", c.captured_at)
 
 
 def capture_columns(c: CaptureRecord) -> dict[str, Any]:

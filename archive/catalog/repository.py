@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from cssselect import GenericTranslator, SelectorError
 from sqlalchemy import Select, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from archive.catalog.batches import CaptureBatches
 from archive.catalog.errors import InvalidValue, UnknownArticle, UnknownCapture, UnknownSource
 from archive.catalog.judgements import Judgements
 from archive.catalog.mapping import (
     aware,
     capture_columns,
+    check_capture,
     merge_citations,
     to_article_view,
     to_capture_view,
@@ -23,8 +24,6 @@ from archive.catalog.mapping import (
 )
 from archive.catalog.models import Article, Capture, Citation, Source, WarcFile
 from archive.catalog.views import (
-    CAPTURE_ROLES,
-    RECORD_TYPES,
     SOURCE_STATES,
     WARC_STATES,
     ArticleView,
@@ -39,13 +38,13 @@ from archive.catalog.views import (
 from archive.text.patterns import InvalidPattern, check_pattern
 
 
-class Catalog(Judgements):
+class Catalog(Judgements, CaptureBatches):
     """Articles, the sources they cite, captures, WARC files, changes and alerts.
 
     Each method runs in its own short transaction, so one instance can be shared by the threads
     of a process.  Build it with `archive.catalog.db.open_catalog`, which migrates the schema.
     Changes live in `ChangeLog`, alerts and their deliveries in `AlertBook`, change detection's
-    verdicts on captures in `Judgements`.
+    verdicts on captures in `Judgements`, the crawl's batched capture writes in `CaptureBatches`.
     """
 
     # -- articles ---------------------------------------------------------------------------
@@ -90,22 +89,6 @@ class Catalog(Judgements):
                 session.delete(stale)
             session.flush()
             return self._article_view(session, article)
-
-    def _ensure_sources(self, session: Session, urls: Sequence[str], now: datetime) -> dict[str, int]:
-        if not urls:
-            return {}
-        values = [{"url": u, "created_at": now, "next_due_at": now, "state": "pending"} for u in urls]
-        dialect = session.get_bind().dialect.name
-        if dialect in ("sqlite", "postgresql"):
-            # INSERT … ON CONFLICT DO NOTHING: two ingests citing the same new URL cannot collide.
-            insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
-            session.execute(insert(Source).values(values).on_conflict_do_nothing(index_elements=["url"]))
-        else:
-            known = set(session.scalars(select(Source.url).where(Source.url.in_(urls))))
-            session.add_all(Source(**v) for v in values if v["url"] not in known)
-            session.flush()
-        rows = session.execute(select(Source.url, Source.id).where(Source.url.in_(urls)))
-        return {url: sid for url, sid in rows}
 
     def set_article_capture(self, article_id: int, capture_id: int) -> None:
         """Link an article to the archived copy of its own page."""
@@ -163,18 +146,45 @@ class Catalog(Judgements):
         limit: int | None = None,
     ) -> list[SourceRef]:
         """Unpaused sources to fetch: due ones (``next_due_at <= now``, earliest first) or all."""
-        query = select(Source.id, Source.url).where(Source.paused.is_(False))
-        if urls is not None:
-            query = query.where(Source.url.in_(list(urls)))
-        if due_only:
-            when = aware("now", now) if now is not None else self._now()
-            query = query.where(Source.next_due_at <= when).order_by(Source.next_due_at, Source.id)
-        else:
-            query = query.order_by(Source.id)
+        when = aware("now", now) if now is not None else self._now()
+        query = _crawl_query(due_only=due_only, urls=urls, now=when)
         if limit is not None:
             query = query.limit(limit)
         with self._tx() as session:
-            return [SourceRef(sid, url) for sid, url in session.execute(query)]
+            return [SourceRef(sid, url) for sid, url, _ in session.execute(query)]
+
+    def iter_sources_to_crawl(
+        self,
+        *,
+        due_only: bool,
+        urls: Sequence[str] | None = None,
+        now: datetime | None = None,
+        page: int = 1000,
+    ) -> Iterator[SourceRef]:
+        """`sources_to_crawl`, read page by page as the caller goes (keyset paging, each page in its
+        own short transaction): a crawl of a million sources never holds them all in memory, and
+        no transaction stays open while it runs.  Due sources are those due at ``now`` (fixed at
+        the first page); one whose schedule moves meanwhile is read at most once."""
+        when = aware("now", now) if now is not None else self._now()
+        after: tuple[datetime | None, int] | None = None
+        while True:
+            query = _crawl_query(due_only=due_only, urls=urls, now=when)
+            if after is not None:
+                due_at, last_id = after
+                if due_only and due_at is not None:
+                    query = query.where(
+                        (Source.next_due_at > due_at)
+                        | ((Source.next_due_at == due_at) & (Source.id > last_id))
+                    )
+                else:
+                    query = query.where(Source.id > last_id)
+            with self._tx() as session:
+                rows = list(session.execute(query.limit(page)))
+            for sid, url, _ in rows:
+                yield SourceRef(sid, url)
+            if len(rows) < page:
+                return
+            after = (rows[-1][2], rows[-1][0])
 
     def sources_for_urls(self, urls: Sequence[str]) -> list[SourceRef]:
         """The watched sources among these exact canonical URLs (paused ones included)."""
@@ -257,13 +267,7 @@ class Catalog(Judgements):
 
     def record_capture(self, c: CaptureRecord) -> int:
         """Record a capture and return its id; a source capture also updates its source, a probe does not."""
-        if c.role not in CAPTURE_ROLES:
-            raise InvalidValue("capture role", c.role, " | ".join(CAPTURE_ROLES))
-        if c.record_type not in RECORD_TYPES:
-            raise InvalidValue("record type", c.record_type, " | ".join(RECORD_TYPES))
-        if c.role in ("source", "probe") and c.source_id is None:
-            raise InvalidValue("source_id", None, f"a source id for a capture with role {c.role!r}")
-        aware("captured_at", c.captured_at)
+        check_capture(c)
         with self._tx() as session:
             source = None if c.source_id is None else self._source(session, c.source_id)
             if c.parent_id is not None and session.get(Capture, c.parent_id) is None:
@@ -388,6 +392,17 @@ class Catalog(Judgements):
             query = query.where(WarcFile.state == state)
         with self._tx() as session:
             return [to_warc_view(row) for row in session.scalars(query)]
+
+
+def _crawl_query(
+    *, due_only: bool, urls: Sequence[str] | None, now: datetime
+) -> Select[int, str, datetime | None]:
+    query = select(Source.id, Source.url, Source.next_due_at).where(Source.paused.is_(False))
+    if urls is not None:
+        query = query.where(Source.url.in_(list(urls)))
+    if due_only:
+        return query.where(Source.next_due_at <= now).order_by(Source.next_due_at, Source.id)
+    return query.order_by(Source.id)
 
 
 def summary_query() -> Select[Source, int, int]:

@@ -124,6 +124,34 @@ class CaptureRecord:
 
 
 @dataclass(frozen=True, kw_only=True)
+class NewCapture:
+    """One capture of a batch given to `Catalog.record_captures`, with what goes with it.
+
+    ``parent`` is the position in the same batch of the capture this one is a requisite of (it
+    is written first, so its id becomes this one's ``parent_id``); a parent written earlier is
+    named by ``capture.parent_id`` instead.  ``article_id`` names the article whose own page this
+    capture is.  ``scheduled_at`` (source captures) is the moment the source's next re-crawl is
+    reckoned from; None leaves its schedule alone.
+    """
+
+    capture: CaptureRecord
+    parent: int | None = None
+    article_id: int | None = None
+    scheduled_at: datetime | None = None
+
+
+class IndexedCapture(NamedTuple):
+    """Just enough of a recorded capture to match it with a WARC record (`reindex`)."""
+
+    id: int
+    record_id: str | None
+    url: str
+    role: str
+    parent_id: int | None
+    offset: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
 class CaptureView(CaptureRecord):
     """A recorded capture: every column of `CaptureRecord` plus its id, and for a source capture
     when change detection judged it (None: not yet) and why it could not, if it could not."""

@@ -23,7 +23,7 @@ from pathlib import Path
 from archive.index.cdxj import write_cdxj
 from archive.store.base import Store, StoredObject
 from archive.store.errors import StoreError, StoreUnavailable
-from archive.warc.recovery import RecoveredFile, recover_spool
+from archive.warc.recovery import OnRepaired, RecoveredFile, recover_spool
 from archive.warc.writer import WARC_SUFFIX
 
 logger = logging.getLogger(__name__)
@@ -80,9 +80,10 @@ class Spool:
         """The spool directory (give it to the WarcWriter)."""
         return self._dir
 
-    def recover(self) -> list[RecoveredFile]:
-        """Close WARCs a crashed writer left ``.open`` (call at start-up, before any writer runs)."""
-        return recover_spool(self._dir)
+    def recover(self, *, on_repaired: OnRepaired | None = None) -> list[RecoveredFile]:
+        """Close WARCs a crashed writer left ``.open`` (call at start-up, before any writer runs);
+        ``on_repaired`` reads each one back into the catalog before it is closed (`recover_spool`)."""
+        return recover_spool(self._dir, on_repaired=on_repaired)
 
     def pending(self) -> list[Path]:
         """Closed WARC files not yet stored, oldest name first."""

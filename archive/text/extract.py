@@ -109,7 +109,9 @@ def _html_text(
             favor_precision=True,
             include_comments=False,
             include_tables=True,
-            fast=False,  # the former no_fallback=False: let trafilatura try its own fallbacks too
+            # fast: without its readability/jusText fallbacks, a third less CPU per page; the plain
+            # reading above is our fallback, and the real-world evaluation finds the same edits.
+            fast=True,
             with_metadata=False,
         )
     except Exception as error:  # trafilatura on a hostile tree: the plain reading still holds
@@ -117,7 +119,7 @@ def _html_text(
             "trafilatura failed on %s (%s: %s); using the plain reading", url, type(error).__name__, error
         )
         return fallback
-    if not extracted or len(normalise(extracted)) < _TOO_LITTLE * len(normalise(fallback)):
+    if not extracted or len(normalise(extracted)) < _TOO_LITTLE * len(fallback):  # fallback: normalised
         return fallback
     return xml_safe(extracted)
 

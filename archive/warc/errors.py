@@ -43,3 +43,13 @@ class PayloadTooLargeError(WarcError, ValueError):
             "it stays archived as received, undecoded"
         )
         self.limit = limit
+
+
+class UnreadableWarcError(WarcError, ValueError):
+    """A whole WARC file could not be read to its end."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(
+            f"{name}: cannot be read as a WARC file past a point ({reason}); "
+            "check it with `warcio check`, then move it aside and run the command again"
+        )

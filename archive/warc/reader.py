@@ -225,7 +225,7 @@ def _to_archived(record: ArcWarcRecord) -> ArchivedRecord:
         rec_type=str(record.rec_type),
         record_id=str(record.rec_headers.get_header("WARC-Record-ID") or ""),
         target_uri=record.rec_headers.get_header("WARC-Target-URI"),
-        date=_parse_date(record.rec_headers.get_header("WARC-Date")),
+        date=parse_warc_date(record.rec_headers.get_header("WARC-Date")),
         warc_headers=tuple((str(k), str(v)) for k, v in record.rec_headers.headers),
         http_status=status,
         http_headers=http_headers,
@@ -239,7 +239,9 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}".encode("unicode_escape").decode("ascii")[:200]
 
 
-def _parse_date(value: str | None) -> datetime | None:
+def parse_warc_date(value: str | None) -> datetime | None:
+    """A WARC-Date (ISO 8601, ``Z`` or an offset; naive taken as UTC), None if absent; `ValueError`
+    if it is not a date."""
     if not value:
         return None
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))

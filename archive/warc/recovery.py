@@ -13,6 +13,7 @@ import io
 import os
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -40,22 +41,30 @@ class RecoveredFile:
 FRESH_EMPTY_SECONDS = 60.0
 
 
-def recover_spool(spool_dir: Path) -> list[RecoveredFile]:
+# Called with (path of the repaired file, still ``.open``; its final name) before it is renamed.
+OnRepaired = Callable[[Path, str], None]
+
+
+def recover_spool(spool_dir: Path, *, on_repaired: OnRepaired | None = None) -> list[RecoveredFile]:
     """Repair and close every ``*.warc.gz.open`` file in ``spool_dir``; return what was done.
 
     A file whose first record (the warcinfo) is torn holds nothing complete: no record in it was
     ever reported to a caller (the warcinfo is synced before any other record is written), so it
     is deleted rather than left as an empty, invalid WARC; the result says so (``removed``).
+
+    ``on_repaired`` sees each file once its torn tail is cut and before it is renamed (the
+    catalog reads its records back then): if it raises, the file keeps its ``.open`` name, so
+    the next recovery gives it to ``on_repaired`` again, and the error goes on up.
     """
     results: list[RecoveredFile] = []
     for open_path in sorted(Path(spool_dir).glob(f"*.warc.gz{OPEN_SUFFIX}")):
-        recovered = _recover_if_abandoned(open_path)
+        recovered = _recover_if_abandoned(open_path, on_repaired)
         if recovered is not None:
             results.append(recovered)
     return results
 
 
-def _recover_if_abandoned(open_path: Path) -> RecoveredFile | None:
+def _recover_if_abandoned(open_path: Path, on_repaired: OnRepaired | None) -> RecoveredFile | None:
     """Recover a file only if no live writer holds its lock (see WarcWriter); None when skipped."""
     try:
         guard = open(open_path, "rb")  # noqa: SIM115 - closed below, after the lock is no longer needed
@@ -71,10 +80,10 @@ def _recover_if_abandoned(open_path: Path) -> RecoveredFile | None:
             return None  # created an instant ago, its writer about to lock it
         if not open_path.exists():
             return None
-        return _recover_file(open_path)
+        return _recover_file(open_path, on_repaired)
 
 
-def _recover_file(open_path: Path) -> RecoveredFile:
+def _recover_file(open_path: Path, on_repaired: OnRepaired | None) -> RecoveredFile:
     size = open_path.stat().st_size
     with open(open_path, "rb") as stream:
         good_end, records = valid_prefix(stream)
@@ -87,6 +96,8 @@ def _recover_file(open_path: Path) -> RecoveredFile:
             out.truncate(good_end)
             out.flush()
             os.fsync(out.fileno())
+    if on_repaired is not None:
+        on_repaired(open_path, final.name)
     os.replace(open_path, final)
     return RecoveredFile(name=final.name, path=final, records_kept=records, bytes_truncated=size - good_end)
 

@@ -2,13 +2,18 @@
 
 Files live in a spool directory as ``NAME.open`` while being written and are renamed to ``NAME``
 (``{prefix}-{YYYYmmddHHMMSSfff}-{serial:05d}.warc.gz``) when closed, so anything without ``.open``
-is complete and safe to upload.  Each record is built in memory by warcio, then appended with a
-single ``write`` and flushed to the kernel, so a killed process loses at most the record it was
-writing; ``archive.warc.recovery`` trims such a torn tail.  Surviving a power cut or a kernel crash
-takes an fsync: after every record by default, or, with ``sync_each_record=False``, whenever the
-caller asks (`WarcWriter.sync`), e.g. once before each catalog commit that points at the records
-(warcprox and pywb flush each record and never fsync it; one fsync per record cost ~7 ms of a
-blocked reactor per page here, more than fetching it).
+is complete and safe to upload.  A writer made with ``hold_until_close`` (the crawl's) keeps the
+files it rolls over ``.open``, and locked, until ``close``: the crawl declares its files complete
+together, once every capture in them is in the catalog, and a crawl killed before that leaves
+them all to start-up recovery, which reads their records back into the catalog.
+
+Each record is built in memory by warcio, then appended with a single ``write`` and flushed to the
+kernel, so a killed process loses at most the record it was writing; ``archive.warc.recovery``
+trims such a torn tail.  Surviving a power cut or a kernel crash takes an fsync: after every record
+by default, or, with ``sync_each_record=False``, whenever the caller asks (`WarcWriter.sync`), e.g.
+once before each catalog commit that points at the records (warcprox and pywb flush each record and
+never fsync it; one fsync per record cost ~7 ms of a blocked reactor per page here, more than
+fetching it).
 
 HTTP framing: the response block is the status line, the headers as received (a ``Transfer-Encoding``
 header renamed, because Twisted already de-chunked the body) and the body exactly as received, still
@@ -23,7 +28,7 @@ import io
 import os
 import socket
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
@@ -43,6 +48,9 @@ WARC_SUFFIX = ".warc.gz"
 # Twisted has already removed the chunked framing from the body; keeping the header under its real
 # name would make readers (warcio, pywb) try to de-chunk a body that is not chunked.
 RENAMED_TRANSFER_ENCODING = "X-Citewatch-Original-Transfer-Encoding"
+
+# application/warc-fields: a mapping, or (name, value) pairs where a name may repeat.
+Fields = Mapping[str, str] | Sequence[tuple[str, str]]
 
 CAPTURE_NOTE = (
     "Captured through Scrapy/Twisted. HTTP response bodies are stored as received (still "
@@ -88,6 +96,7 @@ class WarcWriter:
         on_file_closed: Callable[[Path], None] | None = None,
         fsync: bool = True,
         sync_each_record: bool = True,
+        hold_until_close: bool = False,
     ) -> None:
         self._spool_dir = Path(spool_dir)
         self._spool_dir.mkdir(parents=True, exist_ok=True)
@@ -101,6 +110,9 @@ class WarcWriter:
         self._fsync = fsync
         self._sync_each_record = sync_each_record
         self._unsynced = False  # records flushed to the kernel but not fsynced yet
+        self._hold = hold_until_close
+        # Files rolled over but not declared complete yet (hold_until_close): open, and locked.
+        self._held: list[tuple[BinaryIO, str]] = []
         self._builder = BufferWARCWriter(gzip=True, warc_version="1.1")
         self._file: BinaryIO | None = None
         self._name: str | None = None
@@ -183,12 +195,19 @@ class WarcWriter:
             extra={"error_kind": f.error_kind},
         )
 
-    def write_metadata(self, target_uri: str, concurrent_to: str, fields: Mapping[str, str]) -> WrittenRecord:
-        """Write a ``metadata`` record (``application/warc-fields``) about an earlier record."""
+    def write_metadata(
+        self, target_uri: str, concurrent_to: str, fields: Fields, *, sync: bool = True
+    ) -> WrittenRecord:
+        """Write a ``metadata`` record (``application/warc-fields``) about an earlier record.
+
+        ``fields`` may repeat a name (as pairs).  ``sync=False`` flushes the record to the operating
+        system without an fsync: it survives the process being killed, and the next record's fsync
+        (the file's, on close) makes it durable on disk; for a note that only repeats what the
+        catalog is told at once (`archive.warc.note`)."""
         record_id = self._new_id()
         record = self._fields_record(target_uri, record_id, warc_date(self._clock()), fields)
         record.rec_headers.add_header("WARC-Concurrent-To", concurrent_to)
-        return self._write(record)
+        return self._write(record, sync=sync)
 
     def sync(self) -> None:
         """Make every record written so far durable (fsync), if one is not yet; cheap when none is."""
@@ -197,12 +216,29 @@ class WarcWriter:
         self._unsynced = False
 
     def close(self) -> None:
-        """Close the current file (fsync, rename ``.open`` to its final name); later writes fail."""
+        """Close the current file, and any held ones (fsync, rename ``.open`` to the final name);
+        later writes fail."""
         self._finish_file()
+        held, self._held = self._held, []
+        for out, name in held:
+            self._complete(out, name)
+        self._closed = True
+
+    def abandon(self) -> None:
+        """Close every file without declaring it complete: each keeps its ``.open`` name, so that
+        start-up recovery reads its records back into the catalog.  For a crawl whose captures
+        could not all be written to the catalog; later writes fail."""
+        files = [*self._held, *([(self._file, self._name)] if self._file and self._name else [])]
+        self._held, self._file, self._name = [], None, None
+        for out, _ in files:
+            out.flush()
+            os.fsync(out.fileno())
+            out.close()
         self._closed = True
 
     def roll(self) -> None:
-        """Close the current file now; the next record starts a new one (e.g. before an upload run)."""
+        """Close the current file now; the next record starts a new one (e.g. before an upload run).
+        With ``hold_until_close`` the file stays ``.open`` until `close`."""
         self._finish_file()
 
     # -- building --------------------------------------------------------------------------------
@@ -238,9 +274,7 @@ class WarcWriter:
             http_headers=http_headers,
         )
 
-    def _fields_record(
-        self, target_uri: str, record_id: str, date: str, fields: Mapping[str, str]
-    ) -> ArcWarcRecord:
+    def _fields_record(self, target_uri: str, record_id: str, date: str, fields: Fields) -> ArcWarcRecord:
         body = _warc_fields(fields)
         return self._builder.create_warc_record(
             target_uri,
@@ -276,14 +310,18 @@ class WarcWriter:
 
     # -- output ------------------------------------------------------------------------------------
 
-    def _write(self, *records: ArcWarcRecord) -> WrittenRecord:
+    def _write(self, *records: ArcWarcRecord, sync: bool = True) -> WrittenRecord:
         """Append ``records`` to one file (never split across a roll); return the last one's location."""
         members = [self._serialise(record) for record in records]
         out, name = self._ensure_file()
         offset = out.tell()
         # One write and one sync for the group: a request and its response land (or tear) together.
         out.write(b"".join(members))
-        self._sync(out, each_record=True)
+        if sync:
+            self._sync(out, each_record=True)
+        else:
+            out.flush()
+            self._unsynced = True  # made durable by the next sync() or when the file is closed
         record = records[-1]
         payload_digest = record.rec_headers.get_header("WARC-Payload-Digest")
         return WrittenRecord(
@@ -334,6 +372,12 @@ class WarcWriter:
         out.flush()
         os.fsync(out.fileno())
         self._unsynced = False
+        if self._hold and not self._closed:
+            self._held.append((out, name))
+            return
+        self._complete(out, name)
+
+    def _complete(self, out: BinaryIO, name: str) -> None:
         out.close()
         final = self._spool_dir / name
         os.replace(self._spool_dir / (name + OPEN_SUFFIX), final)
@@ -367,7 +411,8 @@ def _reason_phrase(status: int) -> str:
         return ""
 
 
-def _warc_fields(fields: Mapping[str, str]) -> bytes:
+def _warc_fields(fields: Fields) -> bytes:
     # application/warc-fields is one "name: value" per line; fold newlines so a message can't forge fields.
-    lines = (f"{name}: {' '.join(str(value).split())}\r\n" for name, value in fields.items() if value)
+    pairs = fields.items() if isinstance(fields, Mapping) else fields
+    lines = (f"{name}: {' '.join(str(value).split())}\r\n" for name, value in pairs if value)
     return "".join(lines).encode("utf-8")

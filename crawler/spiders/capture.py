@@ -8,7 +8,7 @@ sources of an article page when the target is an article.
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,11 +18,14 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
+from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
 from archive.text.decoding import decode_payload
 from archive.text.mediatype import extract_media_type
 from archive.warc.exchange import FetchFailure
+from archive.warc.note import CaptureNote, NoteHop
 from crawler.config import CrawlConfig
 from crawler.failures import classify
 from crawler.middlewares.warcrecorder import HOPS_KEY, RecordedHop
@@ -31,6 +34,7 @@ from crawler.model import (
     ROLE_PROBE,
     ROLE_REQUISITE,
     ROLE_SOURCE,
+    CaptureRef,
     CaptureResult,
     CaptureSink,
     CaptureTarget,
@@ -53,7 +57,7 @@ class CaptureSpider(scrapy.Spider):
     def __init__(
         self,
         *,
-        targets: list[CaptureTarget],
+        targets: Iterable[CaptureTarget],
         warc_writer: Any,
         sink: CaptureSink,
         config: CrawlConfig,
@@ -73,12 +77,32 @@ class CaptureSpider(scrapy.Spider):
         # was parsed again for nearly every response; one long-lived object is parsed once.
         self._on_response = self.parse_capture
         self._on_failure = self.on_error
+        self._flusher: AsyncioLoopingCall | LoopingCall | None = None  # made once the reactor runs
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> CaptureSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._internal_error, signal=signals.spider_error)
+        crawler.signals.connect(spider._opened, signal=signals.spider_opened)
+        crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
+
+    def _opened(self, spider: scrapy.Spider) -> None:
+        # The sink holds captures between batches: a batch is written at least this often.
+        self._flusher = create_looping_call(self._flush)
+        self._flusher.start(self.config.flush_seconds, now=False)
+
+    def _closed(self, spider: scrapy.Spider, reason: str) -> None:
+        if self._flusher is not None and self._flusher.running:
+            self._flusher.stop()
+        self._flush()  # a graceful stop (SIGTERM) comes here too, before the process exits
+
+    def _flush(self) -> None:
+        try:
+            self.sink.flush()
+        except Exception:  # a LoopingCall stops at its first error: keep writing, count, tell
+            self._stat("citewatch/sink_flush_error")
+            self.logger.exception("could not write the captures the sink holds")
 
     def _internal_error(self, failure: Failure, response: Response, spider: scrapy.Spider) -> None:
         # Scrapy logs these with a traceback that the CLI hides without -v, and goes on: say it in
@@ -95,7 +119,13 @@ class CaptureSpider(scrapy.Spider):
         return self.sink.previous(url)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        # One target at a time, when the downloader has room and nothing else waits: the targets
+        # (a paged catalog query) are never all in memory, as requests or otherwise.  Without the
+        # wait, Scrapy reads start() to the end while the downloader is busy.
         for target in self.targets:
+            engine = self.crawler.engine
+            if engine is not None and engine.needs_backout():
+                await self.crawler.signals.wait_for(signals.scheduler_empty)
             yield self.request_for(target)
 
     def request_for(self, target: CaptureTarget) -> scrapy.Request:
@@ -134,16 +164,17 @@ class CaptureSpider(scrapy.Spider):
             redirects=_redirects(hops[:-1]),
             body_length=final.raw_length,
         )
-        capture_id = self.sink.on_capture(result)
+        capture = self.sink.on_capture(result)
+        self._note(result)
         self._stat(f"citewatch/captured/{target.role}")
         if target.role == ROLE_ARTICLE and 200 <= response.status < 300:
-            for source in self.sink.on_article(result, capture_id, response.body):
+            for source in self.sink.on_article(result, capture, response.body):
                 yield self.request_for(source)
-        yield from self._probe(target, result, capture_id)
-        yield from self._requisites(target, capture_id, response)
+        yield from self._probe(target, result, capture)
+        yield from self._requisites(target, capture, response)
 
     def _probe(
-        self, target: CaptureTarget, result: CaptureResult, capture_id: int
+        self, target: CaptureTarget, result: CaptureResult, capture: CaptureRef
     ) -> Iterator[scrapy.Request]:
         """Fetch a random non-existent URL on the host, once per crawl, when a known source now
         answers 2xx with a new payload or from another URL: that is when a soft 404 (a "not
@@ -155,17 +186,19 @@ class CaptureSpider(scrapy.Spider):
         redirected = bool(result.redirects)
         if target.source_id is None:
             return
-        if not redirected and not self.sink.has_earlier_capture(target.source_id, capture_id):
+        if not redirected and not self.sink.has_earlier_capture(target.source_id, capture):
             return  # a first capture has nothing to compare with
         parts = urlsplit(result.final_url if redirected else target.url)
         if parts.netloc in self._probed_hosts:
             return
         self._probed_hosts.add(parts.netloc)
         probe = f"{parts.scheme}://{parts.netloc}/citewatch-probe-{secrets.token_hex(8)}"
-        yield self.request_for(CaptureTarget(url=probe, role=ROLE_PROBE, source_id=target.source_id))
+        yield self.request_for(
+            CaptureTarget(url=probe, role=ROLE_PROBE, source_id=target.source_id, source_url=target.url)
+        )
 
     def _requisites(
-        self, target: CaptureTarget, capture_id: int, response: Response
+        self, target: CaptureTarget, capture: CaptureRef, response: Response
     ) -> Iterator[scrapy.Request]:
         if not self.config.requisites or not isinstance(response, TextResponse) or response.status >= 400:
             return
@@ -185,10 +218,10 @@ class CaptureSpider(scrapy.Spider):
             urls = css_requisites(text, response.url, self.config.max_requisites)
         else:
             return
-        parent = capture_id if target.role != ROLE_REQUISITE else target.parent_id
+        parent = capture if target.role != ROLE_REQUISITE else target.parent
         for url in urls:
             yield self.request_for(
-                CaptureTarget(url=url, role=ROLE_REQUISITE, parent_id=parent, depth=target.depth + 1)
+                CaptureTarget(url=url, role=ROLE_REQUISITE, parent=parent, depth=target.depth + 1)
             )
 
     def on_error(self, failure: Failure) -> Iterator[scrapy.Request]:
@@ -216,7 +249,34 @@ class CaptureSpider(scrapy.Spider):
             error=info.message,
         )
         self.sink.on_capture(result)
+        self._note(result)
         self._stat(f"citewatch/failed/{info.kind}")
+
+    def _note(self, result: CaptureResult) -> None:
+        """Write the capture's note (archive.warc.note): what it was, for a reindex to read back.
+
+        Not fsynced: it survives a killed process as it is, and the next record's sync makes it
+        durable; lost in a power cut, the reindex of its record falls back to what the record
+        says.  A note that cannot be written costs the capture nothing (it is in the catalog)."""
+        record, target = result.record, result.target
+        if record is None:
+            return
+        note = CaptureNote(
+            role=target.role,
+            target=target.url,
+            source=target.source_url or (target.url if target.role == ROLE_SOURCE else None),
+            redirects=tuple(
+                NoteHop(h.record.record_id, h.status, h.url) for h in result.redirects if h.record is not None
+            ),
+            parent=target.parent.record_id if target.parent is not None else None,
+            article=target.url if target.role == ROLE_ARTICLE else None,
+            body_length=result.body_length,
+        )
+        try:
+            self.warc_writer.write_metadata(result.final_url, record.record_id, note.fields(), sync=False)
+        except OSError:
+            self._stat("citewatch/warc_note_error")
+            self.logger.warning("could not write the capture note of %s", result.final_url, exc_info=True)
 
     def _stat(self, key: str) -> None:
         if self.crawler.stats is not None:

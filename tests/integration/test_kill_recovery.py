@@ -199,3 +199,73 @@ def test_fifty_kills_at_random_points_lose_nothing(world: World, tmp_path: Path)
     phases = kill_trials(world, tmp_path, modes)
     assert phases["change detection"] >= 5 and phases["crawl"] >= 1 and phases["upload"] >= 1
     assert sum(phases.values()) == 50
+
+
+MANY = 160  # pages: the crawl is killed with captures still held in the sink's batch
+
+
+def _warc_captures(home: Path) -> set[str]:
+    """Record ids of every capture the WARC files hold: response, revisit and failure records,
+    less the redirect hops their notes list and the robots.txt fetched to obey it (read with
+    warcio here, not with the reindex under test)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    captures: set[str] = set()
+    hops: set[str] = set()
+    for path in sorted(home.rglob("*.warc.gz")):
+        with path.open("rb") as stream:
+            for record in ArchiveIterator(stream):
+                record_id = record.rec_headers.get_header("WARC-Record-ID")
+                uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+                if record.rec_type in ("response", "revisit") and not uri.endswith("/robots.txt"):
+                    captures.add(record_id)
+                elif record.rec_type == "metadata":
+                    body = record.content_stream().read().decode()
+                    if "citewatch-fetch-error:" in body:
+                        captures.add(record_id)
+                    hops.update(
+                        line.split()[1]
+                        for line in body.splitlines()
+                        if line.startswith("citewatch-redirect:")
+                    )
+    return captures - hops
+
+
+def _cataloged(home: Path) -> list[str]:
+    with sqlite3.connect(home / "catalog.db") as conn:
+        return [r for (r,) in conn.execute("SELECT record_id FROM capture")]
+
+
+def test_kill_with_captures_held_in_the_batch_loses_none(
+    tmp_path: Path, site: TestSite, cw: Citewatch
+) -> None:
+    site.robots_txt = "User-agent: *\nAllow: /\n"
+    cw.config(autothrottle=False, download_timeout=3.0, concurrent_per_domain=4, requisites=False)
+    urls = []
+    for n in range(MANY):
+        host = site.hosts[n % len(site.hosts)]
+        site.set_page(f"/m/{n}", page(f"Statement {n}", [f"Item {n} stands."], pad=2), host=host)
+        urls.append(site.url(f"/m/{n}", host=host))
+    article = tmp_path / "article.md"
+    article.write_text("".join(f"- [s{n}]({u})\n" for n, u in enumerate(urls)), encoding="utf-8")
+    cw.json("ingest", str(article))
+    after_id = _max_capture_id(cw.home)
+    put_back = 0
+    for trial in range(2):
+        proc = cw.popen("crawl", "--all", "--json")
+        # A few batches in: the sink holds the captures taken since the last one.
+        wanted, since = 20 * (trial + 1), after_id
+        _wait_for(proc, lambda: sum(_catalog_counts(cw.home, since)) >= wanted)  # noqa: B023 - read at once
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        assert any(p.name.endswith(".open") for p in (cw.home / "spool").glob("*")), "killed too late"
+        recorded = len(_cataloged(cw.home))
+        cw.json("crawl", "--due")  # the next command: recovery puts back what the catalog lacks
+        cataloged = _cataloged(cw.home)
+        put_back += len(cataloged) - recorded
+        assert len(cataloged) == len(set(cataloged)), "a capture recorded twice"
+        assert set(cataloged) == _warc_captures(cw.home), trial
+        assert _catalog_counts(cw.home, after_id)[1] == 0  # and detection judged them
+        after_id = _max_capture_id(cw.home)
+    assert put_back > 0  # the kills did land with captures held
+    assert not cw.json("changes")
