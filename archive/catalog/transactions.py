@@ -14,6 +14,8 @@ from archive.catalog.errors import UnknownSource
 from archive.catalog.mapping import aware, utc_now
 from archive.catalog.models import Source
 
+_WROTE = "citewatch_wrote"  # Connection.info key: this transaction ran a statement that writes
+
 
 class Transactions:
     """Holds the engine and the injected clock; each public method opens one short transaction."""
@@ -29,21 +31,34 @@ class Transactions:
 
     @contextmanager
     def before_commit(self, callback: Callable[[], None]) -> Iterator[None]:
-        """Run ``callback`` before every commit of this catalog while the block runs.
+        """Run ``callback`` before every commit of this catalog that writes, while the block runs.
 
         For what the rows about to be committed point at: a crawl makes the WARC records it wrote
         durable here, so a committed capture never refers to a record a power cut could lose.
-        If ``callback`` raises, the transaction is rolled back.
+        A transaction that only read (every statement a SELECT) does not call it: the crawl looks
+        up each response's previous capture in a transaction of its own.  If ``callback``
+        raises, the transaction is rolled back.
         """
 
-        def on_commit(_connection: Any) -> None:
-            callback()
+        def on_execute(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            if statement.lstrip()[:6].upper() != "SELECT":
+                connection.info[_WROTE] = True
 
-        event.listen(self.engine, "commit", on_commit)
+        def on_commit(connection: Any) -> None:
+            if connection.info.pop(_WROTE, False):
+                callback()
+
+        def on_rollback(connection: Any) -> None:
+            connection.info.pop(_WROTE, None)
+
+        listeners = (("before_cursor_execute", on_execute), ("commit", on_commit), ("rollback", on_rollback))
+        for name, listener in listeners:
+            event.listen(self.engine, name, listener)
         try:
             yield
         finally:
-            event.remove(self.engine, "commit", on_commit)
+            for name, listener in listeners:
+                event.remove(self.engine, name, listener)
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:

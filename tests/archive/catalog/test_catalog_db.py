@@ -211,6 +211,7 @@ def test_before_commit_runs_before_each_commit_of_the_block_only(db_url: str) ->
 
         with catalog.before_commit(count_committed):
             catalog.add_article(origin="a.md", title="A", kind="markdown", citations=[])
+            assert len(catalog.list_articles()) == 1  # a transaction that only reads: no call
             catalog.add_article(origin="b.md", title="B", kind="markdown", citations=[])
         catalog.add_article(origin="c.md", title="C", kind="markdown", citations=[])
 
