@@ -11,7 +11,7 @@ import itertools
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,6 +59,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 err = Console(stderr=True)
+# Streamed tables (`print_table`): each column as wide as its widest possible value (a state, a
+# status, a time, a SHA-1 digest) so that every chunk lines up with the first.
+SOURCE_COLUMNS = (("state", 11), ("captures", 8), ("last status", 11), ("last captured", 19), ("url", 0))
+CAPTURE_COLUMNS = (("captured", 19), ("status", 6), ("type", 8), ("digest", 37), ("warc", 0), ("offset", 6))
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON document on stdout.")]
 
 
@@ -119,6 +123,68 @@ def open_reader(*, say_so: bool = True) -> App | None:
 def emit_json(doc: Any) -> None:
     # Without the characters XML forbids: a lone surrogate cannot even be written as UTF-8.
     sys.stdout.write(json.dumps(xml_safe_data(doc), ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def emit_json_list(items: Iterable[Any]) -> None:
+    """`emit_json` of a list, written item by item as they come: the same bytes as
+    ``emit_json(list(items))``, but the first item is out at once and memory stays flat however
+    long the list (a million sources took 64 s and 2.8 GB before printing anything)."""
+    out = sys.stdout
+    opening = "[\n  "
+    for item in items:
+        out.write(opening + _indented_json(xml_safe_data(item)))
+        if opening != ",\n  ":
+            out.flush()
+            opening = ",\n  "
+    out.write("[]\n" if opening == "[\n  " else "\n]\n")
+
+
+def _indented_json(item: Any) -> str:
+    """``json.dumps(item, indent=2)`` as an element of a list (one level in), the same text, with
+    the scalars of a flat object encoded by the C encoder (``indent`` makes json use its pure
+    Python one: most of the time of a long listing)."""
+    if not isinstance(item, dict) or not item:
+        # json.dumps escapes newlines inside strings: every newline in its text is indentation.
+        return json.dumps(item, ensure_ascii=False, indent=2, default=str).replace("\n", "\n  ")
+    fields = []
+    for key, value in item.items():
+        if isinstance(value, dict | list | tuple) and value:
+            text = json.dumps(value, ensure_ascii=False, indent=2, default=str).replace("\n", "\n    ")
+        else:
+            text = json.dumps(value, ensure_ascii=False, default=str)
+        fields.append(f"    {json.dumps(str(key), ensure_ascii=False)}: {text}")
+    return "{\n" + ",\n".join(fields) + "\n  }"
+
+
+# Rows per streamed table: each chunk is printed as soon as it is read (see `print_table`).
+TABLE_CHUNK = 500
+
+
+def print_table(columns: Sequence[tuple[str, int]], rows: Iterable[Sequence[str]]) -> None:
+    """A table on stdout, printed ``TABLE_CHUNK`` rows at a time as the rows come, so a long listing
+    starts at once and memory stays flat.  The columns are ``(header, min_width)``: the widths every
+    chunk shares, so the chunks line up as one table (the last column takes what is left)."""
+    from rich.table import Column, Table
+
+    console = Console()
+    chunk: list[Sequence[str]] = []
+    header = True
+
+    def flush() -> None:
+        nonlocal header
+        table = Table(*(Column(h, min_width=w) for h, w in columns), box=None, show_header=header)
+        for row in chunk:
+            table.add_row(*row)
+        console.print(table)
+        chunk.clear()
+        header = False
+
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= TABLE_CHUNK:
+            flush()
+    if chunk or header:
+        flush()
 
 
 def _report_crawl(outcome: CrawlOutcome) -> None:
@@ -238,20 +304,19 @@ def sources(as_json: JsonOpt = False) -> None:
     """Watched sources and their state."""
     with user_errors():
         reader = open_reader()
-        rows = reader.catalog.list_sources() if reader is not None else []
+        rows = reader.catalog.iter_sources() if reader is not None else iter(())
         if as_json:
-            emit_json([source_json(s) for s in rows])
+            emit_json_list(source_json(s) for s in rows)
             return
         if reader is None:
             return
-        from rich.table import Table
-
-        table = Table("state", "captures", "last status", "last captured", "url", box=None)
-        for s in rows:
-            table.add_row(
-                s.state, str(s.captures), str(s.last_status or "-"), _when(s.last_captured_at), inert(s.url)
-            )
-        Console().print(table)
+        print_table(
+            SOURCE_COLUMNS,
+            (
+                (s.state, str(s.captures), str(s.last_status or "-"), _when(s.last_captured_at), inert(s.url))
+                for s in rows
+            ),
+        )
 
 
 @app.command()
@@ -266,23 +331,24 @@ def captures(
         reader = open_reader(say_so=False)
         if reader is None:
             raise UnknownSource(canonical)
-        rows = reader.catalog.captures_for(canonical)
+        rows = reader.catalog.iter_captures(canonical)
         if as_json:
-            emit_json([capture_json(c) for c in rows])
+            emit_json_list(capture_json(c) for c in rows)
             return
-        from rich.table import Table
-
-        table = Table("captured", "status", "type", "digest", "warc", "offset", box=None)
-        for c in rows:
-            table.add_row(
-                _when(c.captured_at),
-                str(c.status) if c.status is not None else inert(c.error_kind or "error"),
-                c.record_type,
-                c.payload_digest or "-",
-                c.warc_name or "-",
-                str(c.offset if c.offset is not None else "-"),
-            )
-        Console().print(table)
+        print_table(
+            CAPTURE_COLUMNS,
+            (
+                (
+                    _when(c.captured_at),
+                    str(c.status) if c.status is not None else inert(c.error_kind or "error"),
+                    c.record_type,
+                    c.payload_digest or "-",
+                    c.warc_name or "-",
+                    str(c.offset if c.offset is not None else "-"),
+                )
+                for c in rows
+            ),
+        )
 
 
 @app.command()
@@ -308,9 +374,9 @@ def changes(
             else:
                 _print_uncompared(failures)
             return
-        rows = catalog.list_changes(since=moment) if catalog is not None else []
+        rows = catalog.iter_changes(since=moment) if catalog is not None else iter(())
         if as_json:
-            emit_json([change_json(c) for c in rows])
+            emit_json_list(change_json(c) for c in rows)
             return
         for c in rows:
             echo(f"{_when(c.detected_at)}  {c.kind:<11} {c.url}")
@@ -345,9 +411,9 @@ def alerts(as_json: JsonOpt = False) -> None:
     """Alerts and their delivery state."""
     with user_errors():
         reader = open_reader()
-        rows = reader.catalog.list_alerts() if reader is not None else []
+        rows = reader.catalog.iter_alerts() if reader is not None else iter(())
         if as_json:
-            emit_json([alert_json(a) for a in rows])
+            emit_json_list(alert_json(a) for a in rows)
             return
         for a in rows:
             states = (

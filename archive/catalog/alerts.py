@@ -7,7 +7,7 @@ Claiming is one guarded UPDATE, so any number of delivering processes can share 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +16,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from archive.catalog import keyset
 from archive.catalog.errors import InvalidValue, UnknownChange, UnknownDelivery
+from archive.catalog.keyset import Key
 from archive.catalog.mapping import aware
 from archive.catalog.masking import mask_url
 from archive.catalog.models import Alert, Change, Delivery, Source
@@ -162,11 +164,24 @@ class AlertBook(Transactions):
 
     def list_alerts(self, *, limit: int | None = None) -> list[AlertView]:
         """Alerts newest first, each with its channels (targets masked) in the order they were added."""
-        query = alert_query().order_by(Alert.created_at.desc(), Alert.id.desc())
-        if limit is not None:
-            query = query.limit(limit)
-        with self._tx() as session:
-            return alert_views(session, list(session.execute(query)))
+        return list(self.iter_alerts(limit=limit))
+
+    def iter_alerts(
+        self, *, limit: int | None = None, batch: int = keyset.DEFAULT_BATCH
+    ) -> Iterator[AlertView]:
+        """`list_alerts` read ``batch`` alerts at a time: memory stays flat, and the channels are
+        looked up for one batch of alerts at a time (a list of every alert id failed past SQLite's
+        250,000 variables)."""
+        for views in keyset.batches(
+            self._tx,
+            alert_query(),
+            (Key(Alert.created_at, descending=True), Key(Alert.id, descending=True)),
+            key_of=lambda r: (r[0].created_at, r[0].id),
+            convert=lambda session, rows: alert_views(session, list(rows)),
+            batch=batch,
+            limit=limit,
+        ):
+            yield from views
 
 
 def alert_query() -> Select[Alert, str, str]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session, aliased
 
+from archive.catalog import keyset
 from archive.catalog.errors import InvalidValue, UnknownCapture
+from archive.catalog.keyset import Key
 from archive.catalog.mapping import aware
 from archive.catalog.models import Article, Capture, Change, Citation, Source
 from archive.catalog.transactions import Transactions
@@ -49,13 +52,27 @@ class ChangeLog(Transactions):
 
     def list_changes(self, *, since: datetime | None = None, limit: int | None = None) -> list[ChangeView]:
         """Changes newest first, optionally only those detected at or after ``since``."""
-        query = self._change_query().order_by(Change.detected_at.desc(), Change.id.desc())
+        return list(self.iter_changes(since=since, limit=limit))
+
+    def iter_changes(
+        self, *, since: datetime | None = None, limit: int | None = None, batch: int = keyset.DEFAULT_BATCH
+    ) -> Iterator[ChangeView]:
+        """`list_changes` read ``batch`` changes at a time, each batch with the articles citing its
+        sources: memory stays flat, and no statement names more than ``batch`` sources (one list of
+        every changed source made SQLite pick a bad plan, and failed past its 250,000 variables)."""
+        query = self._change_query()
         if since is not None:
             query = query.where(Change.detected_at >= aware("since", since))
-        if limit is not None:
-            query = query.limit(limit)
-        with self._tx() as session:
-            return self._change_views(session, query)
+        for views in keyset.batches(
+            self._tx,
+            query,
+            (Key(Change.detected_at, descending=True), Key(Change.id, descending=True)),
+            key_of=lambda r: (r[0].detected_at, r[0].id),
+            convert=self._views_of_rows,
+            batch=batch,
+            limit=limit,
+        ):
+            yield from views
 
     def get_change(self, change_id: int) -> ChangeView | None:
         """The change with that id, or None."""
@@ -76,8 +93,11 @@ class ChangeLog(Transactions):
     def _change_views(
         self, session: Session, query: Select[Change, str, datetime, datetime]
     ) -> list[ChangeView]:
+        return self._views_of_rows(session, list(session.execute(query)))
+
+    def _views_of_rows(self, session: Session, found: Sequence[Row[Any]]) -> list[ChangeView]:
         # The outer-joined "before" time may be None, whatever the Select's type says.
-        rows: list[tuple[Change, str, datetime | None, datetime]] = list(session.execute(query))
+        rows: list[tuple[Change, str, datetime | None, datetime]] = [tuple(r) for r in found]
         citing = self._citing(session, {row[0].source_id for row in rows})
         return [
             ChangeView(
@@ -119,13 +139,14 @@ class ChangeLog(Transactions):
     def _citing(session: Session, source_ids: Sequence[int] | set[int]) -> dict[int, list[ArticleRef]]:
         if not source_ids:
             return {}
+        # Columns, not entities: a hot source is cited by thousands of articles.
         query = (
-            select(Citation.source_id, Article)
+            select(Citation.source_id, Article.id, Article.title, Article.origin, Article.tags)
             .join(Article, Article.id == Citation.article_id)
             .where(Citation.source_id.in_(list(source_ids)))
             .order_by(Article.id)
         )
         out: dict[int, list[ArticleRef]] = {}
-        for sid, a in session.execute(query):
-            out.setdefault(sid, []).append(ArticleRef(a.id, a.title, a.origin, tuple(a.tags)))
+        for sid, aid, title, origin, tags in session.execute(query):
+            out.setdefault(sid, []).append(ArticleRef(aid, title, origin, tuple(tags)))
         return out

@@ -78,6 +78,8 @@ class Article(Base):
 
 class Source(Base):
     __tablename__ = "source"
+    # Listing by state in id order (the web UI's filter) reads this index, not the table.
+    __table_args__ = (Index("ix_source_state_id", "state", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str] = mapped_column(unique=True, index=True)
@@ -97,11 +99,15 @@ class Source(Base):
 
 class Citation(Base):
     __tablename__ = "citation"
-    __table_args__ = (UniqueConstraint("article_id", "source_id"),)
+    __table_args__ = (
+        UniqueConstraint("article_id", "source_id"),
+        # A source's citing articles in article order, and how many: an index range, however hot.
+        Index("ix_citation_source_id_article_id", "source_id", "article_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"))
     label: Mapped[str] = mapped_column(Text)
     sentence: Mapped[str] = mapped_column(Text)
     quotes: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -111,7 +117,14 @@ class Citation(Base):
 class Capture(Base):
     __tablename__ = "capture"
     __table_args__ = (
-        Index("ix_capture_source_id_captured_at", "source_id", "captured_at"),
+        # A source's captures of one role by time; every query by source names the role, and
+        # counting a hot source's 20,000 captures reads this index alone.
+        Index("ix_capture_source_id_role_captured_at", "source_id", "role", "captured_at"),
+        # The newest capture of a URL, by the URL asked for or the one its redirects ended at
+        # (revisit dedupe on every fetch, replay), and the response holding a revisit's payload.
+        Index("ix_capture_url_captured_at", "url", "captured_at"),
+        Index("ix_capture_final_url", "final_url", "captured_at"),
+        Index("ix_capture_payload_digest", "payload_digest", "captured_at"),
         # Change detection's queue: the few source captures not judged yet, out of millions.
         Index(
             "ix_capture_unjudged",
@@ -120,14 +133,20 @@ class Capture(Base):
             sqlite_where=text("judged_at IS NULL AND role = 'source'"),
             postgresql_where=text("judged_at IS NULL AND role = 'source'"),
         ),
+        # The few captures change detection could not judge, newest first.
+        Index(
+            "ix_capture_uncompared",
+            "captured_at",
+            sqlite_where=text("judge_error IS NOT NULL AND role = 'source'"),
+            postgresql_where=text("judge_error IS NOT NULL AND role = 'source'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_id: Mapped[int | None] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16))
-    # Indexed: revisit dedupe looks up the newest capture of a URL for every fetch.
-    url: Mapped[str] = mapped_column(index=True)
+    url: Mapped[str]
     final_url: Mapped[str | None]
     captured_at: Mapped[datetime]
     status: Mapped[int | None]
@@ -184,7 +203,7 @@ class Alert(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Unique: one alert per change, however many detectors or daemons race to raise it.
     change_id: Mapped[int] = mapped_column(ForeignKey("change.id", ondelete="CASCADE"), unique=True)
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)
     title: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
 

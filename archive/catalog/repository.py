@@ -9,9 +9,12 @@ from cssselect import GenericTranslator, SelectorError
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from archive.catalog import keyset
 from archive.catalog.batches import CaptureBatches
+from archive.catalog.counts import summaries
 from archive.catalog.errors import InvalidValue, UnknownArticle, UnknownCapture, UnknownSource
 from archive.catalog.judgements import Judgements
+from archive.catalog.keyset import Key
 from archive.catalog.mapping import (
     aware,
     capture_columns,
@@ -19,7 +22,6 @@ from archive.catalog.mapping import (
     merge_citations,
     to_article_view,
     to_capture_view,
-    to_summary,
     to_warc_view,
 )
 from archive.catalog.models import Article, Capture, Citation, Source, WarcFile
@@ -257,11 +259,20 @@ class Catalog(Judgements, CaptureBatches):
             source.ignore_rules = {"selectors": selectors, "patterns": patterns}
 
     def list_sources(self) -> list[SourceSummary]:
-        """Every source with its capture and article counts, in one query."""
-        with self._tx() as session:
-            return [
-                to_summary(s, nc, na) for s, nc, na in session.execute(summary_query().order_by(Source.id))
-            ]
+        """Every source with its capture and article counts, by id."""
+        return list(self.iter_sources())
+
+    def iter_sources(self, *, batch: int = keyset.DEFAULT_BATCH) -> Iterator[SourceSummary]:
+        """Every source with its counts, by id, read ``batch`` at a time (memory stays flat)."""
+        for rows in keyset.batches(
+            self._tx,
+            select(Source),
+            (Key(Source.id),),
+            key_of=lambda r: (r[0].id,),
+            convert=lambda session, rows: summaries(session, [r[0] for r in rows]),
+            batch=batch,
+        ):
+            yield from rows
 
     # -- captures ---------------------------------------------------------------------------
 
@@ -287,16 +298,27 @@ class Catalog(Judgements, CaptureBatches):
 
     def captures_for(self, url: str) -> list[CaptureView]:
         """A watched source's captures, oldest first; `UnknownSource` if the URL is not watched."""
+        return list(self.iter_captures(url))
+
+    def iter_captures(self, url: str, *, batch: int = keyset.DEFAULT_BATCH) -> Iterator[CaptureView]:
+        """`captures_for` read ``batch`` at a time; `UnknownSource` is raised before the first one."""
         with self._tx() as session:
             source_id = session.scalars(select(Source.id).where(Source.url == url)).one_or_none()
-            if source_id is None:
-                raise UnknownSource(url)
-            query = (
-                select(Capture)
-                .where(Capture.source_id == source_id, Capture.role == "source")
-                .order_by(Capture.captured_at, Capture.id)
-            )
-            return [to_capture_view(row) for row in session.scalars(query)]
+        if source_id is None:
+            raise UnknownSource(url)
+        return self._capture_stream(source_id, batch)
+
+    def _capture_stream(self, source_id: int, batch: int) -> Iterator[CaptureView]:
+        query = select(Capture).where(Capture.source_id == source_id, Capture.role == "source")
+        for views in keyset.batches(
+            self._tx,
+            query,
+            (Key(Capture.captured_at), Key(Capture.id)),
+            key_of=lambda r: (r[0].captured_at, r[0].id),
+            convert=lambda _session, rows: [to_capture_view(r[0]) for r in rows],
+            batch=batch,
+        ):
+            yield from views
 
     def latest_capture(self, source_id: int) -> CaptureView | None:
         """The newest capture of a source, or None (same as `latest_source_capture`)."""

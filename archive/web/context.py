@@ -22,7 +22,7 @@ from archive.web.evidence import RecordReader
 from archive.web.hosts import HostPolicy
 from archive.web.paths import replay_path
 from archive.web.queries import WebQueries
-from archive.web.rows import IngestRow
+from archive.web.rows import IngestRow, Page
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -81,10 +81,20 @@ def http_url(url: str | None) -> str:
     return url if scheme in ("http", "https") and ":" in url else ""
 
 
-def page_url(request: Request, page: int, param: str = "page") -> str:
-    """This page's URL (relative, other query parameters kept) with ``param`` set to ``page``."""
-    params = [(k, v) for k, v in request.query_params.multi_items() if k != param]
-    params.append((param, str(page)))
+def pager_url(request: Request, items: Page[Any], direction: str, param: str = "page") -> str:
+    """The URL of the page before (``direction="prev"``) or after ``items``: by number near the top
+    of the list, by cursor below (`archive.web.paging`).  ``param`` names the list's page parameter
+    (``changes_page``: its cursors are ``changes_after`` and ``changes_before``)."""
+    prefix = param.removesuffix("page")
+    after, before = f"{prefix}after", f"{prefix}before"
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in (param, after, before)]
+    number = items.next_page if direction == "next" else items.prev_page
+    if number is not None:
+        params.append((param, str(number)))
+    elif direction == "next":
+        params.append((after, str(items.next_after)))
+    else:
+        params.append((before, str(items.prev_before)))
     return f"{request.url.path}?{urlencode(params)}"
 
 
@@ -111,5 +121,5 @@ def build_templates() -> Jinja2Templates:
     env.filters["short_digest"] = short_digest
     env.filters["http_url"] = http_url
     env.globals["replay_path"] = replay_path
-    env.globals["page_url"] = page_url
+    env.globals["pager_url"] = pager_url
     return Jinja2Templates(env=env)

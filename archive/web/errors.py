@@ -1,6 +1,9 @@
-"""Why the browsing UI refuses to start: its configuration would make it unsafe."""
+"""Why the browsing UI refuses to start (its configuration would make it unsafe), and requests it
+refuses."""
 
 from __future__ import annotations
+
+from starlette.exceptions import HTTPException
 
 
 class WebConfigError(ValueError):
@@ -34,3 +37,14 @@ class IngestQueueFull(Exception):
 
     def __init__(self, waiting: int) -> None:
         super().__init__(f"{waiting} ingests are waiting already: try again when some have finished")
+
+
+class PageTooDeep(HTTPException):
+    """A page number past the rows reachable by number: deeper pages are reached by cursor."""
+
+    def __init__(self, page: int, window: int) -> None:
+        super().__init__(
+            400,
+            f"page {page} starts past the first {window:,} rows, which is as deep as page numbers go: "
+            "follow the list's next and previous links instead (they use ?after=ID and ?before=ID)",
+        )

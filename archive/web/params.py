@@ -27,3 +27,10 @@ Id = Annotated[int, Path(ge=1, le=MAX_ID, description="a catalog id")]
 PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")]
 PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="items per page")]
 OptionalId = Annotated[int | None, Query(ge=1, le=MAX_ID, description="a catalog id")]
+# Deep pages are reached by cursor: the id of the row a page follows (after) or precedes (before).
+After = Annotated[
+    int | None, Query(ge=1, le=MAX_ID, description="the page after this row id (a list's next link)")
+]
+Before = Annotated[
+    int | None, Query(ge=1, le=MAX_ID, description="the page before this row id (a list's previous link)")
+]

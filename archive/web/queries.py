@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Engine, Select, String, cast, func, or_, select
+from sqlalchemy import Engine, String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from archive.catalog import AlertView, ArticleRef, CaptureView, SourceSummary
 from archive.catalog.alerts import alert_query, alert_views
+from archive.catalog.counts import source_counts, summaries
+from archive.catalog.keyset import Key
 from archive.catalog.mapping import to_capture_view, to_summary
 from archive.catalog.models import Alert, Article, Capture, Change, Citation, Source
-from archive.catalog.repository import summary_query
+from archive.web.paging import PageRequest, read_page
 from archive.web.rows import (
     ArticleDetail,
     ArticleRow,
@@ -30,8 +31,8 @@ from archive.web.rows import (
 )
 
 PER_PAGE = 25
-T = TypeVar("T")
-AnySelect = Select[*tuple[Any, ...]]
+# Citing articles listed on a source's page and in its API object (the count covers them all).
+CITING_SHOWN = 100
 
 
 def _like(text: str) -> str:
@@ -50,19 +51,22 @@ class WebQueries:
     def _session(self) -> Session:
         return Session(self._engine)
 
-    def _page(self, session: Session, query: AnySelect, page: int, per_page: int | None) -> tuple[int, int]:
-        """The total count of ``query``'s rows and the offset of ``page``."""
-        size = per_page or self.per_page
-        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-        return int(total), (max(page, 1) - 1) * size
+    def _request(self, page: int, per_page: int | None, after: int | None, before: int | None) -> PageRequest:
+        return PageRequest(page=page, per_page=per_page or self.per_page, after=after, before=before)
 
     # -- articles ---------------------------------------------------------------------------
 
     def articles(
-        self, *, q: str | None = None, tag: str | None = None, page: int = 1, per_page: int | None = None
+        self,
+        *,
+        q: str | None = None,
+        tag: str | None = None,
+        page: int = 1,
+        per_page: int | None = None,
+        after: int | None = None,
+        before: int | None = None,
     ) -> Page[ArticleRow]:
         """Articles newest first; optionally only those with ``q`` in title or URL, or tagged ``tag``."""
-        size = per_page or self.per_page
         query = select(Article)
         if q:
             query = query.where(
@@ -71,25 +75,33 @@ class WebQueries:
         if tag:
             # Tags are a JSON list: match the JSON-encoded tag, quotes included, so "ab" never matches "abc".
             query = query.where(cast(Article.tags, String).like(_like(json.dumps(tag)), escape="\\"))
+
         with self._session() as session:
-            total, offset = self._page(session, query, page, size)
-            rows = list(session.scalars(query.order_by(Article.id.desc()).offset(offset).limit(size)))
-            states = self._state_counts(session, [a.id for a in rows])
-            items = tuple(
-                ArticleRow(
-                    a.id,
-                    a.title,
-                    a.origin,
-                    a.kind,
-                    tuple(a.tags),
-                    a.ingested_at,
-                    sum(states.get(a.id, {}).values()),
-                    worst_state(tuple(states.get(a.id, {}))),
-                    states.get(a.id, {}),
-                )
-                for a in rows
+            return read_page(
+                session,
+                query,
+                (Key(Article.id, descending=True),),
+                Article.id,
+                self._request(page, per_page, after, before),
+                lambda rows: self._article_rows(session, [row[0] for row in rows]),
             )
-        return Page(items, max(page, 1), size, total)
+
+    def _article_rows(self, session: Session, articles: Sequence[Article]) -> list[ArticleRow]:
+        states = self._state_counts(session, [a.id for a in articles])
+        return [
+            ArticleRow(
+                a.id,
+                a.title,
+                a.origin,
+                a.kind,
+                tuple(a.tags),
+                a.ingested_at,
+                sum(states.get(a.id, {}).values()),
+                worst_state(tuple(states.get(a.id, {}))),
+                states.get(a.id, {}),
+            )
+            for a in articles
+        ]
 
     @staticmethod
     def _state_counts(session: Session, article_ids: Sequence[int]) -> dict[int, dict[str, int]]:
@@ -108,8 +120,11 @@ class WebQueries:
 
     def tags(self) -> tuple[str, ...]:
         """Every tag in use, sorted."""
+        # Each distinct list once, as text: a few rows to decode instead of one per article.
+        as_text = cast(Article.tags, String)
         with self._session() as session:
-            return tuple(sorted({t for tags in session.scalars(select(Article.tags)) for t in tags}))
+            lists = session.scalars(select(as_text).where(as_text != "[]").distinct())
+            return tuple(sorted({t for text in lists for t in json.loads(text)}))
 
     def article(self, article_id: int) -> ArticleDetail | None:
         """One article with its citations in order and the state of each cited source."""
@@ -155,40 +170,56 @@ class WebQueries:
     # -- sources ----------------------------------------------------------------------------
 
     def sources(
-        self, *, q: str | None = None, state: str | None = None, page: int = 1, per_page: int | None = None
+        self,
+        *,
+        q: str | None = None,
+        state: str | None = None,
+        page: int = 1,
+        per_page: int | None = None,
+        after: int | None = None,
+        before: int | None = None,
     ) -> Page[SourceSummary]:
         """Sources by id, optionally only those whose URL contains ``q`` or in ``state``."""
-        size = per_page or self.per_page
-        filters: list[ColumnElement[bool]] = []
+        query = select(Source)
         if q:
-            filters.append(Source.url.ilike(_like(q), escape="\\"))
+            query = query.where(Source.url.ilike(_like(q), escape="\\"))
         if state:
-            filters.append(Source.state == state)
+            query = query.where(Source.state == state)
         with self._session() as session:
-            total, offset = self._page(session, select(Source.id).where(*filters), page, size)
-            query = summary_query().where(*filters).order_by(Source.id).offset(offset).limit(size)
-            items = tuple(to_summary(s, nc, na) for s, nc, na in session.execute(query))
-        return Page(items, max(page, 1), size, total)
+            return read_page(
+                session,
+                query,
+                (Key(Source.id),),
+                Source.id,
+                self._request(page, per_page, after, before),
+                lambda rows: summaries(session, [row[0] for row in rows]),
+            )
+
+    def source_exists(self, source_id: int) -> bool:
+        with self._session() as session:
+            return session.get(Source, source_id) is not None
 
     def source(self, source_id: int) -> SourceDetail | None:
         """One source with its counts, ignore rules and citing articles."""
         with self._session() as session:
-            found = session.execute(summary_query().where(Source.id == source_id)).first()
-            if found is None:
+            s = session.get(Source, source_id)
+            if s is None:
                 return None
-            s, nc, na = found
             rules = s.ignore_rules or {}
+            # The first articles citing it (``summary.articles`` says how many in all): a hot source
+            # is cited by thousands.
             query = (
                 select(Article)
                 .join(Citation, Citation.article_id == Article.id)
                 .where(Citation.source_id == source_id)
-                .order_by(Article.id)
+                .order_by(Citation.article_id)
+                .limit(CITING_SHOWN)
             )
             articles = tuple(
                 ArticleRef(a.id, a.title, a.origin, tuple(a.tags)) for a in session.scalars(query)
             )
             return SourceDetail(
-                to_summary(s, nc, na),
+                to_summary(s, *source_counts(session, [s.id])[s.id]),
                 tuple(rules.get("selectors", ())),
                 tuple(rules.get("patterns", ())),
                 articles,
@@ -196,15 +227,26 @@ class WebQueries:
 
     # -- captures ---------------------------------------------------------------------------
 
-    def captures(self, source_id: int, *, page: int = 1, per_page: int | None = None) -> Page[CaptureView]:
+    def captures(
+        self,
+        source_id: int,
+        *,
+        page: int = 1,
+        per_page: int | None = None,
+        after: int | None = None,
+        before: int | None = None,
+    ) -> Page[CaptureView]:
         """A source's captures, newest first."""
-        size = per_page or self.per_page
         query = select(Capture).where(Capture.source_id == source_id, Capture.role == "source")
         with self._session() as session:
-            total, offset = self._page(session, query, page, size)
-            ordered = query.order_by(Capture.captured_at.desc(), Capture.id.desc()).offset(offset).limit(size)
-            items = tuple(to_capture_view(row) for row in session.scalars(ordered))
-        return Page(items, max(page, 1), size, total)
+            return read_page(
+                session,
+                query,
+                (Key(Capture.captured_at, descending=True), Key(Capture.id, descending=True)),
+                Capture.id,
+                self._request(page, per_page, after, before),
+                lambda rows: [to_capture_view(row[0]) for row in rows],
+            )
 
     def capture(self, capture_id: int) -> CaptureView | None:
         """One capture, whatever its role."""
@@ -265,19 +307,24 @@ class WebQueries:
         source_id: int | None = None,
         page: int = 1,
         per_page: int | None = None,
+        after: int | None = None,
+        before: int | None = None,
     ) -> Page[ChangeRow]:
         """Changes newest first, optionally of one ``kind`` or one source."""
-        size = per_page or self.per_page
         query = select(Change, Source.url).join(Source, Source.id == Change.source_id)
         if kind:
             query = query.where(Change.kind == kind)
         if source_id is not None:
             query = query.where(Change.source_id == source_id)
         with self._session() as session:
-            total, offset = self._page(session, query, page, size)
-            ordered = query.order_by(Change.detected_at.desc(), Change.id.desc()).offset(offset).limit(size)
-            items = tuple(_change_row(c, url) for c, url in session.execute(ordered))
-        return Page(items, max(page, 1), size, total)
+            return read_page(
+                session,
+                query,
+                (Key(Change.detected_at, descending=True), Key(Change.id, descending=True)),
+                Change.id,
+                self._request(page, per_page, after, before),
+                lambda rows: [_change_row(c, url) for c, url in rows],
+            )
 
     def change(self, change_id: int) -> ChangeRow | None:
         """One change."""
@@ -301,15 +348,24 @@ class WebQueries:
 
     # -- alerts -----------------------------------------------------------------------------
 
-    def alerts(self, *, page: int = 1, per_page: int | None = None) -> Page[AlertView]:
+    def alerts(
+        self,
+        *,
+        page: int = 1,
+        per_page: int | None = None,
+        after: int | None = None,
+        before: int | None = None,
+    ) -> Page[AlertView]:
         """Alerts newest first, each with its channels (targets masked)."""
-        size = per_page or self.per_page
-        query = alert_query()
         with self._session() as session:
-            total, offset = self._page(session, query, page, size)
-            ordered = query.order_by(Alert.created_at.desc(), Alert.id.desc()).offset(offset).limit(size)
-            items = tuple(alert_views(session, list(session.execute(ordered))))
-        return Page(items, max(page, 1), size, total)
+            return read_page(
+                session,
+                alert_query(),
+                (Key(Alert.created_at, descending=True), Key(Alert.id, descending=True)),
+                Alert.id,
+                self._request(page, per_page, after, before),
+                lambda rows: alert_views(session, list(rows)),
+            )
 
 
 def _change_row(c: Change, url: str) -> ChangeRow:

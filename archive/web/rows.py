@@ -24,25 +24,37 @@ def worst_state(states: list[str] | tuple[str, ...]) -> str | None:
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
-    """One page of a longer list: its items, which page it is, and how many items there are in all."""
+    """One page of a longer list: its items, where it is, and how to reach its neighbours.
+
+    The first pages are numbered (``?page=N``); past `archive.web.queries.OFFSET_WINDOW` rows a
+    page is reached by a cursor instead (``?after=ID`` / ``?before=ID``: the id of the row it
+    follows or precedes) and has no number (``page`` is None).  ``total`` is exact when
+    ``total_exact``; a list longer than `archive.web.queries.COUNT_CAP` is only said to be longer.
+    """
 
     items: tuple[T, ...]
-    page: int
+    page: int | None
     per_page: int
     total: int
+    total_exact: bool = True
+    next_page: int | None = None
+    next_after: int | None = None
+    prev_page: int | None = None
+    prev_before: int | None = None
 
     @property
     def pages(self) -> int:
-        """How many pages the whole list takes (at least one, even when empty)."""
+        """How many pages the whole list takes (at least one, even when empty; a lower bound
+        when the total is not exact)."""
         return max(1, -(-self.total // self.per_page))
 
     @property
     def has_prev(self) -> bool:
-        return self.page > 1
+        return self.prev_page is not None or self.prev_before is not None
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        return self.next_page is not None or self.next_after is not None
 
 
 @dataclass(frozen=True)

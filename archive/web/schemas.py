@@ -23,13 +23,23 @@ class Model(BaseModel):
 
 
 class PageOut(Model, Generic[T]):
-    """One page of a list: ``items`` plus where it is in the whole list."""
+    """One page of a list: ``items`` plus where it is in the whole list and how to reach the next.
+
+    The first 10,000 rows are numbered pages (``?page=N``); deeper ones are reached with the
+    cursors given here (``?after=next_after``, ``?before=prev_before``) and have no number
+    (``page`` is null).  ``total`` counts at most 10,000 rows: past that ``total_exact`` is false.
+    """
 
     items: list[T]
-    page: int
+    page: int | None
     per_page: int
     total: int
+    total_exact: bool
     pages: int
+    next_page: int | None
+    next_after: int | None
+    prev_page: int | None
+    prev_before: int | None
 
 
 class ArticleOut(Model):
@@ -91,6 +101,8 @@ class ArticleRefOut(Model):
 
 
 class SourceDetailOut(Model):
+    """A source; ``articles`` are the first 100 articles citing it, ``source.articles`` how many."""
+
     source: SourceOut
     ignore_selectors: list[str]
     ignore_patterns: list[str]

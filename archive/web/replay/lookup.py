@@ -111,30 +111,54 @@ def _located(query: Select[Any]) -> Select[Any]:
 
 
 def _closest_among(session: Session, urls: Sequence[str], moment: datetime) -> CaptureRow | None:
-    base = _located(select(Capture)).where(
-        or_(Capture.url.in_(list(urls)), Capture.final_url.in_(list(urls))),
-        Capture.record_type.in_(PAYLOAD_RECORDS),
+    # One query per URL spelling and column, each an index range read from its end: a single
+    # query with ``url IN (...) OR final_url IN (...)`` made SQLite gather and sort every capture
+    # of a hot URL (20,000 of them) to return one.
+    bases = [
+        _located(select(Capture)).where(column == u, Capture.record_type.in_(PAYLOAD_RECORDS))
+        for column in (Capture.url, Capture.final_url)
+        for u in urls
+    ]
+    # A URL never captured ends here: one index probe per spelling and column, not five.
+    probes = [
+        select(Capture.id).where(column == u).limit(1)
+        for column in (Capture.url, Capture.final_url)
+        for u in urls
+    ]
+    if all(session.scalars(probe).first() is None for probe in probes):
+        return None
+    exact = _pick(
+        session,
+        [
+            base.where(Capture.captured_at >= moment, Capture.captured_at < moment + timedelta(seconds=1))
+            for base in bases
+        ],
+        newest=False,
     )
-    same_second = base.where(
-        Capture.captured_at >= moment, Capture.captured_at < moment + timedelta(seconds=1)
-    )
-    exact = session.scalars(same_second.order_by(Capture.captured_at, Capture.id).limit(1)).first()
     if exact is not None:
         return _to_row(exact)
-    ok = base.where(Capture.status < 400)
-    for query in (ok, base):
-        before = session.scalars(
-            query.where(Capture.captured_at <= moment)
-            .order_by(Capture.captured_at.desc(), Capture.id.desc())
-            .limit(1)
-        ).first()
-        after = session.scalars(
-            query.where(Capture.captured_at > moment).order_by(Capture.captured_at, Capture.id).limit(1)
-        ).first()
+    for only_ok in (True, False):
+        chosen = [base.where(Capture.status < 400) for base in bases] if only_ok else bases
+        before = _pick(session, [q.where(Capture.captured_at <= moment) for q in chosen], newest=True)
+        after = _pick(session, [q.where(Capture.captured_at > moment) for q in chosen], newest=False)
         nearest = _nearer(before, after, moment)
         if nearest is not None:
             return _to_row(nearest)
     return None
+
+
+def _pick(session: Session, queries: Sequence[Select[Any]], *, newest: bool) -> Capture | None:
+    """The newest (or oldest) capture among the first answers of ``queries``."""
+    if newest:
+        ordered = [q.order_by(Capture.captured_at.desc(), Capture.id.desc()) for q in queries]
+    else:
+        ordered = [q.order_by(Capture.captured_at, Capture.id) for q in queries]
+    found: list[Capture] = [c for q in ordered if (c := session.scalars(q.limit(1)).first()) is not None]
+    if not found:
+        return None
+    if newest:
+        return max(found, key=lambda c: (c.captured_at, c.id))
+    return min(found, key=lambda c: (c.captured_at, c.id))
 
 
 def _nearer(before: Capture | None, after: Capture | None, moment: datetime) -> Capture | None:

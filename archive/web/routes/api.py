@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 
 from archive.catalog import CaptureView
 from archive.web.context import Web
-from archive.web.params import Id, OptionalId, PageNo, PerPage
+from archive.web.params import After, Before, Id, OptionalId, PageNo, PerPage
 from archive.web.paths import diff_path, replay_path
 from archive.web.queries import PER_PAGE
 from archive.web.rows import ChangeRow, Page
@@ -39,7 +39,12 @@ def _page(page: Page[R], convert: Callable[[R], M]) -> PageOut[M]:
         page=page.page,
         per_page=page.per_page,
         total=page.total,
+        total_exact=page.total_exact,
         pages=page.pages,
+        next_page=page.next_page,
+        next_after=page.next_after,
+        prev_page=page.prev_page,
+        prev_before=page.prev_before,
     )
 
 
@@ -70,9 +75,12 @@ def api_articles(
     tag: Annotated[str | None, Query(max_length=200)] = None,
     page: PageNo = 1,
     per_page: PerPage = PER_PAGE,
+    after: After = None,
+    before: Before = None,
 ) -> PageOut[ArticleOut]:
     """Articles newest first, with source counts and the worst state among their sources."""
-    return _page(web.queries.articles(q=q, tag=tag, page=page, per_page=per_page), ArticleOut.model_validate)
+    found = web.queries.articles(q=q, tag=tag, page=page, per_page=per_page, after=after, before=before)
+    return _page(found, ArticleOut.model_validate)
 
 
 @router.get("/articles/{article_id}", response_model=ArticleDetailOut)
@@ -91,11 +99,12 @@ def api_sources(
     state: Annotated[str | None, Query(max_length=32)] = None,
     page: PageNo = 1,
     per_page: PerPage = PER_PAGE,
+    after: After = None,
+    before: Before = None,
 ) -> PageOut[SourceOut]:
     """Watched sources with capture and article counts."""
-    return _page(
-        web.queries.sources(q=q, state=state, page=page, per_page=per_page), SourceOut.model_validate
-    )
+    found = web.queries.sources(q=q, state=state, page=page, per_page=per_page, after=after, before=before)
+    return _page(found, SourceOut.model_validate)
 
 
 @router.get("/sources/{source_id}", response_model=SourceDetailOut)
@@ -114,12 +123,18 @@ def api_source(web: Web, source_id: Id) -> SourceDetailOut:
 
 @router.get("/sources/{source_id}/captures", response_model=PageOut[CaptureOut])
 def api_captures(
-    web: Web, source_id: Id, page: PageNo = 1, per_page: PerPage = PER_PAGE
+    web: Web,
+    source_id: Id,
+    page: PageNo = 1,
+    per_page: PerPage = PER_PAGE,
+    after: After = None,
+    before: Before = None,
 ) -> PageOut[CaptureOut]:
     """A source's captures, newest first."""
-    if web.queries.source(source_id) is None:
+    if not web.queries.source_exists(source_id):
         raise HTTPException(404, f"source #{source_id} does not exist")
-    return _page(web.queries.captures(source_id, page=page, per_page=per_page), capture_out)
+    found = web.queries.captures(source_id, page=page, per_page=per_page, after=after, before=before)
+    return _page(found, capture_out)
 
 
 @router.get("/captures/{capture_id}", response_model=CaptureOut)
@@ -138,9 +153,13 @@ def api_changes(
     source_id: OptionalId = None,
     page: PageNo = 1,
     per_page: PerPage = PER_PAGE,
+    after: After = None,
+    before: Before = None,
 ) -> PageOut[ChangeOut]:
     """Changes newest first, optionally of one kind or one source."""
-    found = web.queries.changes(kind=kind, source_id=source_id, page=page, per_page=per_page)
+    found = web.queries.changes(
+        kind=kind, source_id=source_id, page=page, per_page=per_page, after=after, before=before
+    )
     return _page(found, change_out)
 
 
@@ -161,6 +180,9 @@ def api_ingests(web: Web) -> list[IngestOut]:
 
 
 @router.get("/alerts", response_model=PageOut[AlertOut])
-def api_alerts(web: Web, page: PageNo = 1, per_page: PerPage = PER_PAGE) -> PageOut[AlertOut]:
+def api_alerts(
+    web: Web, page: PageNo = 1, per_page: PerPage = PER_PAGE, after: After = None, before: Before = None
+) -> PageOut[AlertOut]:
     """Alerts newest first, with each channel's delivery state (targets masked)."""
-    return _page(web.queries.alerts(page=page, per_page=per_page), AlertOut.model_validate)
+    found = web.queries.alerts(page=page, per_page=per_page, after=after, before=before)
+    return _page(found, AlertOut.model_validate)

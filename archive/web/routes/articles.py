@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.responses import HTMLResponse
 
 from archive.web.context import Web
-from archive.web.params import Id, PageNo
+from archive.web.params import After, Before, Id, PageNo
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -22,9 +22,11 @@ def article_list(
     tag: Annotated[str | None, Query(max_length=200)] = None,
     page: PageNo = 1,
     submitted: Annotated[str | None, Query(max_length=2000)] = None,
+    after: After = None,
+    before: Before = None,
 ) -> HTMLResponse:
     """Articles, newest first, searchable by title or URL and filterable by tag."""
-    articles = web.queries.articles(q=q, tag=tag, page=page)
+    articles = web.queries.articles(q=q, tag=tag, page=page, after=after, before=before)
     return web.render(
         request,
         "articles.html",

@@ -11,7 +11,7 @@ from archive.catalog.views import CHANGE_KINDS
 from archive.web.comparison import compare, final_url
 from archive.web.context import Web
 from archive.web.feed import FEED_SIZE, atom_feed
-from archive.web.params import Id, PageNo
+from archive.web.params import After, Before, Id, PageNo
 from archive.web.paths import diff_path
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -24,10 +24,13 @@ def change_list(
     web: Web,
     kind: Annotated[str | None, Query(max_length=32)] = None,
     page: PageNo = 1,
+    after: After = None,
+    before: Before = None,
 ) -> HTMLResponse:
     """Changes newest first, optionally of one kind."""
-    changes = web.queries.changes(kind=kind or None, page=page)
-    uncompared = web.catalog.uncompared_captures(limit=UNCOMPARED_SHOWN) if page == 1 and not kind else []
+    changes = web.queries.changes(kind=kind or None, page=page, after=after, before=before)
+    first = changes.page == 1 and not changes.has_prev
+    uncompared = web.catalog.uncompared_captures(limit=UNCOMPARED_SHOWN) if first and not kind else []
     return web.render(
         request, "changes.html", changes=changes, kind=kind or "", kinds=CHANGE_KINDS, uncompared=uncompared
     )

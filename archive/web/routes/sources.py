@@ -9,7 +9,7 @@ from starlette.responses import HTMLResponse
 
 from archive.catalog.views import SOURCE_STATES
 from archive.web.context import Web
-from archive.web.params import Id, PageNo
+from archive.web.params import After, Before, Id, PageNo
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -21,9 +21,11 @@ def source_list(
     q: Annotated[str | None, Query(max_length=500)] = None,
     state: Annotated[str | None, Query(max_length=32)] = None,
     page: PageNo = 1,
+    after: After = None,
+    before: Before = None,
 ) -> HTMLResponse:
     """Watched sources, searchable by URL and filterable by state."""
-    sources = web.queries.sources(q=q, state=state, page=page)
+    sources = web.queries.sources(q=q, state=state, page=page, after=after, before=before)
     return web.render(
         request, "sources.html", sources=sources, q=q or "", state=state or "", states=SOURCE_STATES
     )
@@ -36,6 +38,10 @@ def source_page(
     source_id: Id,
     page: PageNo = 1,
     changes_page: PageNo = 1,
+    after: After = None,
+    before: Before = None,
+    changes_after: After = None,
+    changes_before: Before = None,
 ) -> HTMLResponse:
     """A source's capture timeline (newest first) and its detected changes."""
     source = web.queries.source(source_id)
@@ -45,6 +51,8 @@ def source_page(
         request,
         "source.html",
         source=source,
-        captures=web.queries.captures(source_id, page=page),
-        changes=web.queries.changes(source_id=source_id, page=changes_page),
+        captures=web.queries.captures(source_id, page=page, after=after, before=before),
+        changes=web.queries.changes(
+            source_id=source_id, page=changes_page, after=changes_after, before=changes_before
+        ),
     )

@@ -37,8 +37,8 @@ def test_migrations_create_schema_from_empty(db_url: str) -> None:
         assert set(insp.get_table_names()) >= TABLES
         index_names = {ix["name"] for ix in insp.get_indexes("source")}
         assert {"ix_source_next_due_at", "ix_source_url"} <= index_names
-        assert "ix_capture_source_id_captured_at" in {ix["name"] for ix in insp.get_indexes("capture")}
-        assert "ix_citation_source_id" in {ix["name"] for ix in insp.get_indexes("citation")}
+        assert "ix_capture_source_id_role_captured_at" in {ix["name"] for ix in insp.get_indexes("capture")}
+        assert "ix_citation_source_id_article_id" in {ix["name"] for ix in insp.get_indexes("citation")}
         with catalog.engine.connect() as conn:
             assert (
                 conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == SCHEMA_REVISION
