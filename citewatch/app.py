@@ -275,24 +275,29 @@ class App:
                 "robots": "obey" if self.settings.obey_robots else "ignore",
             },
             clock=self.clock,
+            # Flushed per record (a killed crawl keeps it), fsynced once before each catalog
+            # commit: a committed capture never points at a record a power cut could take back.
+            sync_each_record=False,
             # Its files are declared complete together, once their captures are all in the
             # catalog; until then they stay .open, for recovery to take if this process dies.
             hold_until_close=True,
         )
-        try:
-            return run_crawl(
-                targets, config=self.crawl_config(), warc_writer=writer, sink=sink, clock=self.clock
-            )
-        finally:
-            complete = False
+        # Around the last batch's commit too (the flush below).
+        with self.catalog.before_commit(writer.sync):
             try:
-                sink.flush()
-                complete = not sink.tally.unrecorded
+                return run_crawl(
+                    targets, config=self.crawl_config(), warc_writer=writer, sink=sink, clock=self.clock
+                )
             finally:
-                if complete:
-                    writer.close()
-                else:
-                    writer.abandon()  # the next start reads their records back into the catalog
+                complete = False
+                try:
+                    sink.flush()
+                    complete = not sink.tally.unrecorded
+                finally:
+                    if complete:
+                        writer.close()
+                    else:
+                        writer.abandon()  # the next start reads their records back into the catalog
 
     def change_recorder(self) -> ChangeRecorder:
         from scheduler.alerts.targets import targets_for

@@ -9,9 +9,7 @@ from archive.text.characters import xml_safe
 from crawler.ingest.decoding import decode_text
 from crawler.ingest.errors import UnsupportedArticle
 from crawler.ingest.html import extract_html
-from crawler.ingest.markdown import extract_markdown
 from crawler.ingest.model import ExtractedArticle
-from crawler.ingest.pdf import extract_pdf
 from crawler.ingest.text import extract_text
 
 KINDS = ("html", "markdown", "text", "pdf")
@@ -66,8 +64,14 @@ def extract(
         # HTML declares its own charset (BOM, <meta charset>); extract_html reads it from the bytes.
         article = extract_html(data, base_url=base_url, all_links=all_links)
     elif kind == "pdf":
+        # Loaded here: pypdf and markdown-it cost ~0.15 s of start-up that every crawl paid (its
+        # sink can extract an article), though most crawls never meet a PDF or Markdown article.
+        from crawler.ingest.pdf import extract_pdf
+
         article = extract_pdf(data, base_url=base_url)
     elif kind == "markdown":
+        from crawler.ingest.markdown import extract_markdown
+
         article = extract_markdown(decode_text(data), base_url=base_url)
     elif kind == "text":
         article = extract_text(decode_text(data), base_url=base_url)

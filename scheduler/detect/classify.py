@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from archive.text import TextDiff, contains_quote, main_text, normalise, word_diff
+from archive.text import TextDiff, contains_quote, normalise, word_diff
 from archive.text.patterns import remove_matches
 from scheduler.detect.model import (
     DELETED,
@@ -29,6 +29,27 @@ from scheduler.detect.volatile import NOISE_SELECTORS, mask
 
 _QUOTE_IN_SUMMARY = 80
 _MOVED_MIN_WORDS = 4
+
+
+def main_text(
+    payload: bytes,
+    content_type: str | None,
+    *,
+    url: str | None,
+    ignore_selectors: Sequence[str],
+    furniture_selectors: Sequence[str],
+) -> str:
+    """`archive.text.main_text`, imported on first use: it loads trafilatura (~0.15 s of CPU), which
+    a crawl whose pages are all unchanged, or first captures without a soft-404 sign, never needs."""
+    from archive.text.extract import main_text as extract
+
+    return extract(
+        payload,
+        content_type,
+        url=url,
+        ignore_selectors=ignore_selectors,
+        furniture_selectors=furniture_selectors,
+    )
 
 
 @dataclass

@@ -112,6 +112,12 @@ def _max_capture_id(home: Path) -> int:
         return int(conn.execute("SELECT max(id) FROM capture").fetchone()[0])
 
 
+def _crawled_not_judged(home: Path, after_id: int, sources: int) -> bool:
+    spool = home / "spool"
+    done = not any(p.name.endswith(".open") for p in spool.glob("*.warc.gz*"))
+    return done and _catalog_counts(home, after_id) == (0, sources)
+
+
 def _wait_for(proc: subprocess.Popen[str], ready: object, limit: float = 120.0) -> None:
     deadline = time.monotonic() + limit
     while proc.poll() is None and time.monotonic() < deadline:
@@ -143,7 +149,9 @@ def run_trial(world: World, home: Path, mode: str, rng: random.Random, reference
     if mode == "random":
         time.sleep(rng.uniform(0.05, reference))
     elif mode == "detection":
-        _wait_for(proc, lambda: all(_catalog_counts(home, after_id)))
+        # The crawl is over (every capture recorded, its WARC closed) and nothing is judged yet:
+        # detection commits a batch's verdicts in one transaction, so this is the state it works in.
+        _wait_for(proc, lambda: _crawled_not_judged(home, after_id, len(world.urls)))
     else:  # "judged": every capture judged, the command still running (upload, alerts, exit)
         _wait_for(proc, lambda: _catalog_counts(home, after_id) == (len(world.urls), 0))
     os.killpg(proc.pid, signal.SIGKILL)

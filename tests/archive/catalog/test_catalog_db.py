@@ -198,3 +198,38 @@ def test_threads_can_open_the_catalog_at_once(tmp_path: Path) -> None:
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_before_commit_runs_before_each_commit_of_the_block_only(db_url: str) -> None:
+    catalog = open_catalog(db_url)
+    try:
+        seen: list[int] = []  # articles already committed when the callback ran
+
+        def count_committed() -> None:
+            with catalog.engine.connect() as other:  # another connection sees committed rows only
+                seen.append(other.execute(text("SELECT count(*) FROM article")).scalar_one())
+
+        with catalog.before_commit(count_committed):
+            catalog.add_article(origin="a.md", title="A", kind="markdown", citations=[])
+            assert len(catalog.list_articles()) == 1  # a transaction that only reads: no call
+            catalog.add_article(origin="b.md", title="B", kind="markdown", citations=[])
+        catalog.add_article(origin="c.md", title="C", kind="markdown", citations=[])
+
+        assert seen == [0, 1]  # each time before its own row was committed, and not after the block
+    finally:
+        catalog.close()
+
+
+def test_a_failing_before_commit_callback_rolls_the_transaction_back(db_url: str) -> None:
+    catalog = open_catalog(db_url)
+    try:
+
+        def fail() -> None:
+            raise OSError("disk full")
+
+        with catalog.before_commit(fail), pytest.raises(OSError):
+            catalog.add_article(origin="a.md", title="A", kind="markdown", citations=[])
+
+        assert catalog.list_articles() == []
+    finally:
+        catalog.close()

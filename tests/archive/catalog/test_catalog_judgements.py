@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from archive.catalog import (
     CaptureRecord,
@@ -167,3 +167,52 @@ def test_the_unjudged_queue_uses_its_partial_index(tmp_path: Path) -> None:
         )
     catalog.close()
     assert "ix_capture_unjudged" in plan
+
+
+def test_a_batch_of_judgements_is_one_transaction(catalog: Catalog) -> None:
+    # Each judgement has its savepoint; on SQLite a savepoint opened before any write *was* the
+    # transaction, so each RELEASE committed (an fsync per capture judged) and a batch was not one.
+    ids = watched(catalog, A, B)
+    a1 = capture(catalog, ids[A], A, T0)
+    b1 = capture(catalog, ids[B], B, T0)
+    b2 = capture(catalog, ids[B], B, T0 + timedelta(hours=1))
+    catalog.record_judgement(Judgement(b1, "live", 0), render_alert=render)
+    seen_from_outside: list[int] = []
+
+    def render_and_look(change: ChangeView) -> tuple[str, str]:
+        # Called while the batch writes its second judgement: the first must not be committed yet.
+        from archive.catalog.models import Capture
+
+        with catalog.engine.connect() as other:
+            judged = select(func.count()).select_from(Capture).where(Capture.judged_at.is_not(None))
+            seen_from_outside.append(int(other.execute(judged).scalar_one()))
+        return render(change)
+
+    outcomes = catalog.record_judgements(
+        [Judgement(a1, "live", 0), edited(ids[B], b1, b2)], render_alert=render_and_look
+    )
+
+    assert [o.recorded for o in outcomes] == [True, True]
+    assert seen_from_outside == [1]  # b1 only, judged in an earlier call
+
+
+def test_a_batch_reads_its_captures_and_sources_once(catalog: Catalog) -> None:
+    # Per judgement: a savepoint, the claim, the source's new state, the release; the captures and
+    # sources are read for the whole batch, not once each.
+    urls = [f"https://gov.example/{n}" for n in range(12)]
+    ids = watched(catalog, *urls)
+    captured = [capture(catalog, ids[u], u, T0) for u in urls]
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(catalog.engine, "before_cursor_execute", count)
+    try:
+        outcomes = catalog.record_judgements([Judgement(c, "live", 0) for c in captured], render_alert=render)
+    finally:
+        event.remove(catalog.engine, "before_cursor_execute", count)
+
+    assert all(o.recorded for o in outcomes)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) <= 2, selects

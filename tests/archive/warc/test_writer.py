@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import re
 import subprocess
 import sys
@@ -239,3 +240,44 @@ def test_rolls_to_a_new_file_past_max_size(tmp_path: Path) -> None:
         assert [r.rec_type for r in records[1:]] == ["request", "response"] * ((len(records) - 1) // 2)
         # A file only exceeds the limit by the one record that crossed it.
         assert path.stat().st_size < 3000 + max(w.length for w in written) * 2 + 1000
+
+
+def test_records_are_fsynced_only_when_asked_with_sync_each_record_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = WarcWriter(tmp_path, clock=fixed_clock(), new_id=counting_ids(), sync_each_record=False)
+    first = writer.write_exchange(exchange())  # the new file's warcinfo is fsynced with the file
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real_fsync(fd))
+
+    written = [first, *(writer.write_exchange(exchange(f"http://example.com/{n}")) for n in range(4))]
+
+    assert synced == []
+    # Flushed to the kernel all the same: another reader (a recovery after SIGKILL) sees every record.
+    with open(tmp_path / f"{first.warc_name}.open", "rb") as stream:
+        ids = {r.warc_header("WARC-Record-ID") for r in iter_records(stream)}
+    assert {w.record_id for w in written} <= ids
+
+    writer.sync()
+    assert len(synced) == 1
+    writer.sync()  # nothing new since
+    assert len(synced) == 1
+    writer.write_exchange(exchange("http://example.com/last"))
+    writer.sync()
+    assert len(synced) == 2
+    writer.close()
+
+
+def test_each_record_is_fsynced_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    writer = WarcWriter(tmp_path, clock=fixed_clock(), new_id=counting_ids())
+    writer.write_exchange(exchange())
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real_fsync(fd))
+
+    for n in range(3):
+        writer.write_exchange(exchange(f"http://example.com/{n}"))
+
+    assert len(synced) == 3
+    writer.close()
