@@ -48,6 +48,9 @@ WARC_SUFFIX = ".warc.gz"
 # Twisted has already removed the chunked framing from the body; keeping the header under its real
 # name would make readers (warcio, pywb) try to de-chunk a body that is not chunked.
 RENAMED_TRANSFER_ENCODING = "X-Citewatch-Original-Transfer-Encoding"
+# Writes after which a capture record no longer holds its file's roll-over back while it awaits
+# its note (the note normally follows within a few).
+NOTE_GRACE = 256
 
 # application/warc-fields: a mapping, or (name, value) pairs where a name may repeat.
 Fields = Mapping[str, str] | Sequence[tuple[str, str]]
@@ -118,6 +121,13 @@ class WarcWriter:
         self._name: str | None = None
         self._serial = 0
         self._closed = False
+        # A capture record written with ``awaits_note`` is followed by a metadata note about it
+        # (the crawl's capture notes, archive.warc.note), and the file does not roll over between
+        # the two, for reindex reads a note only with its record.  Records awaiting their note,
+        # by the number of the write that made them; one that gets none within NOTE_GRACE writes
+        # (a capture whose crawl callback failed) stops holding the roll-over back.
+        self._awaiting: dict[str, int] = {}
+        self._writes = 0
 
     @property
     def current_name(self) -> str | None:
@@ -131,8 +141,10 @@ class WarcWriter:
 
     # -- public record API -------------------------------------------------------------------------
 
-    def write_exchange(self, ex: HttpExchange) -> WrittenRecord:
-        """Write a ``request`` + ``response`` pair; return where the response record landed."""
+    def write_exchange(self, ex: HttpExchange, *, awaits_note: bool = False) -> WrittenRecord:
+        """Write a ``request`` + ``response`` pair; return where the response record landed.
+
+        ``awaits_note``: a note about it follows (`write_metadata`), and goes in the same file."""
         date = warc_date(ex.fetched_at)
         response_id = self._new_id()
         request_id = self._new_id()
@@ -147,7 +159,7 @@ class WarcWriter:
         request = self._request_record(ex, request_id, date, concurrent_to=response_id)
         # Request first, as browsers and wget order them; both point at each other's ID.
         response.rec_headers.add_header("WARC-Concurrent-To", request_id)
-        return self._write(request, response)
+        return self._expect_note(self._write(request, response), awaits_note)
 
     def write_revisit(
         self,
@@ -157,6 +169,7 @@ class WarcWriter:
         refers_to_date: datetime,
         refers_to_record_id: str | None,
         payload_digest: str,
+        awaits_note: bool = False,
     ) -> WrittenRecord:
         """Write a ``request`` + identical-payload-digest ``revisit`` (HTTP headers kept, no payload)."""
         date = warc_date(ex.fetched_at)
@@ -174,9 +187,12 @@ class WarcWriter:
             warc_headers_dict=headers,
         )
         revisit.rec_headers.add_header("WARC-Concurrent-To", request_id)
-        return self._write(self._request_record(ex, request_id, date, concurrent_to=revisit_id), revisit)
+        return self._expect_note(
+            self._write(self._request_record(ex, request_id, date, concurrent_to=revisit_id), revisit),
+            awaits_note,
+        )
 
-    def write_failure(self, f: FetchFailure) -> WrittenRecord:
+    def write_failure(self, f: FetchFailure, *, awaits_note: bool = False) -> WrittenRecord:
         """Record a fetch that produced no HTTP response as a ``metadata`` record about the URL."""
         fields = {
             "citewatch-fetch-error": f.error_kind,
@@ -185,7 +201,7 @@ class WarcWriter:
         }
         record_id = self._new_id()
         record = self._fields_record(f.url, record_id, warc_date(f.fetched_at), fields)
-        written = self._write(record)
+        written = self._expect_note(self._write(record), awaits_note)
         return WrittenRecord(
             warc_name=written.warc_name,
             offset=written.offset,
@@ -196,7 +212,13 @@ class WarcWriter:
         )
 
     def write_metadata(
-        self, target_uri: str, concurrent_to: str, fields: Fields, *, sync: bool = True
+        self,
+        target_uri: str,
+        concurrent_to: str,
+        fields: Fields,
+        *,
+        sync: bool = True,
+        describes: Sequence[str] = (),
     ) -> WrittenRecord:
         """Write a ``metadata`` record (``application/warc-fields``) about an earlier record.
 
@@ -207,7 +229,12 @@ class WarcWriter:
         record_id = self._new_id()
         record = self._fields_record(target_uri, record_id, warc_date(self._clock()), fields)
         record.rec_headers.add_header("WARC-Concurrent-To", concurrent_to)
-        return self._write(record, sync=sync)
+        written = self._write(record, sync=sync)
+        # The note of a capture (and of the redirect hops it lists, ``describes``) is written:
+        # the file may roll over again.
+        for record_id in (concurrent_to, *describes):
+            self._awaiting.pop(record_id, None)
+        return written
 
     def sync(self) -> None:
         """Make every record written so far durable (fsync), if one is not yet; cheap when none is."""
@@ -314,6 +341,7 @@ class WarcWriter:
         """Append ``records`` to one file (never split across a roll); return the last one's location."""
         members = [self._serialise(record) for record in records]
         out, name = self._ensure_file()
+        self._writes += 1
         offset = out.tell()
         # One write and one sync for the group: a request and its response land (or tear) together.
         out.write(b"".join(members))
@@ -343,13 +371,26 @@ class WarcWriter:
     def _ensure_file(self) -> tuple[BinaryIO, str]:
         if self._closed:
             raise WriterClosedError(str(self._spool_dir))
-        # Roll before, not after, a record: a file only exceeds the limit by its last record.
-        if self._file is not None and self._file.tell() >= self._max_file_size:
+        # Roll before, not after, a record: a file only exceeds the limit by its last record (or,
+        # with notes_follow, by the records written while a capture awaits its note).
+        if self._file is not None and self._file.tell() >= self._max_file_size and self._may_roll():
             self._finish_file()
         if self._file is None or self._name is None:
             self._start_file()
         assert self._file is not None and self._name is not None
         return self._file, self._name
+
+    def _expect_note(self, written: WrittenRecord, awaits_note: bool) -> WrittenRecord:
+        if awaits_note and written.record_id:
+            self._awaiting[written.record_id] = self._writes
+        return written
+
+    def _may_roll(self) -> bool:
+        """Whether no capture of the current file still awaits its note (see ``_awaiting``)."""
+        if self._awaiting:
+            oldest_kept = self._writes - NOTE_GRACE
+            self._awaiting = {rid: n for rid, n in self._awaiting.items() if n > oldest_kept}
+        return not self._awaiting
 
     def _start_file(self) -> None:
         self._serial += 1

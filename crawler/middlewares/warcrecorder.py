@@ -29,10 +29,13 @@ logger = logging.getLogger(__name__)
 
 HOPS_KEY = "citewatch_hops"
 STARTED_KEY = "citewatch_started_at"
+# Set by the spider on a capture's requests: a note about the capture follows its record, in the
+# same WARC file (a robots.txt fetched to obey it has none).
+AWAITS_NOTE_KEY = "citewatch_awaits_note"
 
 
 class ExchangeWriter(Protocol):
-    def write_exchange(self, ex: HttpExchange) -> WrittenRecord: ...
+    def write_exchange(self, ex: HttpExchange, *, awaits_note: bool = False) -> WrittenRecord: ...
 
     def write_revisit(
         self,
@@ -42,6 +45,7 @@ class ExchangeWriter(Protocol):
         refers_to_date: datetime,
         refers_to_record_id: str | None,
         payload_digest: str,
+        awaits_note: bool = False,
     ) -> WrittenRecord: ...
 
 
@@ -126,7 +130,7 @@ class WarcRecorderMiddleware:
         )
         stats = self._crawler.stats
         try:
-            record = self._write(exchange)
+            record = self._write(exchange, awaits_note=bool(request.meta.get(AWAITS_NOTE_KEY)))
         except OSError:
             if stats is not None:
                 stats.inc_value("citewatch/warc_write_error")
@@ -146,7 +150,7 @@ class WarcRecorderMiddleware:
         request.meta[HOPS_KEY] = [*request.meta.get(HOPS_KEY, []), hop]
         return response
 
-    def _write(self, exchange: HttpExchange) -> WrittenRecord:
+    def _write(self, exchange: HttpExchange, *, awaits_note: bool) -> WrittenRecord:
         """A full response record, or a revisit record when the payload equals the newest archived one.
 
         Only successful responses are deduplicated: an error page is small, and keeping each one
@@ -166,5 +170,6 @@ class WarcRecorderMiddleware:
                         refers_to_date=previous.captured_at,
                         refers_to_record_id=previous.record_id,
                         payload_digest=digest,
+                        awaits_note=awaits_note,
                     )
-        return self._writer.write_exchange(exchange)
+        return self._writer.write_exchange(exchange, awaits_note=awaits_note)

@@ -28,7 +28,7 @@ from archive.warc.exchange import FetchFailure
 from archive.warc.note import CaptureNote, NoteHop
 from crawler.config import CrawlConfig
 from crawler.failures import classify
-from crawler.middlewares.warcrecorder import HOPS_KEY, RecordedHop
+from crawler.middlewares.warcrecorder import AWAITS_NOTE_KEY, HOPS_KEY, RecordedHop
 from crawler.model import (
     ROLE_ARTICLE,
     ROLE_PROBE,
@@ -142,6 +142,7 @@ class CaptureSpider(scrapy.Spider):
             priority=_PRIORITY.get(target.role, 0),
             meta={
                 TARGET_KEY: target,
+                AWAITS_NOTE_KEY: True,  # _note writes it
                 "handle_httpstatus_list": HANDLED_STATUSES,
                 "download_maxsize": maxsize,
             },
@@ -235,7 +236,8 @@ class CaptureSpider(scrapy.Spider):
         info = classify(failure, _refused_hosts(), host)
         now = self.clock()
         record = self.warc_writer.write_failure(
-            FetchFailure(url=request.url, error_kind=info.kind, message=info.message, fetched_at=now)
+            FetchFailure(url=request.url, error_kind=info.kind, message=info.message, fetched_at=now),
+            awaits_note=True,  # _note writes it
         )
         result = CaptureResult(
             target=target,
@@ -273,7 +275,13 @@ class CaptureSpider(scrapy.Spider):
             body_length=result.body_length,
         )
         try:
-            self.warc_writer.write_metadata(result.final_url, record.record_id, note.fields(), sync=False)
+            self.warc_writer.write_metadata(
+                result.final_url,
+                record.record_id,
+                note.fields(),
+                sync=False,
+                describes=[hop.record_id for hop in note.redirects],
+            )
         except OSError:
             self._stat("citewatch/warc_note_error")
             self.logger.warning("could not write the capture note of %s", result.final_url, exc_info=True)
