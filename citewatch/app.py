@@ -111,15 +111,18 @@ class App:
         """Put back the captures of a WARC a killed crawl left open (spool recovery calls this)."""
         from warcio.exceptions import ArchiveLoadFailed
 
-        from archive.catalog.errors import CatalogError
+        from archive.catalog.errors import CatalogError, CatalogUnavailable
         from archive.index.reindex import reindex_warc
 
         try:
             with path.open("rb") as stream:
                 report = reindex_warc(self.catalog, name, stream, next_due=self.next_due)
+        except CatalogUnavailable:
+            raise  # the file stays .open, and the next start, with a catalog, puts it back
         except (CatalogError, ArchiveLoadFailed, ValueError, EOFError) as exc:
-            # The file is closed and uploaded all the same: nothing in it is lost, and
-            # `citewatch reindex` puts its captures back once the cause is fixed.
+            # Something in the file itself: trying again would fail the same way.  It is closed
+            # and uploaded all the same (nothing in it is lost), and `citewatch reindex` puts its
+            # captures back once the cause is fixed.
             logger.warning(
                 "%s: could not put its captures back into the catalog (%s); run "
                 "`citewatch reindex` once that is fixed",
