@@ -105,6 +105,8 @@ class App:
         # catalog was not told of yet (it is written in batches): make them whole and put those
         # captures back, before anything else.
         self.reindexed: list[ReindexReport] = []
+        # The changes `reindex` found among the captures it put back (recorded as of the past).
+        self.reindex_changes: list[int] = []
         self.recovered = [] if read_only else self.spool.recover(on_repaired=self._reindex_repaired)
 
     def _reindex_repaired(self, path: Path, name: str) -> None:
@@ -302,7 +304,7 @@ class App:
                     else:
                         writer.abandon()  # the next start reads their records back into the catalog
 
-    def change_recorder(self) -> ChangeRecorder:
+    def change_recorder(self, *, backfill: bool = False) -> ChangeRecorder:
         from scheduler.alerts.targets import targets_for
         from scheduler.changes import ChangeRecorder
 
@@ -316,6 +318,7 @@ class App:
             failure_threshold=self.settings.failure_threshold,
             clock=self.clock,
             ui_base_url=self.settings.ui_base_url,
+            backfill=backfill,
         )
 
     def deliver_alerts(self) -> DeliveryReport:
@@ -493,6 +496,10 @@ class App:
                 total += report
                 if progress is not None:
                     progress(name, report)
+            if total.added:
+                # What was put back is the past: its changes are recorded as of their captures,
+                # and alert no one (the next crawl compares with the newest and alerts as usual).
+                self.reindex_changes = self.change_recorder(backfill=True).process()
         return total
 
     def export_wacz(self, article_id: int, path: Path) -> ExportReport:

@@ -559,13 +559,15 @@ def reindex(as_json: JsonOpt = False) -> None:
             "known": total.known,
             "skipped": total.skipped,
             "sources_added": total.sources_added,
+            "changes": len(application.reindex_changes),
         }
         if as_json:
             emit_json(doc)
         else:
             echo(
                 f"{total.warcs} WARC file(s), {total.records} capture(s): {total.added} put back into the "
-                f"catalog, {total.known} already there; {total.sources_added} source(s) added"
+                f"catalog, {total.known} already there; {total.sources_added} source(s) added; "
+                f"{len(application.reindex_changes)} past change(s) found again (as captured, no alerts)"
             )
 
 

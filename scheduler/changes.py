@@ -124,7 +124,10 @@ class ChangeRecorder:
         clock: Callable[[], datetime],
         ui_base_url: str | None = None,
         workers: int | None = None,
+        backfill: bool = False,
     ) -> None:
+        """``backfill``: the captures are of the past (put back by a reindex of a lost catalog):
+        a change is dated when its capture was made, and alerts no one, as it was news then."""
         self._catalog = catalog
         self._read_payload = read_payload
         self._alert_targets = alert_targets
@@ -133,6 +136,7 @@ class ChangeRecorder:
         self._clock = clock
         self._ui_base_url = ui_base_url
         self._workers = workers if workers is not None else (os.cpu_count() or 1)
+        self._backfill = backfill
 
     def process(self, probe_ids: Sequence[int] = ()) -> list[int]:
         """Judge every source capture that waits for it; return the ids of the changes recorded.
@@ -288,7 +292,7 @@ class ChangeRecorder:
     ) -> Judgement:
         if verdict.kind is None:
             return Judgement(current.id, verdict.state, failures)
-        now = self._clock()
+        now = current.captured_at if self._backfill else self._clock()
         change = ChangeRecord(
             source_id=context.source_id,
             kind=verdict.kind,
@@ -306,7 +310,10 @@ class ChangeRecorder:
             failures,
             change=change,
             next_due_at=self._policy.next_due(first_seen=context.created_at, now=now, changed=True),
-            alert_targets=tuple(self._alert_targets(self._catalog.citing_articles(context.source_id))),
+            alert_targets=()
+            if self._backfill
+            else tuple(self._alert_targets(self._catalog.citing_articles(context.source_id))),
+            alert=not self._backfill,
         )
 
     def _could_not_judge(self, capture: CaptureView, reason: str) -> None:

@@ -225,6 +225,8 @@ class Judgements(ChangeLog, AlertBook):
         if judgement.next_due_at is not None:
             source.next_due_at = aware("next_due_at", judgement.next_due_at)
         change_id = self._add_change(session, change)
+        if not judgement.alert:
+            return JudgementOutcome(judgement.capture_id, True, change_id=change_id)
         view = self._change_views(session, self._change_query().where(Change.id == change_id))[0]
         title, text = render_alert(view)
         self._add_alert(session, change_id, title=title, text=text, targets=judgement.alert_targets)

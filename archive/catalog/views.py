@@ -199,7 +199,8 @@ class Judgement:
 
     ``state`` and ``consecutive_failures`` are the source's after this capture; ``change`` is
     set when the capture revealed a change, with ``next_due_at`` (a changed source is checked
-    again soon) and the Apprise ``alert_targets`` of its alert.
+    again soon) and the Apprise ``alert_targets`` of its alert; ``alert`` False records the change
+    without one (a change of the past, found again by a reindex of a lost catalog).
     """
 
     capture_id: int
@@ -208,6 +209,7 @@ class Judgement:
     change: ChangeRecord | None = None
     next_due_at: datetime | None = None
     alert_targets: tuple[str, ...] = ()
+    alert: bool = True
 
 
 @dataclass(frozen=True)

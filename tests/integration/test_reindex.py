@@ -75,3 +75,37 @@ def test_reindex_rebuilds_a_deleted_catalog(
     # The rebuilt catalog is a working one: the next crawl judges every capture put back.
     cw.json("crawl", "--all")
     assert rows(cw.home, "SELECT count(*) FROM capture WHERE role = 'source' AND judged_at IS NULL") == [(0,)]
+
+
+def statement(number: int) -> str:
+    return (
+        "<html><head><title>Statement</title></head><body><main><h1>Statement</h1>"
+        f"<p>The ministry evacuated {number} civilians from the district on 3 May.</p>"
+        "<p>An independent investigation will report within 30 days.</p></main></body></html>"
+    )
+
+
+def test_changes_of_a_lost_catalog_come_back_as_the_past_without_alerts(
+    site: TestSite, cw: Citewatch
+) -> None:
+    site.robots_txt = "User-agent: *\nAllow: /\n"
+    cw.config(autothrottle=False, download_timeout=3.0, alert_urls=["json://127.0.0.1:9/hook"])
+    site.set_page("/statement", statement(1200))
+    site.set_page("/article", f'<html><body><a href="{site.url("/statement")}">statement</a></body></html>')
+    cw.json("ingest", site.url("/article"))
+    site.set_page("/statement", statement(120))
+    assert cw.json("crawl", "--all")["changes"] == 1
+    [original] = cw.json("changes")
+    assert len(cw.json("alerts")) == 1
+
+    for leftover in cw.home.glob("catalog.db*"):
+        leftover.unlink()
+    assert cw.json("reindex")["changes"] == 1
+    # The edit is found again, dated when it was captured, and alerts no one a second time...
+    [found] = cw.json("changes")
+    assert (found["url"], found["kind"]) == (original["url"], original["kind"])
+    assert found["detected_at"] <= original["detected_at"]
+    assert cw.json("alerts") == []
+    # ...and the next crawl compares with the newest capture: nothing new, nothing sent.
+    assert cw.json("crawl", "--all")["changes"] == 0
+    assert cw.json("alerts") == []
