@@ -34,6 +34,9 @@ from archive.catalog.views import (
 AlertRenderer = Callable[[ChangeView], tuple[str, str]]
 _REASON_CHARS = 500
 
+# A source's state until the first judgement of one of its captures (every judgement sets one).
+NEVER_JUDGED = "pending"
+
 
 def _unjudged() -> ColumnElement[bool]:
     # The same predicate as the partial index ix_capture_unjudged, so the planner can use it.
@@ -141,7 +144,11 @@ class Judgements(ChangeLog, AlertBook):
                         selectors=tuple(rules.get("selectors", ())),
                         patterns=tuple(rules.get("patterns", ())),
                         quotes=tuple(dict.fromkeys(quotes[sid])),
-                        baseline=_baseline(session, sid, captures[0].id) if captures else None,
+                        # A source never judged has nothing to compare with (most of an
+                        # ingest's sources): no query for it.
+                        baseline=_baseline(session, sid, captures[0].id)
+                        if captures and source.state != NEVER_JUDGED
+                        else None,
                         captures=tuple(captures),
                     )
                 )
