@@ -291,7 +291,11 @@ class App:
         with self.catalog.before_commit(writer.sync):
             try:
                 return run_crawl(
-                    targets, config=self.crawl_config(), warc_writer=writer, sink=sink, clock=self.clock
+                    sink.prefetching(targets),
+                    config=self.crawl_config(),
+                    warc_writer=writer,
+                    sink=sink,
+                    clock=self.clock,
                 )
             finally:
                 complete = False

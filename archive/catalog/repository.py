@@ -357,6 +357,37 @@ class Catalog(Judgements, CaptureBatches):
             row = session.scalars(query).first()
             return None if row is None else to_capture_view(row)
 
+    def latest_responses_for_urls(self, urls: Sequence[str]) -> dict[str, CaptureView]:
+        """`latest_capture_for_url` (``responses_only``) for many URLs in one query: the newest
+        response capture of each URL that has one.  For a crawl to look its targets up a batch
+        at a time instead of one query per page; at most a few hundred URLs at once."""
+        if not urls:
+            return {}
+        newest_first = (Capture.captured_at.desc(), Capture.id.desc())
+        ranked = (
+            select(
+                Capture.id, func.row_number().over(partition_by=Capture.url, order_by=newest_first).label("n")
+            )
+            .where(Capture.url.in_(list(urls)), Capture.record_type == "response")
+            .subquery()
+        )
+        query = select(Capture).join(ranked, ranked.c.id == Capture.id).where(ranked.c.n == 1)
+        with self._tx() as session:
+            return {row.url: to_capture_view(row) for row in session.scalars(query)}
+
+    def sources_captured(self, source_ids: Sequence[int]) -> set[int]:
+        """Those of these sources that have a source capture (`latest_source_capture` is not None),
+        in one query; at most a few hundred ids at once."""
+        if not source_ids:
+            return set()
+        query = (
+            select(Capture.source_id)
+            .where(Capture.source_id.in_(list(source_ids)), Capture.role == "source")
+            .distinct()
+        )
+        with self._tx() as session:
+            return {sid for sid in session.scalars(query) if sid is not None}
+
     def source_status(self, source_id: int) -> tuple[str, int]:
         """A source's state and its count of failed fetches in a row."""
         with self._tx() as session:

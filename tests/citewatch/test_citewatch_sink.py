@@ -15,7 +15,7 @@ from archive.catalog.repository import Catalog
 from archive.catalog.views import CitationRecord
 from archive.warc.exchange import WrittenRecord
 from citewatch.sink import CatalogSink
-from crawler.model import ROLE_REQUISITE, ROLE_SOURCE, CaptureResult, CaptureTarget
+from crawler.model import ROLE_REQUISITE, ROLE_SOURCE, CaptureRef, CaptureResult, CaptureTarget
 from scheduler.policy import RevisitPolicy
 from tests.archive.catalog.catalog_clock import T0, FakeClock
 
@@ -97,3 +97,55 @@ def test_a_requisite_links_to_its_page_held_in_the_same_batch_or_written_before(
     assert rows["https://gov.example/0"].role == ROLE_SOURCE
     assert rows["https://gov.example/1"].parent_id == page.id
     assert rows["https://gov.example/2"].parent_id == page.id
+
+
+@pytest.fixture
+def selects() -> Iterator[list[int]]:
+    counted = [0]
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            counted[0] += 1
+
+    event.listen(Engine, "before_cursor_execute", before)
+    yield counted
+    event.remove(Engine, "before_cursor_execute", before)
+
+
+def test_targets_are_looked_up_a_hundred_at_a_time_with_the_same_answers(
+    tmp_path: Path, selects: list[int]
+) -> None:
+    catalog, sink, ids = sink_with_sources(tmp_path)
+    # Half the sources were captured by an earlier crawl.
+    for n in range(0, PAGES, 2):
+        sink.on_capture(result(n, ids[n]))
+    sink.flush()
+    targets = [CaptureTarget(url=f"https://gov.example/{n}", source_id=ids[n]) for n in range(PAGES)]
+    # What a sink without read-ahead answers, one query per question...
+    plain = CatalogSink(catalog, policy=RevisitPolicy(), clock=FakeClock(), batch_size=BATCH)
+    selects[0] = 0
+    expected = [
+        (plain.previous(t.url), plain.has_earlier_capture(t.source_id or 0, CaptureRef())) for t in targets
+    ]
+    one_by_one = selects[0]
+    assert [p is not None for p, _ in expected] == [n % 2 == 0 for n in range(PAGES)]
+    assert [c for _, c in expected] == [n % 2 == 0 for n in range(PAGES)]
+    # ...this one answers from two queries for all of them.
+    ahead = CatalogSink(catalog, policy=RevisitPolicy(), clock=FakeClock(), batch_size=BATCH)
+    selects[0] = 0
+    answers = [
+        (ahead.previous(t.url), ahead.has_earlier_capture(t.source_id or 0, CaptureRef()))
+        for t in ahead.prefetching(targets)
+    ]
+    assert answers == expected
+    assert selects[0] <= 4 < one_by_one  # two statements (and a transaction's) per hundred targets
+
+
+def test_a_capture_written_after_the_read_ahead_is_what_previous_sees(tmp_path: Path) -> None:
+    _, sink, ids = sink_with_sources(tmp_path)
+    target = CaptureTarget(url="https://gov.example/3", source_id=ids[3])
+    [pulled] = list(sink.prefetching([target]))  # read ahead: never captured
+    sink.on_capture(result(3, ids[3]))
+    sink.flush()  # written: the read-ahead answer is stale now
+    again = sink.previous(pulled.url)
+    assert again is not None and again.payload_digest == "sha1:3"

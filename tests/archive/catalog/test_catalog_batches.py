@@ -194,3 +194,27 @@ def test_an_article_citing_thousands_of_new_urls_adds_them_all(tmp_path: Path) -
         catalog.close()
     finally:
         event.remove(Engine, "connect", limit)
+
+
+def test_read_ahead_lookups_answer_as_the_one_by_one_ones(catalog: Catalog) -> None:
+    catalog.add_article(origin="a.md", title="A", kind="markdown", citations=[cite(A, 0), cite(B, 1)])
+    ids = sources(catalog)
+    # A: two responses and a newer revisit, the older response written last (a reindex does that).
+    for at, kind, digest in ((2, "response", "sha1:2"), (3, "revisit", "sha1:2"), (1, "response", "sha1:1")):
+        catalog.record_capture(
+            capture(
+                A,
+                T0 + timedelta(hours=at),
+                role="source",
+                source_id=ids[A],
+                record_type=kind,
+                payload_digest=digest,
+            )
+        )
+    urls = [A, B, "https://never.example/"]
+    latest = catalog.latest_responses_for_urls(urls)
+    for url in urls:
+        one = catalog.latest_capture_for_url(url, responses_only=True)
+        assert (latest[url].id if url in latest else None) == (one.id if one else None), url
+    assert latest[A].payload_digest == "sha1:2"
+    assert catalog.sources_captured([ids[A], ids[B]]) == {ids[A]}
