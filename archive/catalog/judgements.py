@@ -77,7 +77,10 @@ class Judgements(ChangeLog, AlertBook):
         response: what change detection compares that capture with.  A failed fetch gives nothing
         to compare with, and a capture that could not be judged may hold an edit nobody saw."""
         with self._tx() as session:
-            return _baseline(session, source_id, before_id)
+            pivot = session.get(Capture, before_id)
+            if pivot is None:
+                raise UnknownCapture(before_id)
+            return _comparable_before(session, source_id, to_capture_view(pivot))
 
     def given_up_between(self, source_id: int, *, after_id: int, before_id: int) -> bool:
         """Whether a capture of the source newer than ``after_id`` and older than ``before_id`` was
@@ -131,6 +134,8 @@ class Judgements(ChangeLog, AlertBook):
                 .order_by(Citation.source_id, Citation.article_id, Citation.position)
             ):
                 quotes[sid].extend(row_quotes)
+            judged = [sid for sid in wanted if sources[sid].state != NEVER_JUDGED and waiting[sid]]
+            newest = _newest_judged(session, judged)
             contexts = []
             for sid in wanted:
                 source, captures = sources[sid], waiting[sid]
@@ -145,9 +150,11 @@ class Judgements(ChangeLog, AlertBook):
                         patterns=tuple(rules.get("patterns", ())),
                         quotes=tuple(dict.fromkeys(quotes[sid])),
                         # A source never judged has nothing to compare with (most of an
-                        # ingest's sources): no query for it.
-                        baseline=_baseline(session, sid, captures[0].id)
-                        if captures and source.state != NEVER_JUDGED
+                        # ingest's sources); for the others the newest judged capture, read
+                        # for the whole batch at once, is the baseline when it is older than
+                        # the first waiting one (always, but after a reindex of old WARCs).
+                        baseline=_baseline(session, sid, captures[0], newest.get(sid))
+                        if sid in judged
                         else None,
                         captures=tuple(captures),
                     )
@@ -291,20 +298,54 @@ def _open_before_savepoints(session: Session) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _baseline(session: Session, source_id: int, before_id: int) -> CaptureView | None:
-    pivot = session.get(Capture, before_id)
-    if pivot is None:
-        raise UnknownCapture(before_id)
+def _comparable() -> ColumnElement[bool]:
+    """A source capture that can be a baseline: judged, without error, with an HTTP response."""
+    return and_(
+        Capture.role == "source",
+        Capture.judged_at.is_not(None),
+        Capture.judge_error.is_(None),
+        Capture.status.is_not(None),
+    )
+
+
+def _newest_judged(session: Session, source_ids: list[int]) -> dict[int, CaptureView]:
+    """The newest comparable capture of each of these sources, in one query."""
+    if not source_ids:
+        return {}
+    ranked = (
+        select(
+            Capture.id,
+            func.row_number()
+            .over(partition_by=Capture.source_id, order_by=(Capture.captured_at.desc(), Capture.id.desc()))
+            .label("n"),
+        )
+        .where(Capture.source_id.in_(source_ids), _comparable())
+        .subquery()
+    )
+    rows = session.scalars(select(Capture).join(ranked, ranked.c.id == Capture.id).where(ranked.c.n == 1))
+    return {row.source_id: to_capture_view(row) for row in rows if row.source_id is not None}
+
+
+def _baseline(
+    session: Session, source_id: int, first: CaptureView, newest: CaptureView | None
+) -> CaptureView | None:
+    """The last comparable capture before ``first`` (the first waiting one), given the newest."""
+    if newest is None:
+        return None  # none at all, so none before it
+    if (newest.captured_at, newest.id) < (first.captured_at, first.id):
+        return newest
+    return _comparable_before(session, source_id, first)
+
+
+def _comparable_before(session: Session, source_id: int, first: CaptureView) -> CaptureView | None:
+    """The last comparable capture of the source before ``first``."""
     query = (
         select(Capture)
         .where(
             Capture.source_id == source_id,
-            Capture.role == "source",
-            Capture.judged_at.is_not(None),
-            Capture.judge_error.is_(None),
-            Capture.status.is_not(None),
-            (Capture.captured_at < pivot.captured_at)
-            | ((Capture.captured_at == pivot.captured_at) & (Capture.id < pivot.id)),
+            _comparable(),
+            (Capture.captured_at < first.captured_at)
+            | ((Capture.captured_at == first.captured_at) & (Capture.id < first.id)),
         )
         .order_by(Capture.captured_at.desc(), Capture.id.desc())
         .limit(1)

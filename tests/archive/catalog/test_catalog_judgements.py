@@ -216,3 +216,33 @@ def test_a_batch_reads_its_captures_and_sources_once(catalog: Catalog) -> None:
     assert all(o.recorded for o in outcomes)
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) <= 2, selects
+
+
+def test_a_batch_reads_its_baselines_as_the_one_by_one_query_does(catalog: Catalog) -> None:
+    urls = [f"https://gov.example/{n}" for n in range(4)]
+    ids = watched(catalog, *urls)
+    at = [T0 + timedelta(hours=h) for h in range(6)]
+    # 0: judged twice, then a new capture; 1: never judged; 2: a failed fetch judged last (the
+    # response before it is the baseline); 3: an old capture put back by a reindex after newer
+    # ones were judged (its baseline is the judged capture before it, not the newest).
+    for n, hours in ((0, (0, 1)), (2, (0,)), (3, (0, 4))):
+        for h in hours:
+            cid = capture(catalog, ids[urls[n]], urls[n], at[h])
+            catalog.record_judgement(Judgement(cid, "live", 0), render_alert=render)
+    failed = capture(
+        catalog, ids[urls[2]], urls[2], at[1], status=None, record_type="metadata", error_kind="dns"
+    )
+    catalog.record_judgement(Judgement(failed, "live", 1), render_alert=render)
+    for n, h in ((0, 2), (1, 2), (2, 2), (3, 2)):
+        capture(catalog, ids[urls[n]], urls[n], at[h])
+    contexts = {c.source_id: c for c in catalog.judging_contexts()}
+    assert len(contexts) == 4
+    for url in urls:
+        context = contexts[ids[url]]
+        one_by_one = catalog.last_judged_capture(ids[url], before_id=context.captures[0].id)
+        assert (context.baseline.id if context.baseline else None) == (
+            one_by_one.id if one_by_one else None
+        ), url
+    assert contexts[ids[urls[1]]].baseline is None
+    baseline3 = contexts[ids[urls[3]]].baseline
+    assert baseline3 is not None and baseline3.captured_at == at[0]
