@@ -46,7 +46,7 @@ def catalog(tmp_path: Path) -> Catalog:
     return cat
 
 
-def recorder(catalog: Catalog, archive: Archive) -> ChangeRecorder:
+def recorder(catalog: Catalog, archive: Archive, workers: int | None = None) -> ChangeRecorder:
     return ChangeRecorder(
         catalog,
         read_payload=archive.read,
@@ -54,16 +54,17 @@ def recorder(catalog: Catalog, archive: Archive) -> ChangeRecorder:
         policy=RevisitPolicy(),
         failure_threshold=3,
         clock=lambda: T0 + timedelta(days=30),
+        workers=workers,
     )
 
 
-def capture(catalog: Catalog, archive: Archive, hours: int, number: int) -> int:
+def capture(catalog: Catalog, archive: Archive, hours: int, number: int, url: str = URL) -> int:
     body = page(number)
     cid = catalog.record_capture(
         CaptureRecord(
             role="source",
-            source_id=catalog.sources_for_urls([URL])[0].id,
-            url=URL,
+            source_id=catalog.sources_for_urls([url])[0].id,
+            url=url,
             captured_at=T0 + timedelta(hours=hours),
             status=200,
             content_type="text/html",
@@ -134,22 +135,8 @@ def many_sources(catalog: Catalog, archive: Archive, count: int) -> list[str]:
         origin="b.md", title="B", kind="markdown", citations=[CitationRecord(u, "l", "s") for u in urls]
     )
     for hours, number in ((0, 101), (1, 91)):
-        for source in catalog.sources_for_urls(urls):
-            cid = catalog.record_capture(
-                CaptureRecord(
-                    role="source",
-                    source_id=source.id,
-                    url=source.url,
-                    captured_at=T0 + timedelta(hours=hours),
-                    status=200,
-                    content_type="text/html",
-                    payload_digest=f"sha1:{number}",
-                    warc_name="w.warc.gz",
-                    offset=hours,
-                    length=1,
-                )
-            )
-            archive.payloads[cid] = page(number)
+        for url in urls:
+            capture(catalog, archive, hours, number, url)
         if hours == 0:
             recorder(catalog, archive).process()
     return urls
@@ -161,16 +148,7 @@ def test_changed_pages_judged_in_worker_processes_are_recorded_as_in_this_one(tm
         catalog = open_catalog(f"sqlite:///{tmp_path / f'catalog{workers}.db'}")
         archive = Archive()
         urls = many_sources(catalog, archive, 6)
-        rec = ChangeRecorder(
-            catalog,
-            read_payload=archive.read,
-            alert_targets=lambda articles: [],
-            policy=RevisitPolicy(),
-            failure_threshold=3,
-            clock=lambda: T0 + timedelta(days=30),
-            workers=workers,
-        )
-        ids = rec.process()
+        ids = recorder(catalog, archive, workers).process()
         assert not catalog.has_unjudged()
         changes[workers] = sorted(
             (c.url, c.kind, c.summary) for c in (catalog.get_change(i) for i in ids) if c is not None
