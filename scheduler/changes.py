@@ -271,12 +271,13 @@ class ChangeRecorder:
         return change_ids
 
     def _judgements(self, prepared: _Prepared, verdicts: list[Verdict]) -> list[Judgement]:
-        context = prepared.context
-        previous = context.baseline if prepared.task is None or prepared.task.baseline is not None else None
-        failures = context.consecutive_failures
+        task, context = prepared.task, prepared.context
+        if task is None:
+            return []  # its baseline could not be read: no verdicts
+        previous = context.baseline if task.baseline is not None else None
         out = []
-        for capture, verdict in zip(context.captures, verdicts, strict=False):
-            failures = failures + 1 if _failed(capture) else 0
+        # The failure counts are the task's own: each verdict was reached with them.
+        for capture, (_, failures, _), verdict in zip(context.captures, task.steps, verdicts, strict=False):
             out.append(self._judgement(context, capture, previous, verdict, failures))
             if capture.status is not None:
                 previous = capture
