@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, and_, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, CursorResult, Select, and_, func, select, update
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from archive.catalog.alerts import AlertBook
 from archive.catalog.changes import ChangeLog
@@ -312,18 +313,22 @@ def _newest_judged(session: Session, source_ids: list[int]) -> dict[int, Capture
     """The newest comparable capture of each of these sources, in one query."""
     if not source_ids:
         return {}
+    rows = session.scalars(
+        newest_captures(Capture.source_id, Capture.source_id.in_(source_ids), _comparable())
+    )
+    return {row.source_id: to_capture_view(row) for row in rows if row.source_id is not None}
+
+
+def newest_captures(partition: QueryableAttribute[Any], *conditions: ColumnElement[bool]) -> Select[Capture]:
+    """The newest capture (by capture time, then id) of each value of ``partition`` among those
+    meeting ``conditions``: one query for a batch, instead of an ORDER BY … LIMIT 1 each."""
+    newest_first = (Capture.captured_at.desc(), Capture.id.desc())
     ranked = (
-        select(
-            Capture.id,
-            func.row_number()
-            .over(partition_by=Capture.source_id, order_by=(Capture.captured_at.desc(), Capture.id.desc()))
-            .label("n"),
-        )
-        .where(Capture.source_id.in_(source_ids), _comparable())
+        select(Capture.id, func.row_number().over(partition_by=partition, order_by=newest_first).label("n"))
+        .where(*conditions)
         .subquery()
     )
-    rows = session.scalars(select(Capture).join(ranked, ranked.c.id == Capture.id).where(ranked.c.n == 1))
-    return {row.source_id: to_capture_view(row) for row in rows if row.source_id is not None}
+    return select(Capture).join(ranked, ranked.c.id == Capture.id).where(ranked.c.n == 1)
 
 
 def _baseline(

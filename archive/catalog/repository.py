@@ -13,7 +13,7 @@ from archive.catalog import keyset
 from archive.catalog.batches import CaptureBatches
 from archive.catalog.counts import summaries
 from archive.catalog.errors import InvalidValue, UnknownArticle, UnknownCapture, UnknownSource
-from archive.catalog.judgements import Judgements
+from archive.catalog.judgements import Judgements, newest_captures
 from archive.catalog.keyset import Key
 from archive.catalog.mapping import (
     aware,
@@ -363,15 +363,7 @@ class Catalog(Judgements, CaptureBatches):
         at a time instead of one query per page; at most a few hundred URLs at once."""
         if not urls:
             return {}
-        newest_first = (Capture.captured_at.desc(), Capture.id.desc())
-        ranked = (
-            select(
-                Capture.id, func.row_number().over(partition_by=Capture.url, order_by=newest_first).label("n")
-            )
-            .where(Capture.url.in_(list(urls)), Capture.record_type == "response")
-            .subquery()
-        )
-        query = select(Capture).join(ranked, ranked.c.id == Capture.id).where(ranked.c.n == 1)
+        query = newest_captures(Capture.url, Capture.url.in_(list(urls)), Capture.record_type == "response")
         with self._tx() as session:
             return {row.url: to_capture_view(row) for row in session.scalars(query)}
 
