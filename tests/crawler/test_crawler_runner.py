@@ -15,17 +15,16 @@ from pathlib import Path
 from tests.fixtures.site import TestSite
 
 REPO = Path(__file__).resolve().parents[2]
-SCRIPT = """
+# What both child scripts start with: the crawl's imports and a sink that remembers nothing.
+PREAMBLE = """
 import json, sys
 from pathlib import Path
 from archive.warc.writer import WarcWriter
 from crawler.config import CrawlConfig
-from crawler.model import CaptureTarget
+from crawler.model import CaptureRef, CaptureTarget
 from crawler.runner import run_crawl
 
-class BrokenSink:
-    def on_capture(self, result):
-        raise RuntimeError("the catalog is gone")
+class NothingSink:
     def on_article(self, result, capture, body):
         return []
     def previous(self, url):
@@ -34,6 +33,13 @@ class BrokenSink:
         return False
     def flush(self):
         pass
+"""
+SCRIPT = (
+    PREAMBLE
+    + """
+class BrokenSink(NothingSink):
+    def on_capture(self, result):
+        raise RuntimeError("the catalog is gone")
 
 writer = WarcWriter(Path(sys.argv[1]), fsync=False)
 config = CrawlConfig(allow_private=True, obey_robots=False, autothrottle=False, requisites=False)
@@ -42,6 +48,7 @@ stats = run_crawl(targets, config=config, warc_writer=writer, sink=BrokenSink())
 writer.close()
 print(json.dumps({"internal_errors": stats.internal_errors, "responses": stats.responses}))
 """
+)
 
 
 def test_captures_the_sink_could_not_record_are_counted(tmp_path: Path) -> None:
@@ -61,14 +68,9 @@ def test_captures_the_sink_could_not_record_are_counted(tmp_path: Path) -> None:
     assert stats == {"internal_errors": 2, "responses": 2}
 
 
-LAZY_SCRIPT = """
-import json, sys
-from pathlib import Path
-from archive.warc.writer import WarcWriter
-from crawler.config import CrawlConfig
-from crawler.model import CaptureRef, CaptureTarget
-from crawler.runner import run_crawl
-
+LAZY_SCRIPT = (
+    PREAMBLE
+    + """
 base, count = sys.argv[2], int(sys.argv[3])
 read = {"targets": 0, "at_first_capture": None, "captures": 0}
 
@@ -77,20 +79,12 @@ def targets():
         read["targets"] += 1
         yield CaptureTarget(url=f"{base}/p/{n}", source_id=n + 1)
 
-class CountingSink:
+class CountingSink(NothingSink):
     def on_capture(self, result):
         if read["at_first_capture"] is None:
             read["at_first_capture"] = read["targets"]
         read["captures"] += 1
         return CaptureRef()
-    def on_article(self, result, capture, body):
-        return []
-    def previous(self, url):
-        return None
-    def has_earlier_capture(self, source_id, capture):
-        return False
-    def flush(self):
-        pass
 
 writer = WarcWriter(Path(sys.argv[1]), fsync=False)
 config = CrawlConfig(
@@ -100,6 +94,7 @@ run_crawl(targets(), config=config, warc_writer=writer, sink=CountingSink())
 writer.close()
 print(json.dumps(read))
 """
+)
 
 
 def test_targets_are_read_as_the_crawl_has_room_not_up_front(tmp_path: Path) -> None:
