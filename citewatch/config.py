@@ -61,7 +61,9 @@ class Settings(BaseSettings):
     store: str | None = Field(default=None, description="directory, file://… or s3://bucket/prefix")
     db: str | None = Field(default=None, description="SQLAlchemy URL of the catalog")
     allow_private: bool = Field(default=False, description="let the crawler fetch private addresses")
-    redis_url: str | None = None
+    redis_url: str | None = Field(
+        default=None, description="redis://… or unix://…: distribute crawling over workers (scrapy-redis)"
+    )
 
     # Crawling politeness and limits.
     contact_url: str = "https://github.com/citewatch/citewatch#crawler"
@@ -110,6 +112,28 @@ class Settings(BaseSettings):
     dispatch_seconds: float = Field(default=60.0, gt=0)
     alert_seconds: float = Field(default=30.0, gt=0)
     upload_seconds: float = Field(default=300.0, gt=0)
+
+    # Scale-out over Redis (with redis_url): leases, workers and the dispatcher.
+    lease_seconds: float = Field(
+        default=300.0, gt=0, description="a leased source is held this long (renewed while in work)"
+    )
+    worker_id: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$",
+        description="this worker's name: its WARC prefix and spool (default: the host name)",
+    )
+    worker_round_seconds: float = Field(
+        default=300.0, gt=0, description="a worker judges changes and uploads its WARCs at least this often"
+    )
+    worker_idle_seconds: float = Field(
+        default=5.0, gt=0, description="a worker's round ends once the queue has been empty this long"
+    )
+    dispatch_queue_limit: int = Field(
+        default=1000, ge=1, description="the dispatcher keeps at most this many requests queued"
+    )
+    dispatcher_lease_seconds: float = Field(
+        default=30.0, gt=0, description="a standby daemon takes over this long after the dispatcher died"
+    )
 
     # The revisit policy (see scheduler/policy.py), in hours.
     revisit_fresh_hours: float = Field(default=24.0, gt=0)
