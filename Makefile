@@ -51,11 +51,16 @@ eval-detection: $(STAMP)
 # run failed or a WARC is invalid.  `make bench BENCH_ARGS=--quick` is a 30-second smoke run;
 # `BENCH_ARGS="-r 5 --latency-ms 50"` and the other options are in `crawl_bench.py --help`.
 # Then detect_cost.py: detection's CPU per capture (first, unchanged, changed page), a few seconds.
+# Then scale_bench.py (issue 9): the same 1,000 pages at 50 ms crawled through Redis by one worker and
+# by two (a daemon dispatching, PostgreSQL from tools/with-postgres.sh as the catalog), R = 3, about
+# 5 minutes; `BENCH_ARGS=--quick` makes it a smoke run too, `SCALE_BENCH_ARGS` takes its own options.
 BENCH_ARGS ?=
+SCALE_BENCH_ARGS ?= $(filter --quick,$(BENCH_ARGS))
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/crawl_bench.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/detect_cost.py
+	tools/with-postgres.sh $(BIN)/python benchmarks/scale_bench.py $(SCALE_BENCH_ARGS)
 
 # The catalog at 1,000,000 sources, 3,000,000 captures, 1,000,000 citations, 100,000 changes (issue 8):
 # built once by plain SQL through the catalog's own migrations and cached under the temp dir (about
