@@ -140,7 +140,7 @@ def test_the_catalog_refuses_a_second_row_for_one_record(
     catalog: Catalog, clock: FakeClock, ids: list[int]
 ) -> None:
     record(catalog, clock, ids[0], URLS[0], lease=None, rid="<urn:uuid:once>")
-    with pytest.raises(Exception, match="(?i)unique|duplicate"), catalog.engine.begin() as conn:
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"), catalog.engine.begin() as conn:
         conn.execute(
             text(
                 "INSERT INTO capture (source_id, role, url, captured_at, record_type, record_id, redirects, "
