@@ -75,7 +75,7 @@ class RobotsCache:
         ttl = FAILURE_TTL_SECONDS if robots.body is None else ROBOTS_TTL_SECONDS
         with self._client.pipeline(transaction=True) as pipe:
             pipe.delete(key)
-            pipe.hset(key, mapping=mapping)
+            pipe.hset(key, field, value)
             pipe.expire(key, ttl)
             pipe.delete(keys.robots_lock_key(origin))
             pipe.execute()
