@@ -7,6 +7,7 @@ are in flight at that moment.  The same two crawls without Redis show what the s
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -112,7 +113,7 @@ def run_workers(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-        )  # fmt: skip
+        )
         for n, urls in enumerate(urls_per_worker)
     ]
     outcomes = []
@@ -145,7 +146,7 @@ def crawl_one_host_with_two_workers(
     assert [sorted(o.values()) for o in outcomes] == [["200"] * PAGES_PER_WORKER] * 2
     starts = sorted(a.at for a in host.arrivals)
     assert len(starts) == 2 * PAGES_PER_WORKER
-    return [b - a for a, b in zip(starts, starts[1:], strict=False)], max(a.in_flight for a in host.arrivals)
+    return [b - a for a, b in itertools.pairwise(starts)], max(a.in_flight for a in host.arrivals)
 
 
 def test_two_workers_together_keep_one_hosts_delay_and_concurrency(
@@ -197,7 +198,7 @@ def test_robots_txt_is_fetched_once_for_two_workers_and_obeyed_by_both(
     for outcome in outcomes:
         assert outcome.pop(site.url("/private/page")) == "robots"
         assert sorted(outcome.values()) == ["200"] * 3
-    # The worker that fetched robots.txt archived it, as a single crawl does; the other had nothing to archive.
+    # The worker that fetched robots.txt archived it, as one crawl does; the other had nothing to archive.
     robots_records = 0
     for warc in tmp_path.glob("w*/**/*.warc.gz"):
         with warc.open("rb") as stream:

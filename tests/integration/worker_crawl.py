@@ -1,4 +1,4 @@
-"""One worker's crawl, for tests that run two of them at once: ``python -m tests.integration.worker_crawl JSON``.
+"""One worker's crawl, for tests that run two at once: ``python -m tests.integration.worker_crawl JSON``.
 
 JSON: ``{"spool": DIR, "urls": [...], "config": {CrawlConfig fields}, "start_at": UNIX_TIME}``.
 The heavy imports happen first and the crawl starts at ``start_at``, so two workers started a
