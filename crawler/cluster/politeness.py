@@ -58,7 +58,10 @@ local active = redis.call('ZCARD', KEYS[1])
 local next_start = tonumber(redis.call('GET', KEYS[2]) or '0')
 if active < limit and now >= next_start then
     redis.call('ZADD', KEYS[1], now + hold, ARGV[4])
-    redis.call('PEXPIRE', KEYS[1], hold)
+    -- The set outlives its longest slot; an idle host's keys go away by themselves.
+    if redis.call('PTTL', KEYS[1]) < hold then
+        redis.call('PEXPIRE', KEYS[1], hold)
+    end
     if delay > 0 then
         redis.call('SET', KEYS[2], now + delay, 'PX', delay)
     end

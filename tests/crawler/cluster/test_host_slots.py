@@ -43,16 +43,27 @@ def test_request_starts_to_a_host_are_spaced_by_the_delay_across_workers(redis_u
 
 
 def test_a_killed_holders_slot_frees_itself_after_its_expiry(redis_url: str) -> None:
-    killed, survivor = slots(redis_url), slots(redis_url)
+    killed, survivor = slots(redis_url, concurrency=2), slots(redis_url, concurrency=2)
     assert killed.try_acquire("un.org", "dead", hold=0.4) == 0.0
-    # The holder is gone (SIGKILL): nobody ever releases "dead".
+    assert survivor.try_acquire("un.org", "live", hold=HOLD) == 0.0
+    # The holder is gone (SIGKILL): nobody ever releases "dead", while "live" is still in flight.
     del killed
 
-    assert survivor.try_acquire("un.org", "live", hold=HOLD) > 0
+    assert survivor.try_acquire("un.org", "next", hold=HOLD) > 0
     time.sleep(0.45)
-    assert survivor.try_acquire("un.org", "live", hold=HOLD) == 0.0
+    assert survivor.try_acquire("un.org", "next", hold=HOLD) == 0.0
     client = redis.Redis.from_url(redis_url)
-    assert client.zrange(keys.host_active_key("un.org"), 0, -1) == [b"live"]
+    assert sorted(client.zrange(keys.host_active_key("un.org"), 0, -1)) == [b"live", b"next"]
+
+
+def test_a_short_slot_does_not_shorten_the_life_of_a_longer_one(redis_url: str) -> None:
+    worker = slots(redis_url, concurrency=2)
+    worker.try_acquire("un.org", "long", hold=HOLD)
+    worker.try_acquire("un.org", "short", hold=0.2)
+    time.sleep(0.3)
+
+    assert worker.try_acquire("un.org", "third", hold=HOLD) == 0.0
+    assert worker.try_acquire("un.org", "fourth", hold=HOLD) > 0  # "long" still counts
 
 
 def test_requests_started_are_counted_per_host_and_minute(redis_url: str) -> None:
