@@ -179,6 +179,11 @@ class SharedPolitenessMiddleware:
         self._release(request.meta.get(TOKEN_KEY))
 
     def _spider_closed(self) -> None:
+        # Every download has ended by now: a slot still held here is one the hooks above missed.
+        if self._held:
+            if self._crawler.stats is not None:
+                self._crawler.stats.inc_value("citewatch/host_slots_held_at_close", len(self._held))
+            logger.warning("%d host slots were still held when the crawl closed", len(self._held))
         for token in list(self._held):
             self._release(token)
 
