@@ -203,6 +203,7 @@ class App:
             max_requisites=s.max_requisites,
             max_requisite_bytes=int(s.max_requisite_mb * MB),
             retry_times=s.retry_times,
+            redis_url=s.redis_url,
         )
 
     def ingest_files(self, inputs: Sequence[ArticleInput], *, all_links: bool) -> list[ArticleView]:
