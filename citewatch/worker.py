@@ -27,7 +27,7 @@ from citewatch.errors import ConfigError
 logger = logging.getLogger("citewatch.worker")
 
 BEAT_SECONDS = 5.0
-BEAT_TTL_SECONDS = 60.0
+BEAT_TTL_SECONDS = 60
 # Set by SIGTERM/SIGINT outside the crawl proper (the crawl has Scrapy's own handlers).
 _stop = threading.Event()
 
