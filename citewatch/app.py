@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, inspect, make_url
 from sqlalchemy.engine import URL
@@ -436,6 +436,7 @@ class App:
                 admin_token=s.admin_token,
                 submit_ingest=self.submit_ingest,
                 ingest_jobs=self.ingests.jobs,
+                cluster_status=self.status_document,
                 base_url=s.ui_base_url or url_for_bind(bind_host, port),
                 allowed_hosts=names,
             )
@@ -452,6 +453,19 @@ class App:
             )
         )
         return web
+
+    def status_document(self) -> dict[str, Any]:
+        """The deployment's status as ``citewatch status --json`` prints it, for the web UI's status
+        page (`archive.web.errors.StatusUnavailable` when its Redis cannot be reached)."""
+        from archive.web.errors import StatusUnavailable
+        from citewatch.errors import RedisUnavailable
+        from citewatch.render import status_json
+        from citewatch.status import gather_status
+
+        try:
+            return status_json(gather_status(self.settings, self.catalog, self.clock()))
+        except RedisUnavailable as exc:
+            raise StatusUnavailable(str(exc)) from exc
 
     def submit_ingest(self, url: str) -> None:
         """Ingest an article URL in the background (asked for from the web UI): a few at once,

@@ -24,3 +24,14 @@ class NothingArchived(CitewatchError):
         where = f"no catalog at {catalog}" if catalog is not None else "the catalog database has no tables"
         super().__init__(f"nothing archived in {home} yet ({where}); `citewatch ingest` starts an archive")
         self.home = home
+
+
+class RedisUnavailable(CitewatchError):
+    """``CITEWATCH_REDIS_URL`` is set but that Redis cannot be reached (down, wrong address or password)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(
+            f"cannot reach Redis at {url} ({reason}); start it or fix CITEWATCH_REDIS_URL "
+            "(unset it to run citewatch on one machine)"
+        )
+        self.url = url
