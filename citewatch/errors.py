@@ -26,12 +26,5 @@ class NothingArchived(CitewatchError):
         self.home = home
 
 
-class RedisUnavailable(CitewatchError):
-    """``CITEWATCH_REDIS_URL`` is set but that Redis cannot be reached (down, wrong address or password)."""
-
-    def __init__(self, url: str, reason: str) -> None:
-        super().__init__(
-            f"cannot reach Redis at {url} ({reason}); start it or fix CITEWATCH_REDIS_URL "
-            "(unset it to run citewatch on one machine)"
-        )
-        self.url = url
+class ClusterUnavailable(CitewatchError):
+    """The Redis of a scale-out deployment cannot be reached, or no worker takes the work."""

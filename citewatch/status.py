@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from citewatch.errors import RedisUnavailable
+from citewatch.distributed import redacted
+from citewatch.errors import ClusterUnavailable
 
 if TYPE_CHECKING:
     from archive.catalog import Catalog
@@ -39,7 +39,7 @@ class ClusterStatus:
 def gather_status(settings: Settings, catalog: Catalog | None, now: datetime) -> ClusterStatus:
     """The deployment's status: lease counts from ``catalog`` as of ``now``, and with
     ``settings.redis_url`` a snapshot of the cluster from Redis (by Redis's clock, which the
-    workers' heartbeats use too).  Raises `RedisUnavailable` when Redis is configured but cannot be
+    workers' heartbeats use too).  Raises `ClusterUnavailable` when Redis is configured but cannot be
     reached.  Only reads (and drops dead workers' heartbeats).  Without a catalog (nothing
     archived yet) nothing is leased or due."""
     from archive.catalog.leases import LeaseCounts
@@ -50,40 +50,29 @@ def gather_status(settings: Settings, catalog: Catalog | None, now: datetime) ->
     return ClusterStatus(
         checked_at=now,
         leases=leases,
-        redis=redacted_url(settings.redis_url),
-        cluster=read_cluster(settings.redis_url),
+        redis=redacted(settings.redis_url),
+        cluster=read_cluster(settings),
     )
 
 
-def read_cluster(url: str) -> ClusterSnapshot:
-    """A snapshot of the cluster behind ``url``; `RedisUnavailable` (one line saying what to do)
-    when it cannot be read."""
+def read_cluster(settings: Settings) -> ClusterSnapshot:
+    """A snapshot of the deployment's cluster; `ClusterUnavailable` (one line saying what to do)
+    when its Redis cannot be reached or read."""
     import redis
 
-    from crawler.cluster.keys import connect
+    from citewatch.distributed import connect
     from crawler.cluster.snapshot import read_snapshot
 
-    client = connect(url)
+    client = connect(settings)
     try:
         return read_snapshot(client)
-    except redis.RedisError as exc:
-        raise RedisUnavailable(redacted_url(url), _first_line(exc)) from exc
+    except redis.RedisError as exc:  # it answered the PING, then went away (or refused a command)
+        raise ClusterUnavailable(
+            f"cannot read the cluster's state from Redis at {redacted(settings.redis_url or '')} "
+            f"({_first_line(exc)}); check that it runs and CITEWATCH_REDIS_URL"
+        ) from exc
     finally:
         client.close()
-
-
-def redacted_url(url: str) -> str:
-    """``url`` without its password (in the authority or a ``password=`` query parameter), safe to
-    show on a status page."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, hostport = netloc.rpartition("@")
-        user = userinfo.split(":", 1)[0]
-        netloc = f"{user}@{hostport}" if user else hostport
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "password"])
-    # Not urlunsplit: it drops the "//" of ``unix:///path`` (an empty authority).
-    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -53,8 +53,7 @@ def print_status(console: Console, status: ClusterStatus) -> None:
     if cluster.dispatcher is None:
         summary.add_row("dispatcher", "none: no daemon dispatches due sources (start `citewatch daemon`)")
     else:
-        ttl = cluster.dispatcher.ttl_seconds
-        left = f"lease {ttl:.0f} s left" if ttl is not None else "lease without expiry"
+        left = f"lease {cluster.dispatcher.ttl_seconds:.0f} s left"
         summary.add_row("dispatcher", Text.assemble(_plain(cluster.dispatcher.owner), f" ({left})"))
     summary.add_row("workers", f"{len(cluster.workers)} heard from in the last minute")
     console.print(summary)

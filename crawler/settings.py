@@ -73,3 +73,15 @@ def scrapy_settings(config: CrawlConfig) -> dict[str, Any]:
         "EXTENSIONS": {},
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
     }
+
+
+def worker_settings(redis_url: str) -> dict[str, Any]:
+    """What a worker's crawl adds to `scrapy_settings`: where scrapy-redis finds the queue."""
+    from crawler.cluster import keys
+
+    return {
+        "REDIS_URL": redis_url,
+        "REDIS_START_URLS_KEY": keys.REQUESTS,
+        "REDIS_START_URLS_AS_SET": False,
+        "REDIS_START_URLS_AS_ZSET": False,
+    }

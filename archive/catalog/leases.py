@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 
 from archive.catalog.batches import in_chunks
 from archive.catalog.mapping import aware
-from archive.catalog.models import Source
+from archive.catalog.models import Capture, Source
 from archive.catalog.transactions import Transactions
 
 
@@ -43,6 +43,16 @@ class LeaseCounts:
     leased: int
     expired: int
     overdue: int
+
+
+@dataclass(frozen=True)
+class RoundProgress:
+    """Of some sources: those captured since a moment, those of them without a response (failed),
+    and how many of their captures change detection has still to judge."""
+
+    captured: frozenset[int]
+    failed: frozenset[int]
+    unjudged: int
 
 
 def _free(now: datetime) -> ColumnElement[bool]:
@@ -166,13 +176,26 @@ class Leases(Transactions):
             )
         return LeaseCounts(int(leased or 0), int(expired or 0), int(overdue or 0))
 
-    def sources_captured_since(self, source_ids: Sequence[int], since: datetime) -> set[int]:
-        """Which of these sources have been captured at or after ``since`` (a command that
-        enqueued them waits for this)."""
+    def round_progress(self, source_ids: Sequence[int], since: datetime) -> RoundProgress:
+        """How far the capture of these sources since ``since`` has come (a command that queued
+        them for the workers waits on this)."""
         since = aware("since", since)
-        found: set[int] = set()
+        captured: set[int] = set()
+        failed: set[int] = set()
+        unjudged = 0
         with self._tx() as session:
             for chunk in in_chunks(sorted(set(source_ids))):
-                query = select(Source.id).where(Source.id.in_(chunk), Source.last_captured_at >= since)
-                found.update(session.scalars(query))
-        return found
+                query = select(Source.id, Source.last_status).where(
+                    Source.id.in_(chunk), Source.last_captured_at >= since
+                )
+                for sid, status in session.execute(query):
+                    captured.add(sid)
+                    if status is None:
+                        failed.add(sid)
+                waiting = select(func.count()).where(
+                    Capture.source_id.in_(chunk),
+                    Capture.role == "source",
+                    Capture.judged_at.is_(None),
+                )
+                unjudged += int(session.scalar(waiting) or 0)
+        return RoundProgress(frozenset(captured), frozenset(failed), unjudged)

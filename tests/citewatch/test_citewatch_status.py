@@ -18,9 +18,10 @@ from archive.catalog import Catalog, CitationRecord, open_catalog
 from archive.web.security import UI_CSP
 from citewatch.app import App
 from citewatch.config import Settings
-from citewatch.errors import RedisUnavailable
+from citewatch.distributed import redacted
+from citewatch.errors import ClusterUnavailable
 from citewatch.render import status_json
-from citewatch.status import gather_status, redacted_url
+from citewatch.status import gather_status
 from crawler.cluster import keys
 from crawler.cluster.heartbeat import beat, server_time
 from tests.archive.catalog.backends import BACKENDS, empty_db_url
@@ -108,24 +109,25 @@ def test_without_redis_only_the_catalog(catalog: Catalog, tmp_path: Path) -> Non
 
 def test_an_unreachable_redis_is_one_line_without_its_password(catalog: Catalog, tmp_path: Path) -> None:
     url = f"redis://:hunter2-secret@127.0.0.1:{free_port()}/0"
-    with pytest.raises(RedisUnavailable) as caught:
+    with pytest.raises(ClusterUnavailable) as caught:
         gather_status(Settings(home=tmp_path, redis_url=url), catalog, T0)
     message = str(caught.value)
     assert "\n" not in message and "hunter2" not in message
-    assert f"redis://127.0.0.1:{url.rsplit(':', 1)[1]}" in message and "CITEWATCH_REDIS_URL" in message
+    assert f"redis://:***@127.0.0.1:{url.rsplit(':', 1)[1]}" in message and "CITEWATCH_REDIS_URL" in message
 
 
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
-        ("redis://:pw@host:6379/0", "redis://host:6379/0"),
-        ("rediss://user:pw@host/1", "rediss://user@host/1"),
+        ("redis://:pw@host:6379/0", "redis://:***@host:6379/0"),
+        ("rediss://user:pw@host/1", "rediss://user:***@host/1"),
         ("redis://host:6379/0", "redis://host:6379/0"),
         ("unix:///run/redis.sock?db=2&password=pw", "unix:///run/redis.sock?db=2"),
+        ("unix:///run/redis.sock", "unix:///run/redis.sock"),
     ],
 )
 def test_redacted_url(url: str, shown: str) -> None:
-    assert redacted_url(url) == shown
+    assert redacted(url) == shown
 
 
 # The web UI: the page and /api/status through the composition root, as `citewatch serve` builds them.

@@ -101,6 +101,6 @@ def test_status_with_redis_down(tmp_path: Path) -> None:
     cw.env["CITEWATCH_REDIS_URL"] = f"redis://:hunter2-secret@127.0.0.1:{free_port()}/0"
     for args in (["status"], ["status", "--json"]):
         proc = cw.run(*args, check=False)
-        assert_one_line_error(proc, "cannot reach Redis at redis://127.0.0.1:")
+        assert_one_line_error(proc, "cannot reach Redis at redis://:***@127.0.0.1:")
         assert "hunter2" not in proc.stderr and "CITEWATCH_REDIS_URL" in proc.stderr
         assert proc.stdout == ""
