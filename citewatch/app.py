@@ -512,6 +512,7 @@ class App:
                 admin_token=s.admin_token,
                 submit_ingest=self.submit_ingest,
                 ingest_jobs=self.ingests.jobs,
+                cluster_status=self.status_document,
                 base_url=s.ui_base_url or url_for_bind(bind_host, port),
                 allowed_hosts=names,
             )
@@ -528,6 +529,19 @@ class App:
             )
         )
         return web
+
+    def status_document(self) -> dict[str, Any]:
+        """The deployment's status as ``citewatch status --json`` prints it, for the web UI's status
+        page (`archive.web.errors.StatusUnavailable` when its Redis cannot be reached)."""
+        from archive.web.errors import StatusUnavailable
+        from citewatch.errors import ClusterUnavailable
+        from citewatch.render import status_json
+        from citewatch.status import gather_status
+
+        try:
+            return status_json(gather_status(self.settings, self.catalog, self.clock()))
+        except ClusterUnavailable as exc:
+            raise StatusUnavailable(str(exc)) from exc
 
     def submit_ingest(self, url: str) -> None:
         """Ingest an article URL in the background (asked for from the web UI): a few at once,

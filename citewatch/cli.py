@@ -451,6 +451,26 @@ def alerts(as_json: JsonOpt = False) -> None:
 
 
 @app.command()
+def status(as_json: JsonOpt = False) -> None:
+    """Queue length, leased and overdue sources, live workers and per-host rates (with Redis)."""
+    from citewatch.render import status_json
+    from citewatch.status import gather_status
+    from citewatch.status_table import print_status
+
+    with user_errors():
+        from citewatch.app import utc_now
+        from citewatch.config import load_settings
+
+        reader = open_reader()  # nothing archived yet (said on stderr): nothing leased or due
+        settings = reader.settings if reader is not None else load_settings()
+        report = gather_status(settings, reader.catalog if reader is not None else None, utc_now())
+        if as_json:
+            emit_json(status_json(report))
+        else:
+            print_status(Console(), report)
+
+
+@app.command()
 def ignore(
     url: Annotated[str, typer.Argument(help="A watched source URL.")],
     selector: Annotated[

@@ -53,15 +53,22 @@ def connect(settings: Settings) -> redis.Redis:
 
 
 def redacted(url: str) -> str:
-    """The URL without its password, for messages and `status`."""
-    from urllib.parse import urlsplit, urlunsplit
+    """The URL without its password, for messages and `status`: the password of the authority
+    becomes ``***``, and a ``password=`` query parameter (redis-py reads one, e.g. for a
+    ``unix://`` socket) is dropped."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit
 
     parts = urlsplit(url)
-    if parts.password is None:
+    netloc = parts.netloc
+    if parts.password is not None:
+        host = parts.hostname or ""
+        netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = urlencode([(k, v) for k, v in pairs if k.lower() != "password"])
+    if netloc == parts.netloc and len(query) == len(parts.query):
         return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    # Not urlunsplit: it drops the "//" of ``unix:///path`` (an empty authority).
+    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
 
 
 def crawl_through_workers(
@@ -73,10 +80,9 @@ def crawl_through_workers(
 ) -> CrawlOutcome:
     """Queue these sources (and article pages) for the workers and wait until they are captured
     and judged; the outcome counts them as a local crawl would."""
-    from crawler.cluster.heartbeat import live_workers
-
     from citewatch.app import CrawlOutcome
     from citewatch.sink import CrawlTally
+    from crawler.cluster.heartbeat import live_workers
     from crawler.cluster.queue import Entry, push
     from crawler.model import ROLE_ARTICLE
     from scheduler.dispatch import entry

@@ -37,7 +37,7 @@ local seen = string.format('%d.%06d', now[1], now[2])
 redis.call('ZADD', KEYS[1], seen, ARGV[1])
 redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[2], 'seen_at', seen, unpack(ARGV, 3))
-redis.call('EXPIRE', KEYS[2], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return seen
 """
 
@@ -60,7 +60,7 @@ class WorkerBeat:
 
 
 def beat(
-    client: redis.Redis, worker_id: str, info: Mapping[str, str | int | float], *, ttl_seconds: int = 60
+    client: redis.Redis, worker_id: str, info: Mapping[str, str | int | float], *, ttl_seconds: float = 60
 ) -> float:
     """Record that ``worker_id`` is alive, with what it says about itself (``host``, ``pid``,
     ``started_at``, ``captured``, ``round``, ``round_started_at``, ``state``: the fields
@@ -74,7 +74,8 @@ def beat(
         fields += [name, str(value)]
     script = client.register_script(_BEAT)
     seen = script(
-        keys=[keys.WORKERS, keys.worker_key(worker_id)], args=[worker_id, int(ttl_seconds), *fields]
+        keys=[keys.WORKERS, keys.worker_key(worker_id)],
+        args=[worker_id, max(1, int(ttl_seconds * 1000)), *fields],
     )
     return float(seen.decode() if isinstance(seen, bytes) else seen)
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from crawler.cluster import keys
+from crawler.cluster.election import Holder, current_holder
 from crawler.cluster.heartbeat import WorkerBeat, live_workers, server_time
 
 if TYPE_CHECKING:
@@ -22,15 +23,6 @@ if TYPE_CHECKING:
 TOP_HOSTS = 20
 # A worker unheard of this long is taken for dead (it beats every few seconds).
 LIVE_WITHIN_SECONDS = 60.0
-
-
-@dataclass(frozen=True)
-class DispatcherLease:
-    """The daemon that dispatches, and how long its lease still runs unless renewed (None: the
-    key has no expiry, which a live dispatcher never leaves)."""
-
-    owner: str
-    ttl_seconds: float | None
 
 
 @dataclass(frozen=True)
@@ -49,7 +41,7 @@ class ClusterSnapshot:
 
     taken_at: datetime
     queue: int
-    dispatcher: DispatcherLease | None
+    dispatcher: Holder | None
     workers: tuple[WorkerBeat, ...]
     hosts: tuple[HostRate, ...]
     host_count: int
@@ -62,20 +54,14 @@ def read_snapshot(
     number of hosts seen in the last two minutes).  Raises ``redis.RedisError`` when Redis cannot
     be reached."""
     workers = live_workers(client, within_seconds=within_seconds)
+    dispatcher = current_holder(client)
     now = server_time(client)
     minute = int(now // 60)
     with client.pipeline(transaction=True) as pipe:
         pipe.llen(keys.REQUESTS)
-        pipe.get(keys.DISPATCHER)
-        pipe.pttl(keys.DISPATCHER)
         pipe.hgetall(keys.host_hits_key(minute))
         pipe.hgetall(keys.host_hits_key(minute - 1))
-        queue, owner, pttl, this_minute, last_minute = pipe.execute()
-    dispatcher = None
-    if owner is not None:
-        dispatcher = DispatcherLease(
-            owner=_text(owner), ttl_seconds=int(pttl) / 1000 if int(pttl) >= 0 else None
-        )
+        queue, this_minute, last_minute = pipe.execute()
     hosts, count = host_rates(_counts(this_minute), _counts(last_minute), top=top_hosts)
     return ClusterSnapshot(
         taken_at=datetime.fromtimestamp(now, UTC),

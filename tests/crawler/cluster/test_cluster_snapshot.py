@@ -42,13 +42,6 @@ def test_a_busy_cluster(redis_url: str) -> None:
     assert snap.host_count == 3
 
 
-def test_a_dispatcher_key_without_expiry(redis_url: str) -> None:
-    client = redis.Redis.from_url(redis_url)
-    client.set(keys.DISPATCHER, "by-hand")
-    snap = read_snapshot(client)
-    assert snap.dispatcher is not None and snap.dispatcher.ttl_seconds is None
-
-
 def test_host_rates_are_bounded_and_ordered() -> None:
     this = {f"h{n:03}.example": n % 7 for n in range(100)}
     last = {f"h{n:03}.example": n % 5 for n in range(50, 150)}
