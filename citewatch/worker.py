@@ -28,6 +28,11 @@ logger = logging.getLogger("citewatch.worker")
 
 BEAT_SECONDS = 5.0
 BEAT_TTL_SECONDS = 60
+_STARTED, _ROUND, _CAPTURED = (
+    "CITEWATCH_WORKER_STARTED_AT",
+    "CITEWATCH_WORKER_ROUND",
+    "CITEWATCH_WORKER_CAPTURED",
+)
 # Set by SIGTERM/SIGINT outside the crawl proper (the crawl has Scrapy's own handlers).
 _stop = threading.Event()
 
@@ -43,16 +48,20 @@ def worker_id(settings: Settings) -> str:
 class _Heartbeat(threading.Thread):
     """Tells Redis every few seconds that this worker lives, what it does and how much it did."""
 
-    def __init__(self, settings: Settings, name: str, started_at: str) -> None:
+    def __init__(
+        self, settings: Settings, name: str, started_at: str, *, round_number: int, captured: int
+    ) -> None:
         super().__init__(name="citewatch-heartbeat", daemon=True)
         from citewatch.distributed import connect
 
         self._client = connect(settings)
         self._name = name
         self._started_at = started_at
+        self._round = round_number
+        self._round_started_at = datetime.now(UTC).isoformat()
         self._halt = threading.Event()
-        self.state = "starting"
-        self.captured = 0
+        self.state = "recovering"
+        self.captured = captured  # since the worker started, across rounds
 
     def beat(self) -> None:
         from crawler.cluster.heartbeat import beat
@@ -66,6 +75,8 @@ class _Heartbeat(threading.Thread):
                 "started_at": self._started_at,
                 "captured": self.captured,
                 "state": self.state,
+                "round": self._round,
+                "round_started_at": self._round_started_at,
             },
             ttl_seconds=BEAT_TTL_SECONDS,
         )
@@ -97,15 +108,19 @@ def run_worker(settings: Settings, *, once: bool) -> int:
             "`citewatch daemon` crawls by itself"
         )
     name = worker_id(settings)
-    started_at = os.environ.get("CITEWATCH_WORKER_STARTED_AT") or datetime.now(UTC).isoformat()
-    heartbeat = _Heartbeat(settings, name, started_at)
+    # What the worker's earlier rounds (earlier images of this process) handed down.
+    started_at = os.environ.get(_STARTED) or datetime.now(UTC).isoformat()
+    round_number = int(os.environ.get(_ROUND, "0") or 0) + 1
+    captured = int(os.environ.get(_CAPTURED, "0") or 0)
+    heartbeat = _Heartbeat(settings, name, started_at, round_number=round_number, captured=captured)
     heartbeat.beat()  # seen at once, before the (possibly long) spool recovery
     heartbeat.start()
     app = App(settings, worker_id=name)  # recovers this worker's spool, puts its captures back
     previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    heartbeat.state = "working"
+    heartbeat.state = "waiting"
 
     def progress(result: object, tally: object) -> None:
+        heartbeat.state = "crawling"
         heartbeat.captured += 1
 
     outcome = app.work_round(progress=progress)
@@ -128,7 +143,7 @@ def run_worker(settings: Settings, *, once: bool) -> int:
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
     logging.shutdown()
-    os.environ["CITEWATCH_WORKER_STARTED_AT"] = started_at
+    os.environ.update({_STARTED: started_at, _ROUND: str(round_number), _CAPTURED: str(heartbeat.captured)})
     os.execv(sys.executable, [sys.executable, "-m", "citewatch", *sys.argv[1:]])
     return 0  # not reached
 
