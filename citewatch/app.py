@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, inspect, make_url
 from sqlalchemy.engine import URL
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from citewatch.inputs import ArticleInput
     from citewatch.sink import CatalogSink, CrawlTally
     from crawler.runner import CrawlStats
+    from crawler.spiders.capture import CaptureSpider
     from scheduler.alerts.deliver import DeliveryReport
     from scheduler.changes import ChangeRecorder
 
@@ -55,6 +56,7 @@ logger = logging.getLogger(__name__)
 
 ProgressFn = Callable[[CaptureResult, "CrawlTally"], None]
 STALE_SENDING = timedelta(minutes=10)
+UNUPLOADED_PATIENCE = timedelta(hours=1)
 
 
 def utc_now() -> datetime:
@@ -82,10 +84,21 @@ class App:
     """
 
     def __init__(
-        self, settings: Settings, *, clock: Callable[[], datetime] = utc_now, read_only: bool = False
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        read_only: bool = False,
+        worker_id: str | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
+        # A worker (scale-out) writes WARCs under its own name into its own spool, and recovers
+        # only that spool when it restarts: workers on one disk never touch each other's files.
+        self.worker_id = worker_id
+        self.spool_dir = settings.spool_dir / worker_id if worker_id else settings.spool_dir
+        self.warc_prefix = f"{settings.warc_prefix}-{worker_id}" if worker_id else settings.warc_prefix
+        self._lock_name = f"worker-{worker_id}" if worker_id else "crawl"
         if read_only:
             self.catalog: Catalog = open_catalog(
                 existing_catalog_url(settings), create_dirs=False, clock=clock
@@ -165,7 +178,7 @@ class App:
     def spool(self) -> Spool:
         from archive.store.spool import Spool
 
-        return Spool(self.settings.spool_dir, self.store, on_stored=self._stored, create=not self._read_only)
+        return Spool(self.spool_dir, self.store, on_stored=self._stored, create=not self._read_only)
 
     def _stored(self, obj: StoredObject) -> None:
         name = Path(obj.key).name
@@ -190,6 +203,7 @@ class App:
             max_requisites=s.max_requisites,
             max_requisite_bytes=int(s.max_requisite_mb * MB),
             retry_times=s.retry_times,
+            redis_url=s.redis_url,
         )
 
     def ingest_files(self, inputs: Sequence[ArticleInput], *, all_links: bool) -> list[ArticleView]:
@@ -236,20 +250,53 @@ class App:
         ``targets`` is read lazily, as the crawl has room for them (see `due_targets`).  Only one
         crawl can run per process (Twisted's reactor does not restart).
         """
+        sink = self._sink(all_links=all_links, progress=progress)
+        pending = _nonempty(targets)
+        return self._crawl_then_judge(sink, None if pending is None else lambda: self._run(pending, sink))
+
+    def work_round(self, *, progress: ProgressFn | None = None) -> CrawlOutcome:
+        """One round of a worker (scale-out): capture what the shared queue hands this worker
+        until it has been idle a while or the round is long enough, then judge the changes,
+        upload the WARCs and send the alerts, exactly as after a local crawl."""
+        redis_url = self.settings.redis_url
+        if self.worker_id is None or redis_url is None:
+            raise ConfigError("a worker needs CITEWATCH_REDIS_URL (and a worker id)")
+        from crawler.settings import worker_settings
+        from crawler.spiders.worker import WorkerSpider
+
+        s = self.settings
+        sink = self._sink(all_links=False, progress=progress)
+        spider = (
+            WorkerSpider,
+            {
+                "leases": self.catalog,
+                "owner": self.worker_id,
+                "lease_for": timedelta(seconds=s.lease_seconds),
+                "idle_seconds": s.worker_idle_seconds,
+                "round_seconds": s.worker_round_seconds,
+            },
+            worker_settings(redis_url),
+        )
+        return self._crawl_then_judge(sink, lambda: self._run(iter(()), sink, spider=spider))
+
+    def _sink(self, *, all_links: bool, progress: ProgressFn | None) -> CatalogSink:
         from citewatch.sink import CatalogSink
 
-        sink = CatalogSink(
+        return CatalogSink(
             self.catalog, policy=self.policy, clock=self.clock, all_links=all_links, on_progress=progress
         )
+
+    def _crawl_then_judge(self, sink: CatalogSink, run: Callable[[], CrawlStats] | None) -> CrawlOutcome:
         stats: CrawlStats | None = None
         changes: list[int] = []
-        pending = _nonempty(targets)
         # Captures a killed or failed earlier run left unjudged are judged now, even with nothing
         # to crawl; under the crawl lock, so no other crawl's detection judges them at once.
-        if pending is not None or self.catalog.has_unjudged():
-            with crawl_lock(self.settings.home_dir):
-                if pending is not None:
-                    stats = self._run(pending, sink)
+        if run is not None or self.catalog.has_unjudged():
+            with crawl_lock(
+                self.settings.home_dir, f"worker-{self.worker_id}" if self.worker_id else "crawl"
+            ):
+                if run is not None:
+                    stats = run()
                 with finishing_despite_signals():
                     changes = self.change_recorder().process(sink.tally.probes)
         with finishing_despite_signals():
@@ -264,13 +311,19 @@ class App:
             delivery=delivery,
         )
 
-    def _run(self, targets: Iterator[CaptureTarget], sink: CatalogSink) -> CrawlStats:
+    def _run(
+        self,
+        targets: Iterator[CaptureTarget],
+        sink: CatalogSink,
+        *,
+        spider: tuple[type[CaptureSpider], dict[str, Any], dict[str, Any]] | None = None,
+    ) -> CrawlStats:
         from archive.warc.writer import WarcWriter
         from crawler.runner import run_crawl
 
         writer = WarcWriter(
-            self.settings.spool_dir,
-            prefix=self.settings.warc_prefix,
+            self.spool_dir,
+            prefix=self.warc_prefix,
             max_file_size=int(self.settings.warc_max_mb * MB),
             software=f"citewatch/{__version__}",
             warcinfo_fields={
@@ -290,12 +343,24 @@ class App:
         # Around the last batch's commit too (the flush below).
         with self.catalog.before_commit(writer.sync):
             try:
+                if spider is None:
+                    return run_crawl(
+                        sink.prefetching(targets),
+                        config=self.crawl_config(),
+                        warc_writer=writer,
+                        sink=sink,
+                        clock=self.clock,
+                    )
+                spider_cls, spider_args, extra_settings = spider
                 return run_crawl(
-                    sink.prefetching(targets),
+                    targets,
                     config=self.crawl_config(),
                     warc_writer=writer,
                     sink=sink,
                     clock=self.clock,
+                    spider_cls=spider_cls,
+                    spider_args=spider_args,
+                    extra_settings=extra_settings,
                 )
             finally:
                 complete = False
@@ -335,6 +400,7 @@ class App:
 
     def read_range(self, warc_name: str, offset: int, length: int) -> bytes:
         """Bytes of a WARC, by one ranged read: from the spool if not yet uploaded, else the store."""
+        from archive.store.errors import NotYetStored
         from archive.store.spool import warc_key
 
         spooled = self.spool.locate(warc_name)
@@ -342,6 +408,16 @@ class App:
             with spooled.open("rb") as f:
                 f.seek(offset)
                 return f.read(length)
+        if self.settings.redis_url:
+            # Scale-out: a WARC another worker is still writing is read once it is uploaded (an
+            # hour on, it is taken for lost: its captures' judging then fails and is given up).
+            known = self.catalog.warc(warc_name)
+            if (
+                known is not None
+                and known.state != "stored"
+                and self.clock() - known.created_at < UNUPLOADED_PATIENCE
+            ):
+                raise NotYetStored(warc_name)
         return self.store.get_range(warc_key(warc_name), offset, length)
 
     def read_record_bytes(self, capture: CaptureView) -> bytes | None:
@@ -436,6 +512,7 @@ class App:
                 admin_token=s.admin_token,
                 submit_ingest=self.submit_ingest,
                 ingest_jobs=self.ingests.jobs,
+                cluster_status=self.status_document,
                 base_url=s.ui_base_url or url_for_bind(bind_host, port),
                 allowed_hosts=names,
             )
@@ -452,6 +529,19 @@ class App:
             )
         )
         return web
+
+    def status_document(self) -> dict[str, Any]:
+        """The deployment's status as ``citewatch status --json`` prints it, for the web UI's status
+        page (`archive.web.errors.StatusUnavailable` when its Redis cannot be reached)."""
+        from archive.web.errors import StatusUnavailable
+        from citewatch.errors import ClusterUnavailable
+        from citewatch.render import status_json
+        from citewatch.status import gather_status
+
+        try:
+            return status_json(gather_status(self.settings, self.catalog, self.clock()))
+        except ClusterUnavailable as exc:
+            raise StatusUnavailable(str(exc)) from exc
 
     def submit_ingest(self, url: str) -> None:
         """Ingest an article URL in the background (asked for from the web UI): a few at once,
@@ -473,7 +563,7 @@ class App:
         from archive.warc.writer import WARC_SUFFIX
 
         total = ReindexReport()
-        with crawl_lock(self.settings.home_dir):
+        with crawl_lock(self.settings.home_dir, self._lock_name):
             spooled = {p.name: p for p in self.spool.pending()}
             stored = {
                 key[len(WARC_PREFIX) :]

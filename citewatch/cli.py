@@ -187,6 +187,10 @@ def print_table(columns: Sequence[tuple[str, int]], rows: Iterable[Sequence[str]
         flush()
 
 
+def _say(line: str) -> None:
+    err.print(inert(line), markup=False, highlight=False)
+
+
 def _report_crawl(outcome: CrawlOutcome) -> None:
     """Tell the user about problems that did not stop the crawl, and fail if the archive is incomplete."""
     stats = outcome.stats
@@ -240,7 +244,24 @@ def ingest(
         application = open_app()
         views = application.ingest_files(inputs, all_links=all_links)
         ids = [v.id for v in views]
-        if not no_crawl:
+        if not no_crawl and application.settings.redis_url:
+            from citewatch.distributed import crawl_through_workers
+
+            if all_links and any(i.is_url for i in inputs):
+                raise BadInput(
+                    "--all-links for an article URL is not supported with CITEWATCH_REDIS_URL yet: "
+                    "save the page and ingest the file, or run without Redis"
+                )
+
+            outcome = crawl_through_workers(
+                application,
+                source_ids=[
+                    t.source_id for t in application.source_targets(views) if t.source_id is not None
+                ],
+                article_urls=[i.origin for i in inputs if i.is_url],
+                say=_say,
+            )
+        elif not no_crawl:
             targets = itertools.chain(application.article_targets(inputs), application.source_targets(views))
             with CrawlProgress(err) as progress:
                 outcome = application.crawl(targets, all_links=all_links, progress=progress.update)
@@ -285,8 +306,14 @@ def crawl(
             raise BadInput("choose one of --due, --all or --source")
         application = open_app()
         targets = application.due_targets(due_only=not (all_sources or source), urls=source)
-        with CrawlProgress(err) as progress:
-            outcome = application.crawl(targets, progress=progress.update)
+        if application.settings.redis_url:
+            from citewatch.distributed import crawl_through_workers
+
+            ids = [t.source_id for t in targets if t.source_id is not None]
+            outcome = crawl_through_workers(application, source_ids=ids, say=_say)
+        else:
+            with CrawlProgress(err) as progress:
+                outcome = application.crawl(targets, progress=progress.update)
         summary = {
             "captured": outcome.tally.captured,
             "failed": outcome.tally.failed,
@@ -424,6 +451,26 @@ def alerts(as_json: JsonOpt = False) -> None:
 
 
 @app.command()
+def status(as_json: JsonOpt = False) -> None:
+    """Queue length, leased and overdue sources, live workers and per-host rates (with Redis)."""
+    from citewatch.render import status_json
+    from citewatch.status import gather_status
+    from citewatch.status_table import print_status
+
+    with user_errors():
+        from citewatch.app import utc_now
+        from citewatch.config import load_settings
+
+        reader = open_reader()  # nothing archived yet (said on stderr): nothing leased or due
+        settings = reader.settings if reader is not None else load_settings()
+        report = gather_status(settings, reader.catalog if reader is not None else None, utc_now())
+        if as_json:
+            emit_json(status_json(report))
+        else:
+            print_status(Console(), report)
+
+
+@app.command()
 def ignore(
     url: Annotated[str, typer.Argument(help="A watched source URL.")],
     selector: Annotated[
@@ -451,7 +498,8 @@ def ignore(
 
 @app.command()
 def daemon() -> None:
-    """Run the scheduler until stopped: re-crawl due sources, deliver alerts, upload the spool."""
+    """Run the scheduler until stopped: re-crawl due sources (with CITEWATCH_REDIS_URL: queue them
+    for the workers), deliver alerts, upload the spool."""
     from citewatch.app import App
     from citewatch.config import load_settings
     from citewatch.jobs import daemon_jobs, stop_running_crawl
@@ -465,12 +513,37 @@ def daemon() -> None:
         root.setLevel(min(root.level, logging.INFO))
         for handler in root.handlers:
             handler.setLevel(min(handler.level, logging.INFO))
+        if settings.redis_url:
+            from citewatch.distributed import connect
+            from citewatch.jobs import distributed_jobs, stop_dispatching
+
+            connect(settings)  # unreachable: say so now, in one line, not in every job's log
+            Daemon(db_url=None, jobs=distributed_jobs(settings), on_stop=stop_dispatching).run()
+            return
         jobs = daemon_jobs(
             dispatch_seconds=settings.dispatch_seconds,
             alert_seconds=settings.alert_seconds,
             upload_seconds=settings.upload_seconds,
         )
         Daemon(db_url=settings.db_url, jobs=jobs, on_stop=stop_running_crawl).run()
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="One round, then exit.")] = False,
+) -> None:
+    """With CITEWATCH_REDIS_URL: take due sources from the shared queue and capture them, until stopped."""
+    from citewatch.config import load_settings
+    from citewatch.worker import run_worker
+
+    with user_errors():
+        settings = load_settings()
+        root = logging.getLogger()
+        root.setLevel(min(root.level, logging.INFO))
+        for handler in root.handlers:
+            handler.setLevel(min(handler.level, logging.INFO))
+        code = run_worker(settings, once=once)
+    raise typer.Exit(code)
 
 
 @app.command()

@@ -13,12 +13,17 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
+# Set when a stop was asked for while `finishing_despite_signals` held it back: a long-lived
+# caller (a worker between rounds) stops once the work in hand is done.
+stop_requested = threading.Event()
+
 
 @contextmanager
-def crawl_lock(home: Path) -> Iterator[None]:
+def crawl_lock(home: Path, name: str = "crawl") -> Iterator[None]:
     """One crawl at a time per data directory: the daemon, cron and a user's ingest never
-    capture the same source twice at once (the lock dies with its process)."""
-    path = home / "run" / "crawl.lock"
+    capture the same source twice at once (the lock dies with its process).  A worker locks
+    its own name instead: several workers may share a data directory, each with its own spool."""
+    path = home / "run" / f"{name}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:
         try:
@@ -43,6 +48,7 @@ def finishing_despite_signals() -> Iterator[None]:
         return
 
     def note(signum: int, frame: object) -> None:
+        stop_requested.set()
         logger.warning(
             "%s received: finishing change detection and upload first", signal.Signals(signum).name
         )

@@ -24,3 +24,7 @@ class NothingArchived(CitewatchError):
         where = f"no catalog at {catalog}" if catalog is not None else "the catalog database has no tables"
         super().__init__(f"nothing archived in {home} yet ({where}); `citewatch ingest` starts an archive")
         self.home = home
+
+
+class ClusterUnavailable(CitewatchError):
+    """The Redis of a scale-out deployment cannot be reached, or no worker takes the work."""

@@ -14,10 +14,13 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
+from datetime import timedelta
 from pathlib import Path
 
 from citewatch.app import App
-from citewatch.config import load_settings
+from citewatch.config import Settings, load_settings
 from scheduler.daemon import JobSpec
 
 logger = logging.getLogger("citewatch.daemon")
@@ -33,6 +36,99 @@ def daemon_jobs(*, dispatch_seconds: float, alert_seconds: float, upload_seconds
         JobSpec("deliver-alerts", "citewatch.jobs:deliver_alerts", alert_seconds),
         JobSpec("upload-spool", "citewatch.jobs:upload_spool", upload_seconds),
     ]
+
+
+def distributed_jobs(settings: Settings) -> list[JobSpec]:
+    """The jobs of a daemon in a scale-out deployment (``CITEWATCH_REDIS_URL``): it does not crawl.
+
+    Every daemon tries to hold the dispatcher's lease a few times per lease period; the holder
+    queues due sources for the workers (at most every ``dispatch_seconds``) and now and then
+    judges captures the workers left unjudged.  Every daemon delivers alerts (claimed one by one:
+    each is sent once) and uploads its own spool.
+    """
+    hold = min(settings.dispatch_seconds, settings.dispatcher_lease_seconds / 3)
+    return [
+        JobSpec("dispatch-to-workers", "citewatch.jobs:dispatch_to_workers", hold),
+        JobSpec("judge-stragglers", "citewatch.jobs:judge_stragglers", max(settings.dispatch_seconds, 30.0)),
+        JobSpec("deliver-alerts", "citewatch.jobs:deliver_alerts", settings.alert_seconds),
+        JobSpec("upload-spool", "citewatch.jobs:upload_spool", settings.upload_seconds),
+    ]
+
+
+class _Dispatcher:
+    """What a daemon keeps between runs of its dispatch job: its lease and its app."""
+
+    def __init__(self, settings: Settings) -> None:
+        from citewatch.distributed import connect
+        from crawler.cluster.election import DispatcherLease
+
+        self.settings = settings
+        self.client = connect(settings)
+        self.lease = DispatcherLease(self.client, ttl_seconds=settings.dispatcher_lease_seconds)
+        self.app = App(settings)
+        self.holding = False
+        self.last_dispatch = 0.0
+
+
+_dispatcher: _Dispatcher | None = None
+_dispatcher_lock = threading.Lock()
+
+
+def _the_dispatcher() -> _Dispatcher:
+    global _dispatcher
+    with _dispatcher_lock:
+        if _dispatcher is None:
+            _dispatcher = _Dispatcher(load_settings())
+        return _dispatcher
+
+
+def dispatch_to_workers() -> str:
+    """Hold (or try to take) the dispatcher's lease; the holder queues due sources for the workers."""
+    from crawler.cluster.election import current_holder
+    from scheduler.dispatch import dispatch
+
+    d = _the_dispatcher()
+    holding = d.lease.hold()
+    if holding != d.holding:
+        logger.info("%s the dispatcher (%s)", "now" if holding else "no longer", d.lease.owner)
+        d.holding = holding
+    if not holding:
+        holder = current_holder(d.client)
+        return f"standby: {holder.owner if holder else 'nobody'} dispatches"
+    now = time.monotonic()
+    if now - d.last_dispatch < d.settings.dispatch_seconds:
+        return "dispatcher"
+    d.last_dispatch = now
+    dispatched = dispatch(
+        d.app.catalog,
+        d.client,
+        lease_for=timedelta(seconds=d.settings.lease_seconds),
+        queue_limit=d.settings.dispatch_queue_limit,
+    )
+    return f"dispatched {dispatched} source(s)"
+
+
+def judge_stragglers() -> str:
+    """The dispatcher judges captures whose workers have not (a worker that died after its crawl
+    and before its detection); captures still in a live worker's spool wait for that worker."""
+    d = _the_dispatcher()
+    if not d.holding or not d.app.catalog.has_unjudged():
+        return "nothing to judge"
+    changes = d.app.change_recorder().process()
+    if changes:
+        d.app.deliver_alerts()
+    return f"changes {len(changes)}"
+
+
+def stop_dispatching() -> None:
+    """A clean stop gives the lease up: the standby dispatches at once, not after the TTL."""
+    d = _dispatcher
+    if d is not None and d.holding:
+        try:
+            d.lease.release()
+            logger.info("gave up the dispatcher's lease")
+        except Exception as exc:
+            logger.warning("could not give up the dispatcher's lease (it expires): %s", exc)
 
 
 def dispatch_due() -> str:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
         SourceSummary,
         UncomparedCapture,
     )
+    from citewatch.status import ClusterStatus
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -112,4 +113,48 @@ def alert_json(a: AlertView) -> dict[str, Any]:
             }
             for ch in a.channels
         ],
+    }
+
+
+def status_json(s: ClusterStatus) -> dict[str, Any]:
+    """``citewatch status --json`` and the web UI's ``/api/status``: the same document.  Without
+    Redis the cluster's side is empty (``queue``: null, no dispatcher, workers or hosts)."""
+    cluster = s.cluster
+    dispatcher = cluster.dispatcher if cluster is not None else None
+    return {
+        "checked_at": iso(s.checked_at),
+        "redis": s.redis,
+        "queue": cluster.queue if cluster is not None else None,
+        "leased": s.leases.leased,
+        "expired": s.leases.expired,
+        "overdue": s.leases.overdue,
+        "dispatcher": (
+            {"owner": dispatcher.owner, "ttl_seconds": dispatcher.ttl_seconds}
+            if dispatcher is not None
+            else None
+        ),
+        "workers": [
+            {
+                "id": w.id,
+                "host": w.host,
+                "pid": w.pid,
+                "seen_at": iso(w.seen_at),
+                "age_seconds": round(w.age_seconds, 1),
+                "captured": w.captured,
+                "state": w.state,
+                "started_at": iso(w.started_at),
+                "round": w.round,
+                "round_started_at": iso(w.round_started_at),
+            }
+            for w in (cluster.workers if cluster is not None else ())
+        ],
+        "hosts": [
+            {
+                "host": h.host,
+                "requests_this_minute": h.requests_this_minute,
+                "requests_last_minute": h.requests_last_minute,
+            }
+            for h in (cluster.hosts if cluster is not None else ())
+        ],
+        "host_count": cluster.host_count if cluster is not None else 0,
     }

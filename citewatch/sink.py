@@ -113,6 +113,7 @@ class _Held:
     parent: CaptureRef | None
     scheduled_at: datetime | None
     article_id: int | None = None
+    lease: str | None = None
 
 
 class CatalogSink:
@@ -171,7 +172,7 @@ class CatalogSink:
         target = result.target
         ref = CaptureRef(record_id=result.record.record_id if result.record is not None else None)
         scheduled = self._clock() if target.role == ROLE_SOURCE and target.source_id is not None else None
-        self._held.append(_Held(ref, record, target.parent, scheduled))
+        self._held.append(_Held(ref, record, target.parent, scheduled, lease=target.lease))
         if record.record_type == "response":
             self._held_responses[record.url] = _previous(record)
         self._count(result)
@@ -280,7 +281,11 @@ class CatalogSink:
                 index = position.get(id(parent))  # None: its own batch was never written
             entries.append(
                 NewCapture(
-                    capture=record, parent=index, article_id=held.article_id, scheduled_at=held.scheduled_at
+                    capture=record,
+                    parent=index,
+                    article_id=held.article_id,
+                    scheduled_at=held.scheduled_at,
+                    lease=held.lease,
                 )
             )
         ids = self._catalog.record_captures(entries, next_due=self._next_due)

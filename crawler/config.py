@@ -29,3 +29,5 @@ class CrawlConfig:
     # How often the sink is asked to write the captures it holds (it also writes every hundred).
     flush_seconds: float = 0.1
     log_level: str = "WARNING"
+    # One Redis shared by every worker (scale-out): per-host politeness and robots.txt go through it.
+    redis_url: str | None = None

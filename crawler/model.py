@@ -41,6 +41,8 @@ class CaptureTarget:
     parent: CaptureRef | None = None  # for requisites: the capture of the page that needs them
     source_url: str | None = None  # for probes: the URL of the source whose host is probed
     depth: int = 0  # requisites of requisites (CSS url()) have depth 2; we stop there
+    # Scale-out: the token of the lease the source was dispatched under (its recording ends it).
+    lease: str | None = None
 
 
 @dataclass(frozen=True)

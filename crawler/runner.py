@@ -48,19 +48,33 @@ def run_crawl(
     warc_writer: Any,
     sink: CaptureSink,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    spider_cls: type[CaptureSpider] = CaptureSpider,
+    spider_args: dict[str, Any] | None = None,
+    extra_settings: dict[str, Any] | None = None,
 ) -> CrawlStats:
     """Capture every target (and what it pulls in: requisites, an article's sources); block until done.
 
     ``targets`` is read lazily, one at a time as the crawl has room for it: a generator over a
-    paged query keeps a crawl of any size in bounded memory.
+    paged query keeps a crawl of any size in bounded memory.  A worker passes its queue-fed
+    spider class (`crawler.spiders.worker.WorkerSpider`), its arguments and Redis settings.
     """
     # Offline, tldextract tries to download the public suffix list and logs a traceback before
     # falling back to its bundled copy (NOTES.md): the fallback is fine, the noise is not.
     logging.getLogger("tldextract").setLevel(logging.CRITICAL)
-    process = CrawlerProcess(settings={**scrapy_settings(config), "LOG_INSTALL_ROOT_HANDLER": False})
-    crawler = process.create_crawler(CaptureSpider)
+    process = CrawlerProcess(
+        settings={**scrapy_settings(config), **(extra_settings or {}), "LOG_INSTALL_ROOT_HANDLER": False}
+    )
+    crawler = process.create_crawler(spider_cls)
     started = time.monotonic()
-    process.crawl(crawler, targets=targets, warc_writer=warc_writer, sink=sink, config=config, clock=clock)
+    process.crawl(
+        crawler,
+        targets=targets,
+        warc_writer=warc_writer,
+        sink=sink,
+        config=config,
+        clock=clock,
+        **(spider_args or {}),
+    )
     process.start()
     elapsed = time.monotonic() - started
     stats = crawler.stats.get_stats() if crawler.stats is not None else {}

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from archive.catalog.repository import Catalog
 from archive.catalog.views import ArticleRef, CaptureView, ChangeRecord, ChangeView, Judgement, JudgingContext
+from archive.store.errors import NotYetStored
 from scheduler.alerts.message import render_alert
 from scheduler.detect import IgnoreRules, Observation, Verdict, detect
 from scheduler.policy import RevisitPolicy
@@ -171,6 +172,8 @@ class ChangeRecorder:
         need_bodies = not unchanged or context.state not in _HEALTHY
         try:
             baseline = self._baseline(context, need_bodies)
+        except NotYetStored:  # another worker's, not uploaded yet: judged by a later pass
+            return _Prepared(context, None)
         except Exception as error:  # its record cannot be read now: the capture waits for a retry
             return _Prepared(context, None, _reason(error))
         steps = []
@@ -181,6 +184,8 @@ class ChangeRecorder:
             probe = probes.get(urlsplit(capture.final_url or capture.url).netloc) if need_bodies else None
             try:
                 steps.append((self._observe(capture, need_bodies), failures, probe))
+            except NotYetStored:  # this one and the later ones wait for a later pass, no retry spent
+                break
             except Exception as error:  # this one waits for a retry; the ones before it are judged
                 unreadable = _reason(error)
                 break
@@ -201,6 +206,8 @@ class ChangeRecorder:
         first = context.captures[0]
         try:
             return self._observe(baseline, need_bodies)
+        except NotYetStored:
+            raise
         except Exception:
             if not self._catalog.given_up_between(
                 context.source_id, after_id=baseline.id, before_id=first.id

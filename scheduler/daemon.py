@@ -20,6 +20,7 @@ from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -56,7 +57,7 @@ class Daemon:
     def __init__(
         self,
         *,
-        db_url: str,
+        db_url: str | None,
         jobs: Sequence[JobSpec],
         on_stop: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -65,8 +66,13 @@ class Daemon:
         self._on_stop = on_stop
         self._clock = clock
         self._stopping = threading.Event()
+        # Two daemons of a scale-out deployment share one catalog: APScheduler 3 cannot share a job
+        # store between schedulers, so each keeps its few fixed jobs in memory (``db_url=None``).
+        store = (
+            SQLAlchemyJobStore(url=db_url, tablename=JOB_TABLE) if db_url is not None else MemoryJobStore()
+        )
         self._scheduler = _BlockingScheduler(
-            jobstores={"default": SQLAlchemyJobStore(url=db_url, tablename=JOB_TABLE)},
+            jobstores={"default": store},
             executors={"default": ThreadPoolExecutor(max_workers=len(self._jobs) or 1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=UTC,

@@ -58,21 +58,39 @@ class CaptureBatches(Transactions):
             _require(session, Capture.id, {e.capture.parent_id for e in batch}, UnknownCapture)
             _require(session, Article.id, {e.article_id for e in batch}, UnknownArticle)
             _register_warcs(session, batch, now)
-            ids = list(
-                session.scalars(
-                    insert(Capture).returning(Capture.id, sort_by_parameter_order=True),
-                    [capture_columns(e.capture) for e in batch],
+            # Records the catalog has already (this batch recorded before, its acknowledgement
+            # lost; or the same record twice in it) keep their capture: never a second row.
+            known = _known_records(session, batch)
+            fresh = _fresh(batch, known)
+            inserted = (
+                list(
+                    session.scalars(
+                        insert(Capture).returning(Capture.id, sort_by_parameter_order=True),
+                        [capture_columns(batch[n].capture) for n in fresh],
+                    )
                 )
+                if fresh
+                else []
             )
-            parents = [
-                {"id": ids[n], "parent_id": ids[e.parent]}
-                for n, e in enumerate(batch)
-                if e.parent is not None
-            ]
+            ids: list[int] = [0] * len(batch)
+            for n, capture_id in zip(fresh, inserted, strict=True):
+                ids[n] = capture_id
+                record_id = batch[n].capture.record_id
+                if record_id is not None:
+                    known[record_id] = capture_id
+            for n, entry in enumerate(batch):
+                if not ids[n]:
+                    ids[n] = known[entry.capture.record_id or ""]
+            parents = []
+            for n in fresh:
+                parent = batch[n].parent
+                if parent is not None:
+                    parents.append({"id": ids[n], "parent_id": ids[parent]})
             if parents:
                 session.execute(update(Capture), parents)
             _move_sources(session, batch, sources, next_due)
             _link_articles(session, batch, ids)
+            _end_leases(session, batch)
             return ids
 
     def captures_in_warc(self, warc_name: str) -> list[IndexedCapture]:
@@ -92,7 +110,7 @@ class CaptureBatches(Transactions):
         """The ids of the captures whose record is one of these WARC-Record-IDs, by record id."""
         found: dict[str, int] = {}
         with self._tx() as session:
-            for chunk in _chunks(sorted(set(record_ids))):
+            for chunk in in_chunks(sorted(set(record_ids))):
                 query = select(Capture.record_id, Capture.id).where(Capture.record_id.in_(chunk))
                 found.update((rid, cid) for rid, cid in session.execute(query) if rid is not None)
         return found
@@ -101,7 +119,7 @@ class CaptureBatches(Transactions):
         """The ids of the articles ingested from these origins (URLs or file names), by origin."""
         found: dict[str, int] = {}
         with self._tx() as session:
-            for chunk in _chunks(sorted(set(origins))):
+            for chunk in in_chunks(sorted(set(origins))):
                 query = select(Article.origin, Article.id).where(Article.origin.in_(chunk))
                 found.update((origin, article_id) for origin, article_id in session.execute(query))
         return found
@@ -118,7 +136,7 @@ class CaptureBatches(Transactions):
         statement (SQLite takes at most 32,766 variables in one: an article citing 5,000 URLs,
         a watch list imported as one file, went over)."""
         found: dict[str, int] = {}
-        for chunk in _chunks(urls):
+        for chunk in in_chunks(urls):
             found.update(self._ensure_chunk(session, chunk, now))
         return found
 
@@ -154,7 +172,7 @@ def _check(entry: NewCapture, position: int) -> None:
         aware("scheduled_at", entry.scheduled_at)
 
 
-def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+def in_chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
     for start in range(0, len(values), _CHUNK):
         yield values[start : start + _CHUNK]
 
@@ -162,7 +180,7 @@ def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
 def _sources(session: Session, ids: set[int]) -> dict[int, tuple[datetime, datetime | None]]:
     """(first cited, last captured) of each source; `UnknownSource` for one that does not exist."""
     found: dict[int, tuple[datetime, datetime | None]] = {}
-    for chunk in _chunks(sorted(ids)):
+    for chunk in in_chunks(sorted(ids)):
         query = select(Source.id, Source.created_at, Source.last_captured_at).where(Source.id.in_(chunk))
         found.update((sid, (created, last)) for sid, created, last in session.execute(query))
     missing = sorted(ids - found.keys())
@@ -179,7 +197,7 @@ def _require(
 ) -> None:
     wanted = sorted(i for i in ids if i is not None)
     found: set[int] = set()
-    for chunk in _chunks(wanted):
+    for chunk in in_chunks(wanted):
         found.update(session.scalars(select(column).where(column.in_(chunk))))
     missing = [i for i in wanted if i not in found]
     if missing:
@@ -202,6 +220,43 @@ def _register_warcs(session: Session, batch: Sequence[NewCapture], now: datetime
         return
     known = set(session.scalars(select(WarcFile.name).where(WarcFile.name.in_(names))))
     session.add_all(WarcFile(name=n, state="spooled", created_at=now) for n in names if n not in known)
+
+
+def _known_records(session: Session, batch: Sequence[NewCapture]) -> dict[str, int]:
+    """The captures the catalog already has of the batch's records, by WARC-Record-ID."""
+    record_ids = sorted({e.capture.record_id for e in batch if e.capture.record_id is not None})
+    known: dict[str, int] = {}
+    for chunk in in_chunks(record_ids):
+        query = select(Capture.record_id, Capture.id).where(Capture.record_id.in_(chunk))
+        known.update((rid, cid) for rid, cid in session.execute(query) if rid is not None)
+    return known
+
+
+def _fresh(batch: Sequence[NewCapture], known: dict[str, int]) -> list[int]:
+    """The positions of the entries to insert: their record is new to the catalog and to the batch."""
+    seen: set[str] = set()
+    fresh = []
+    for n, entry in enumerate(batch):
+        record_id = entry.capture.record_id
+        if record_id is not None:
+            if record_id in known or record_id in seen:
+                continue
+            seen.add(record_id)
+        fresh.append(n)
+    return fresh
+
+
+def _end_leases(session: Session, batch: Sequence[NewCapture]) -> None:
+    """A source captured under a lease is no longer leased (only under that same token: a lease
+    given out again since belongs to someone else)."""
+    for entry in batch:
+        if entry.lease is not None and entry.capture.source_id is not None:
+            session.execute(
+                update(Source)
+                .where(Source.id == entry.capture.source_id, Source.lease_token == entry.lease)
+                .values(lease_token=None, lease_until=None, lease_owner=None)
+                .execution_options(synchronize_session=False)
+            )
 
 
 def _move_sources(

@@ -79,7 +79,16 @@ class Article(Base):
 class Source(Base):
     __tablename__ = "source"
     # Listing by state in id order (the web UI's filter) reads this index, not the table.
-    __table_args__ = (Index("ix_source_state_id", "state", "id"),)
+    __table_args__ = (
+        Index("ix_source_state_id", "state", "id"),
+        # The few sources leased to workers, by deadline (expired leases are dispatched again).
+        Index(
+            "ix_source_lease_until",
+            "lease_until",
+            sqlite_where=text("lease_token IS NOT NULL"),
+            postgresql_where=text("lease_token IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str] = mapped_column(unique=True, index=True)
@@ -95,6 +104,11 @@ class Source(Base):
     ignore_rules: Mapped[dict[str, list[str]]] = mapped_column(
         JSON, default=dict, server_default=text("'{}'")
     )
+    # Scale-out (`archive.catalog.leases`): the source is dispatched to the workers' queue until
+    # ``lease_until`` under ``lease_token``; ``lease_owner`` names the worker that claimed it.
+    lease_token: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
 
 
 class Citation(Base):
@@ -132,6 +146,15 @@ class Capture(Base):
             "captured_at",
             sqlite_where=text("judged_at IS NULL AND role = 'source'"),
             postgresql_where=text("judged_at IS NULL AND role = 'source'"),
+        ),
+        # One capture per WARC record: recording a batch again (a retry after a lost
+        # acknowledgement, recovery, reindex) never adds a second row for a record.
+        Index(
+            "ix_capture_record_id",
+            "record_id",
+            unique=True,
+            sqlite_where=text("record_id IS NOT NULL"),
+            postgresql_where=text("record_id IS NOT NULL"),
         ),
         # The few captures change detection could not judge, newest first.
         Index(

@@ -15,6 +15,7 @@ from archive.catalog.counts import summaries
 from archive.catalog.errors import InvalidValue, UnknownArticle, UnknownCapture, UnknownSource
 from archive.catalog.judgements import Judgements, newest_captures
 from archive.catalog.keyset import Key
+from archive.catalog.leases import Leases
 from archive.catalog.mapping import (
     aware,
     capture_columns,
@@ -40,13 +41,14 @@ from archive.catalog.views import (
 from archive.text.patterns import InvalidPattern, check_pattern
 
 
-class Catalog(Judgements, CaptureBatches):
+class Catalog(Judgements, CaptureBatches, Leases):
     """Articles, the sources they cite, captures, WARC files, changes and alerts.
 
     Each method runs in its own short transaction, so one instance can be shared by the threads
     of a process.  Build it with `archive.catalog.db.open_catalog`, which migrates the schema.
     Changes live in `ChangeLog`, alerts and their deliveries in `AlertBook`, change detection's
-    verdicts on captures in `Judgements`, the crawl's batched capture writes in `CaptureBatches`.
+    verdicts on captures in `Judgements`, the crawl's batched capture writes in `CaptureBatches`,
+    the scale-out's leases on sources in `Leases`.
     """
 
     # -- articles ---------------------------------------------------------------------------

@@ -131,13 +131,15 @@ class NewCapture:
     is written first, so its id becomes this one's ``parent_id``); a parent written earlier is
     named by ``capture.parent_id`` instead.  ``article_id`` names the article whose own page this
     capture is.  ``scheduled_at`` (source captures) is the moment the source's next re-crawl is
-    reckoned from; None leaves its schedule alone.
+    reckoned from; None leaves its schedule alone.  ``lease`` is the token of the lease the source
+    was captured under (scale-out): recording the capture ends that lease.
     """
 
     capture: CaptureRecord
     parent: int | None = None
     article_id: int | None = None
     scheduled_at: datetime | None = None
+    lease: str | None = None
 
 
 class IndexedCapture(NamedTuple):

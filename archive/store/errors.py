@@ -44,3 +44,12 @@ class UnsupportedStore(StoreError, ValueError):
         super().__init__(
             f"unsupported store URL {url!r}: use a directory path, file:///path or s3://bucket/prefix"
         )
+
+
+class NotYetStored(StoreError):
+    """A WARC the catalog knows is still in the spool of the process that wrote it (another
+    worker, mid-round): it can be read once that process uploads it, so a reader waits."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} is not in the store yet (its worker has not uploaded it)")
+        self.name = name

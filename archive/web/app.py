@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
@@ -19,7 +20,7 @@ from archive.web.context import WebContext, build_templates, web_context
 from archive.web.hosts import HostPolicy
 from archive.web.nul import RefuseNul
 from archive.web.queries import WebQueries
-from archive.web.routes import actions, alerts, api, articles, captures, changes, docs, sources
+from archive.web.routes import actions, alerts, api, articles, captures, changes, docs, sources, status
 from archive.web.routes.docs import swagger_assets
 from archive.web.rows import IngestRow
 from archive.web.security import SecurityHeaders, checked_admin_token
@@ -37,6 +38,7 @@ def create_app(
     admin_token: str | None,
     submit_ingest: Callable[[str], object] | None = None,
     ingest_jobs: Callable[[], Sequence[IngestRow]] | None = None,
+    cluster_status: Callable[[], Mapping[str, Any]] | None = None,
     clock: Callable[[], datetime] = utc_now,
     base_url: str = DEFAULT_BASE_URL,
     allowed_hosts: Sequence[str] = (),
@@ -49,7 +51,10 @@ def create_app(
     token shorter than 16 characters raises `archive.web.errors.WeakAdminToken`);
     ``submit_ingest(url)`` starts or queues ingesting an article (None disables ingest from the
     UI; it may raise `archive.web.errors.IngestQueueFull`), ``ingest_jobs()`` lists those ingests
-    with their state for the articles page and ``/api/ingests``.
+    with their state for the articles page and ``/api/ingests``.  ``cluster_status()`` gives the
+    deployment's status document for ``/status`` and ``/api/status`` (the shape of
+    `archive.web.schemas.StatusOut`; it may raise `archive.web.errors.StatusUnavailable`; None:
+    those answer 404).
     ``base_url`` is where readers reach the UI: absolute links (the Atom feed) are built from
     it, never from the request. Requests whose ``Host`` is not the base URL's host, a loopback
     name or one of ``allowed_hosts`` get 400 (see `archive.web.hosts`); request bodies over
@@ -72,11 +77,12 @@ def create_app(
         admin_token=checked_admin_token(admin_token),
         submit_ingest=submit_ingest,
         ingest_jobs=ingest_jobs,
+        cluster_status=cluster_status,
         clock=clock,
         templates=build_templates(),
         hosts=hosts,
     )
-    for module in (articles, sources, captures, changes, alerts, actions, api, docs):
+    for module in (articles, sources, captures, changes, alerts, actions, api, status, docs):
         app.include_router(module.router)
     app.mount("/static/swagger", StaticFiles(directory=swagger_assets()), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

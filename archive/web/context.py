@@ -3,7 +3,7 @@ held by the app (``app.state.web``), never in module globals."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +37,7 @@ class WebContext:
     admin_token: str | None
     submit_ingest: Callable[[str], object] | None
     ingest_jobs: Callable[[], Sequence[IngestRow]] | None
+    cluster_status: Callable[[], Mapping[str, Any]] | None
     clock: Callable[[], datetime]
     templates: Jinja2Templates
     hosts: HostPolicy

@@ -48,3 +48,7 @@ class PageTooDeep(HTTPException):
             f"page {page} starts past the first {window:,} rows, which is as deep as page numbers go: "
             "follow the list's next and previous links instead (they use ?after=ID and ?before=ID)",
         )
+
+
+class StatusUnavailable(Exception):
+    """The deployment's status cannot be read now (its Redis is down): the message says why."""

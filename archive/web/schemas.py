@@ -184,3 +184,53 @@ class ActionOut(Model):
 
     ok: bool
     message: str
+
+
+class DispatcherOut(Model):
+    """The daemon holding the dispatcher lease, and how long it runs unless renewed."""
+
+    owner: str
+    ttl_seconds: float | None
+
+
+class WorkerOut(Model):
+    """A worker as its last heartbeat described it (``age_seconds`` ago, by Redis's clock)."""
+
+    id: str
+    host: str | None
+    pid: int | None
+    seen_at: datetime
+    age_seconds: float
+    captured: int | None
+    state: str | None
+    started_at: datetime | None = None
+    round: int | None = None
+    round_started_at: datetime | None = None
+
+
+class HostRateOut(Model):
+    """Requests started to one host across all workers, this minute so far and in the last full one."""
+
+    host: str
+    requests_this_minute: int
+    requests_last_minute: int
+
+
+class StatusOut(Model):
+    """The deployment's status, the same document as ``citewatch status --json``.
+
+    ``leased``, ``expired`` and ``overdue`` count sources in the catalog.  Without Redis (one
+    machine) ``redis`` and ``queue`` are null and there is no dispatcher, worker or host rate.
+    ``hosts`` holds the busiest hosts only; ``host_count`` says how many had requests.
+    """
+
+    checked_at: datetime
+    redis: str | None
+    queue: int | None
+    leased: int
+    expired: int
+    overdue: int
+    dispatcher: DispatcherOut | None
+    workers: list[WorkerOut]
+    hosts: list[HostRateOut]
+    host_count: int

@@ -38,9 +38,13 @@ def host_next_key(host: str) -> str:
     return f"{PREFIX}:host:{host}:next"
 
 
+# The politeness script builds the minute's key itself from Redis's clock: it is handed this prefix.
+HOST_HITS_PREFIX = f"{PREFIX}:hits:"
+
+
 def host_hits_key(minute: int) -> str:
     """Requests started per host in one minute (a hash host -> count; ``minute`` = Unix time // 60)."""
-    return f"{PREFIX}:hits:{minute}"
+    return f"{HOST_HITS_PREFIX}{minute}"
 
 
 def robots_key(origin: str) -> str:

@@ -167,6 +167,7 @@ class CaptureSpider(scrapy.Spider):
         )
         capture = self.sink.on_capture(result)
         self._note(result)
+        self._took(result)
         self._stat(f"citewatch/captured/{target.role}")
         if target.role == ROLE_ARTICLE and 200 <= response.status < 300:
             for source in self.sink.on_article(result, capture, response.body):
@@ -252,7 +253,11 @@ class CaptureSpider(scrapy.Spider):
         )
         self.sink.on_capture(result)
         self._note(result)
+        self._took(result)
         self._stat(f"citewatch/failed/{info.kind}")
+
+    def _took(self, result: CaptureResult) -> None:
+        """A target's capture is in the sink (a worker's lease on it is done with)."""
 
     def _note(self, result: CaptureResult) -> None:
         """Write the capture's note (archive.warc.note): what it was, for a reindex to read back.

@@ -107,6 +107,8 @@ def test_sources_on_an_empty_home_loads_no_heavy_library(tmp_path: Path) -> None
         ["changes"],
         ["captures", URLS[0], "--json"],
         ["alerts", "--json"],
+        ["status", "--json"],
+        ["status"],
     ],
     ids=" ".join,
 )
@@ -118,5 +120,9 @@ def test_read_only_listings_load_no_heavy_library(small_home: Citewatch, args: l
         assert [c["summary"] for c in json.loads(stdout)] == ["a number changed"]
     elif args[0] == "captures":
         assert [c["payload_digest"] for c in json.loads(stdout)] == ["sha1:0", "sha1:1"]
+    elif args == ["status", "--json"]:
+        assert json.loads(stdout)["queue"] is None
     assert "sqlalchemy" in modules  # it did read the catalog
     assert loaded(modules, HEAVY) == []
+    # A single-machine citewatch (no CITEWATCH_REDIS_URL) needs no Redis, and status says so.
+    assert loaded(modules, ("redis", "crawler.cluster")) == []

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from archive.catalog import CaptureRecord, CaptureView, Catalog, CitationRecord, open_catalog
+from archive.store.errors import NotYetStored
 from scheduler.changes import MAX_JUDGE_ATTEMPTS, ChangeRecorder
 from scheduler.policy import RevisitPolicy
 
@@ -32,10 +33,13 @@ class Archive:
     def __init__(self) -> None:
         self.payloads: dict[int, bytes] = {}
         self.lost: set[int] = set()
+        self.elsewhere: set[int] = set()  # in another worker's spool, not uploaded yet
 
     def read(self, capture: CaptureView) -> bytes | None:
         if capture.id in self.lost:
             raise FileNotFoundError(f"the WARC of capture {capture.id} is gone")
+        if capture.id in self.elsewhere:
+            raise NotYetStored(capture.warc_name or "")
         return self.payloads.get(capture.id)
 
 
@@ -166,3 +170,22 @@ def test_a_queue_longer_than_a_batch_is_worked_to_the_end(
     ids = recorder(catalog, archive).process()
     assert len(ids) == len(urls)
     assert not catalog.has_unjudged()
+
+
+def test_a_capture_in_another_workers_spool_waits_without_spending_its_retries(catalog: Catalog) -> None:
+    archive = Archive()
+    baseline = capture(catalog, archive, 0, 101)
+    recorder(catalog, archive).process()
+    edited = capture(catalog, archive, 1, 91)
+    archive.elsewhere.add(edited)
+    for _ in range(MAX_JUDGE_ATTEMPTS + 1):  # more passes than retries: never given up
+        assert recorder(catalog, archive).process() == []
+    [waiting] = catalog.unjudged_captures(catalog.sources_for_urls([URL])[0].id)
+    assert waiting.id == edited and waiting.judge_attempts == 0 and waiting.judge_error is None
+    # Its baseline may be elsewhere too: the source waits, the same way.
+    archive.elsewhere = {baseline}
+    assert recorder(catalog, archive).process() == []
+    archive.elsewhere.clear()  # uploaded: judged as usual
+    [change_id] = recorder(catalog, archive).process()
+    change = catalog.get_change(change_id)
+    assert change is not None and change.after_capture_id == edited and change.kind == "edited"

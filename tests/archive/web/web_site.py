@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -43,6 +44,33 @@ MOVED = "http://gov.example/moved"
 DOWN = "http://down.example/page"
 FRESH = "http://news.example/fresh"
 FILLERS = 30
+# A distributed deployment's status as `citewatch.status` reports it (the real thing, over Redis:
+# tests/citewatch/test_citewatch_status.py).
+STATUS: dict[str, Any] = {
+    "checked_at": "2026-11-30T09:00:00+00:00",
+    "redis": "redis://redis.internal:6379/0",
+    "queue": 12,
+    "leased": 3,
+    "expired": 1,
+    "overdue": 7,
+    "dispatcher": {"owner": "daemon-a", "ttl_seconds": 21.5},
+    "workers": [
+        {
+            "id": "w1",
+            "host": "crawl-1",
+            "pid": 10,
+            "seen_at": "2026-11-30T08:59:58+00:00",
+            "age_seconds": 2.0,
+            "captured": 40,
+            "state": "crawling",
+            "started_at": None,
+            "round": 2,
+            "round_started_at": None,
+        },
+    ],
+    "hosts": [{"host": "gov.example", "requests_this_minute": 3, "requests_last_minute": 20}],
+    "host_count": 1,
+}
 
 
 def page(*paragraphs: str) -> bytes:
@@ -83,13 +111,18 @@ class Site:
             return f.read(capture.length)
 
     def app(
-        self, *, admin_token: str | None = TOKEN, submit_ingest: Callable[[str], None] | None = None
+        self,
+        *,
+        admin_token: str | None = TOKEN,
+        submit_ingest: Callable[[str], None] | None = None,
+        cluster_status: Callable[[], dict[str, Any]] | None = lambda: STATUS,
     ) -> FastAPI:
         return create_app(
             catalog=self.catalog,
             read_record=self.read_record,
             admin_token=admin_token,
             submit_ingest=submit_ingest,
+            cluster_status=cluster_status,
             clock=self.clock,
             base_url=BASE_URL,
         )

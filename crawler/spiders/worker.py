@@ -1,0 +1,196 @@
+"""The worker's spider: the capture spider fed from the shared Redis queue (scrapy-redis).
+
+`WorkerSpider` is `CaptureSpider` with scrapy-redis's `RedisMixin` as its feeder: the same
+requests, recorder, WARC writer and sink as a local crawl, only the targets come from the queue
+the dispatcher fills instead of from the catalog.  Each popped entry is claimed in the catalog
+before it is fetched (`LeaseBook.claim_leases`): an entry whose lease went stale in the queue
+(its source was captured, or dispatched again after the lease expired) is dropped, so a source
+is captured once per due time.  The leases of the entries in work are renewed while it works;
+the sink's recording of a capture ends its lease; at the end of a round the leases of entries
+never fetched (a stop) are given back, to be dispatched again at once.
+
+A round ends when the queue has been empty for ``idle_seconds`` after some work, or
+``round_seconds`` after it began (then no more entries are taken and the work in hand is
+finished): the worker then judges changes and uploads its WARCs, and starts a new round.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
+from typing import Any, Protocol
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
+from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
+from scrapy_redis.spiders import RedisMixin
+from twisted.internet.task import LoopingCall
+
+from crawler.cluster import keys
+from crawler.cluster.queue import BadEntry, Entry, decode
+from crawler.model import CaptureResult
+from crawler.spiders.capture import CaptureSpider
+
+logger = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.25  # how often the queue is read while there is room for more work
+
+
+class LeaseBook(Protocol):
+    """The catalog's side of leases (`archive.catalog.leases.Leases`)."""
+
+    def claim_leases(
+        self, claims: Iterable[tuple[int, str]], *, owner: str, lease_for: timedelta
+    ) -> set[str]: ...
+
+    def renew_leases(self, tokens: Iterable[str], *, owner: str, lease_for: timedelta) -> int: ...
+
+    def release_leases(self, tokens: Iterable[str], *, owner: str) -> int: ...
+
+
+class WorkerSpider(RedisMixin, CaptureSpider):  # type: ignore[misc]  # scrapy-redis is untyped
+    name = "citewatch-worker"
+    redis_key = keys.REQUESTS
+
+    def __init__(
+        self,
+        *,
+        leases: LeaseBook,
+        owner: str,
+        lease_for: timedelta,
+        idle_seconds: float,
+        round_seconds: float,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)  # targets: none, or a few to start with; the rest come from the queue
+        self.leases = leases
+        self.owner = owner
+        self.lease_for = lease_for
+        self.idle_seconds = idle_seconds
+        self.round_seconds = round_seconds
+        self.in_work: set[str] = set()  # lease tokens claimed and not captured yet
+        self.taken = 0  # entries claimed this round
+        self._started = time.monotonic()
+        self._empty_since: float | None = None
+        self._loops: list[AsyncioLoopingCall | LoopingCall] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WorkerSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        assert isinstance(spider, WorkerSpider)
+        spider.setup_redis(crawler)  # scrapy-redis: the queue's connection, and spider_idle
+        return spider
+
+    def _opened(self, spider: scrapy.Spider) -> None:
+        super()._opened(spider)
+        for call, every in ((self._top_up, POLL_SECONDS), (self._renew, self.lease_for.total_seconds() / 3)):
+            loop = create_looping_call(call)
+            loop.start(every, now=False)
+            self._loops.append(loop)
+
+    def _closed(self, spider: scrapy.Spider, reason: str) -> None:
+        for loop in self._loops:
+            if loop.running:
+                loop.stop()
+        super()._closed(spider, reason)
+        if self.in_work:
+            # Taken but never fetched (a stop): dispatched again now rather than after the lease.
+            try:
+                released = self.leases.release_leases(self.in_work, owner=self.owner)
+                logger.info("gave back %d lease(s) not worked on", released)
+            except Exception:  # they expire by themselves
+                logger.warning(
+                    "could not give back %d lease(s); they expire", len(self.in_work), exc_info=True
+                )
+
+    # -- taking work ----------------------------------------------------------------------------
+
+    @property
+    def _taking(self) -> bool:
+        """Whether this round still takes entries (it stops at ``round_seconds``)."""
+        return time.monotonic() - self._started < self.round_seconds
+
+    def _room(self) -> int:
+        """Entries to take now: enough to keep every download slot busy, and a little more."""
+        return max(0, 2 * int(self.redis_batch_size) - len(self.in_work))
+
+    def next_requests(self) -> Iterator[scrapy.Request]:
+        """Pop entries (scrapy-redis, atomically), claim them, and make requests of those granted."""
+        room = self._room() if self._taking else 0
+        if room == 0:
+            return
+        entries: list[Entry] = []
+        for data in self.fetch_data(self.redis_key, room):
+            try:
+                entries.append(decode(data))
+            except BadEntry as exc:
+                logger.warning("dropped a queue entry: %s", exc)
+        if not entries:
+            return
+        self._empty_since = None
+        claims = [(e.source_id, e.lease) for e in entries if e.source_id is not None and e.lease is not None]
+        granted = (
+            self.leases.claim_leases(claims, owner=self.owner, lease_for=self.lease_for) if claims else set()
+        )
+        for entry in entries:
+            if entry.lease is not None and entry.lease not in granted:
+                self._stat("citewatch/worker/stale_entry")
+                logger.debug("stale entry for %s (captured or dispatched again): dropped", entry.url)
+                continue
+            if entry.lease is not None:
+                self.in_work.add(entry.lease)
+            self.taken += 1
+            yield self.request_for(entry.target())
+
+    def make_request_from_data(self, data: bytes | str) -> scrapy.Request | None:
+        """One entry, claimed alone (scrapy-redis's hook; `next_requests` claims in batches)."""
+        entry = decode(data)
+        if entry.source_id is not None and entry.lease is not None:
+            if not self.leases.claim_leases(
+                [(entry.source_id, entry.lease)], owner=self.owner, lease_for=self.lease_for
+            ):
+                return None
+            self.in_work.add(entry.lease)
+        return self.request_for(entry.target())
+
+    def _claim(self, claims: list[tuple[int, str]]) -> set[str]:
+        return self.leases.claim_leases(claims, owner=self.owner, lease_for=self.lease_for)
+
+    def _top_up(self) -> None:
+        try:
+            self.schedule_next_requests()
+        except Exception:  # Redis or the catalog away for a moment: the next poll tries again
+            self._stat("citewatch/worker/queue_error")
+            logger.warning("could not take work from the queue", exc_info=True)
+
+    def spider_idle(self) -> None:
+        """Nothing in flight: take more, or end the round (idle long enough after some work, or
+        past ``round_seconds``); an idle worker that has done nothing keeps waiting."""
+        if self._taking:
+            self._top_up()
+            if self.in_work:
+                raise DontCloseSpider
+        now = time.monotonic()
+        if self._empty_since is None:
+            self._empty_since = now
+        if self.taken and (not self._taking or now - self._empty_since >= self.idle_seconds):
+            return  # the round is over: close, judge, upload
+        raise DontCloseSpider
+
+    # -- leases in work -------------------------------------------------------------------------
+
+    def _took(self, result: CaptureResult) -> None:
+        if result.target.lease is not None:
+            self.in_work.discard(result.target.lease)
+
+    def _renew(self) -> None:
+        if not self.in_work:
+            return
+        try:
+            self.leases.renew_leases(self.in_work, owner=self.owner, lease_for=self.lease_for)
+        except Exception:
+            self._stat("citewatch/worker/renew_error")
+            logger.warning("could not renew %d lease(s)", len(self.in_work), exc_info=True)

@@ -1,0 +1,83 @@
+"""`citewatch worker` on a real Redis and a loopback site: a round takes the queue, claims each
+entry's lease, drops stale and foreign entries, captures each source once under its own WARC
+prefix and spool, ends the leases and uploads its WARCs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import redis
+
+from archive.catalog import open_catalog
+from crawler.cluster import keys
+from crawler.cluster.queue import Entry, push
+from scheduler.dispatch import dispatch, entry
+from tests.fixtures.site import TestSite
+from tests.integration.conftest import Citewatch
+
+PAGES = [f"/statement-{n}" for n in range(4)]
+
+
+def article(site: TestSite, tmp_path: Path) -> Path:
+    for n, path in enumerate(PAGES):
+        site.set_page(
+            path, f"<html><body><main><p>Statement {n}: the ministry said it.</p></main></body></html>"
+        )
+    links = ", ".join(f"[s{n}]({site.url(p)})" for n, p in enumerate(PAGES))
+    path = tmp_path / "article.md"
+    path.write_text(f"# Story\n\nAs said in {links}.\n", encoding="utf-8")
+    return path
+
+
+def test_a_worker_round_captures_each_queued_source_once_and_drops_stale_entries(
+    cw: Citewatch, site: TestSite, redis_url: str, tmp_path: Path
+) -> None:
+    db = f"sqlite:///{tmp_path / 'catalog.db'}"
+    store = tmp_path / "store"
+    cw.env.update(
+        {
+            "CITEWATCH_DB": db,
+            "CITEWATCH_STORE": str(store),
+            "CITEWATCH_REDIS_URL": redis_url,
+            "CITEWATCH_WORKER_ID": "w1",
+            "CITEWATCH_WORKER_IDLE_SECONDS": "0.5",
+            "CITEWATCH_OBEY_ROBOTS": "0",
+        }
+    )
+    cw.run("ingest", "--no-crawl", str(article(site, tmp_path)))
+    client = redis.Redis.from_url(redis_url)
+    # An hour ago the first source was dispatched, and its lease ran out in the queue...
+    earlier = open_catalog(db, clock=lambda: datetime.now(UTC) - timedelta(hours=1))
+    stale = earlier.lease_sources(lease_for=timedelta(minutes=5), limit=1, due_only=False)
+    push(client, [entry(lease) for lease in stale])
+    # ...so this dispatch leases it again, under a new token, with the others.
+    catalog = open_catalog(db)
+    assert dispatch(catalog, client, lease_for=timedelta(minutes=5), queue_limit=100) == len(PAGES)
+    client.rpush(keys.REQUESTS, b"https://not-ours.example/bare-url")  # another tool's entry
+    push(client, [Entry(url=site.url(PAGES[0]), source_id=stale[0].source_id, lease="f" * 32)])  # forged
+
+    proc = cw.run("worker", "--once", timeout=120)
+
+    assert "dropped a queue entry" in proc.stderr
+    for path in PAGES:
+        assert len(site.requests_for(path)) == 1, path  # the stale and forged entries were not fetched
+    assert client.llen(keys.REQUESTS) == 0
+    sources = {s["url"]: s for s in cw.json("sources")}
+    assert {s["captures"] for s in sources.values()} == {1}
+    counts = catalog.lease_counts()
+    assert (counts.leased, counts.expired, counts.overdue) == (0, 0, 0)  # every lease ended by its capture
+    # Its own WARC prefix and spool; uploaded at the end of the round, and the catalog says so.
+    warcs = catalog.list_warcs()
+    assert warcs and all(w.name.startswith("citewatch-w1-") and w.state == "stored" for w in warcs)
+    assert not list((cw.home / "spool" / "w1").glob("*.warc.gz*"))
+    assert sorted(p.name for p in (store / "warcs").iterdir()) == sorted(w.name for w in warcs)
+
+
+def test_a_worker_without_redis_says_what_it_needs(cw: Citewatch) -> None:
+    proc = cw.run("worker", "--once", check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        "citewatch: error: citewatch worker needs CITEWATCH_REDIS_URL (the shared queue); without it, "
+        "`citewatch daemon` crawls by itself"
+    ]
