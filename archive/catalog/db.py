@@ -104,6 +104,10 @@ def make_engine(url: str, *, create_dirs: bool = True) -> Engine:
 # Alembic keeps its running migration context in module globals, so two threads migrating at
 # once (the daemon's jobs each open the catalog) trip over each other ("KeyError: 'config'").
 _MIGRATING = threading.Lock()
+# Processes too: a daemon and workers started together on a new PostgreSQL catalog all find no
+# schema, and all but one failed creating it ("duplicate key … alembic_version").  One transaction-
+# scoped advisory lock (any fixed number of our own) makes the others wait, then find it at head.
+_PG_MIGRATION_LOCK = 0x63697465  # "cite"
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
@@ -112,6 +116,8 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
     config = alembic_config()
     with _MIGRATING, engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
