@@ -273,8 +273,27 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str, cluster: 
 
 
 # --------------------------------------------------------------------------------------------------
-# The test
+# The tests
 # --------------------------------------------------------------------------------------------------
+
+
+def test_a_fleet_started_at_once_creates_an_empty_catalog_once(tmp_path: Path, pg_url: str) -> None:
+    """`systemctl enable --now citewatch-daemon citewatch-worker@1 …` (README) on a new PostgreSQL:
+    every process finds no schema and migrates; all of them must come up, not all but one."""
+    cluster = Cluster(tmp_path / "fleet", {"CITEWATCH_DB": pg_url})
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "citewatch", "crawl", "--due", "--json"],
+            env=cluster.environ(f"p{i}"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+        )
+        for i in range(4)
+    ]
+    failed = [err for proc in procs for _, err in [proc.communicate(timeout=120)] if proc.returncode != 0]
+    assert not failed, failed
 
 
 def test_two_daemons_two_workers_capture_each_source_once_per_round_through_kills(
