@@ -42,7 +42,8 @@ import redis
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
 
-from crawler.cluster.keys import DISPATCHER
+from crawler.cluster.keys import DISPATCHER, REQUESTS, worker_key
+from crawler.cluster.politeness import HOLD_MARGIN_SECONDS
 from tests.fixtures.site import Exchange, RecordedRequest, TestSite
 from tests.integration.conftest import REPO
 from tests.integration.test_store_and_recovery import s3_env, warcio_check
@@ -69,6 +70,8 @@ SLOW = 0.3
 # shortens the gap after it.  Two workers pacing a host each on their own give gaps near zero.
 GAP_TOLERANCE = 0.05
 LEASE = 8.0  # CITEWATCH_LEASE_SECONDS
+# Longer than the site holds w1's fetches before the kill (about 2 s): they must not time out first.
+DOWNLOAD_TIMEOUT = 10.0
 DISPATCHER_LEASE = 3.0  # CITEWATCH_DISPATCHER_LEASE_SECONDS: a standby takes over within this + 10 s
 # Pages edited before each round, as (host index, page number): each must be reported once.
 EDITS = {2: [(0, 1), (1, 2), (3, 8)], 3: [(2, 3), (0, 4)], 4: [(1, 5), (3, 6)]}
@@ -111,6 +114,8 @@ class Cluster:
     env: dict[str, str]
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     started: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    # What a failure message adds to the logs: the state of the catalog and the queue.
+    describe: Callable[[], str] = lambda: ""
 
     def __post_init__(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -189,9 +194,17 @@ class Cluster:
                 proc.wait(timeout=10)
 
     def logs(self, chars: int = 2500) -> str:
-        return "\n".join(
-            f"---- {log.name} (tail)\n{log.read_text(errors='replace')[-chars:]}"
-            for log in sorted(self.root.glob("*.log"))
+        try:
+            state = self.describe()
+        except Exception as exc:  # a failure message must not fail for want of a detail
+            state = f"(state unavailable: {exc})"
+        return (
+            state
+            + "\n"
+            + "\n".join(
+                f"---- {log.name} (tail)\n{log.read_text(errors='replace')[-chars:]}"
+                for log in sorted(self.root.glob("*.log"))
+            )
         )
 
 
@@ -255,6 +268,22 @@ class Catalog:
     def count(self, sql: str) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(text(sql)).scalar_one())
+
+    def describe(self) -> str:
+        """Each source's captures and lease, for a failure message."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT s.url, (SELECT count(*) FROM capture c WHERE c.source_id = s.id AND c.role = "
+                    "'source'), s.next_due_at, s.lease_token, s.lease_until, s.lease_owner, now() "
+                    "FROM source s ORDER BY s.id"
+                )
+            )
+            return "\n".join(
+                f"  {url} captures={n} due={due} lease={(token or '')[:8]} until={until} owner={owner} "
+                f"(now {now})"
+                for url, n, due, token, until, owner, now in rows
+            )
 
     def warc_names(self) -> set[str]:
         with self.engine.connect() as conn:
@@ -324,14 +353,20 @@ def test_two_daemons_two_workers_capture_each_source_once_per_round_through_kill
             "CITEWATCH_CONCURRENT_PER_DOMAIN": "1",
             "CITEWATCH_AUTOTHROTTLE": "0",
             "CITEWATCH_REQUISITES": "0",
-            "CITEWATCH_DOWNLOAD_TIMEOUT": "10",
+            "CITEWATCH_DOWNLOAD_TIMEOUT": str(DOWNLOAD_TIMEOUT),
             "CITEWATCH_ALERT_URLS": json.dumps([receiver.url("newsroom")]),
         },
     )
     catalog = Catalog(create_engine(pg_url, pool_pre_ping=True))
     rds = redis.Redis.from_url(redis_url)
+    cluster.describe = lambda: (
+        f"queue: {rds.llen(REQUESTS)} entries; dispatcher: {rds.get(DISPATCHER)!r}\n"
+        f"sources:\n{catalog.describe()}\nsite: {len(site.held())} held, in flight {site.in_flight}"
+    )
+    # Host-interleaved (page 1 of every host, then page 2, ...), as the dispatcher leases them (by id):
+    # any batch a worker takes from the queue spans every host, so both workers crawl each host.
     urls = {
-        site.url(f"/s/{n}", host=host): (h, n) for h, host in enumerate(HOSTS) for n in range(1, PAGES + 1)
+        site.url(f"/s/{n}", host=host): (h, n) for n in range(1, PAGES + 1) for h, host in enumerate(HOSTS)
     }
     url_of = {(HOSTS[h], f"/s/{n}"): url for url, (h, n) in urls.items()}
     article = tmp_path / "article.md"
@@ -446,17 +481,42 @@ def test_two_daemons_two_workers_capture_each_source_once_per_round_through_kill
         killed_at = time.monotonic()
         left_in_spool = {p.name.removesuffix(".open") for p in spool_w1.rglob("*.warc.gz*")}
         wait_for(lambda: not site.held(), 5, "the site to see w1's connections close", cluster)
-        took = wait_for(all_captured(3), LEASE + 30, "round 3 to be completed by w2", cluster)
+        # The killed worker's leases run out LEASE seconds after its last renewal, and the host slots
+        # its cut-off fetches held free themselves DOWNLOAD_TIMEOUT + HOLD_MARGIN_SECONDS after they
+        # were granted (it cannot release them); then the dispatcher (every second) hands the sources
+        # out again and w2, once its own round has ended and it took up the queue again (a re-exec,
+        # a few seconds here), fetches them at the site's pace (8 pages of a host at most, ~2.5 s).
+        bound = max(LEASE, DOWNLOAD_TIMEOUT + HOLD_MARGIN_SECONDS) + 10
+        wait_for(all_captured(3), bound, "round 3 to be completed by w2", cluster)
+        took = time.monotonic() - killed_at
+        assert took <= bound, f"round 3 was completed {took:.1f} s after the kill"
         site.release()
-        # The leases of the killed worker run out after LEASE seconds; then the dispatcher (every
-        # second) hands them out again and w2 fetches them at the site's pace (8 pages of one host
-        # at most, about 2.5 s).
-        assert time.monotonic() - killed_at <= LEASE + 15, f"round 3 done {took:.1f} s after the kill"
         assert_round_3(fetches(3), catalog.captures(), urls)
-        print(f"round 3: done {took:.1f} s after w1 was killed (lease {LEASE:g} s)")
+        by_host: dict[str, set[str | None]] = defaultdict(set)
+        for exchange in (e for ex in fetches(3).values() for e in ex):
+            by_host[exchange.host].add(agent_of(exchange.request))
+        assert by_host == {host: {W1, W2} for host in HOSTS}, f"both workers crawled every host: {by_host}"
+        print(f"round 3: done {took:.1f} s after w1 was killed (lease {LEASE:g} s, bound {bound:g} s)")
 
         # w1 comes back on the same disk: its spool is recovered and uploaded, nothing is recorded twice.
-        cluster.start(W1, "worker")
+        w1 = cluster.start(W1, "worker")
+        # Its heartbeat says "recovering" until the spool is back in the catalog, then "waiting".
+        wait_for(
+            lambda: rds.hmget(worker_key(W1), ["pid", "state"]) == [str(w1.pid).encode(), b"waiting"],
+            30,
+            "w1 to recover its spool after its restart",
+            cluster,
+        )
+        # FAILS on main at 639a0ae..ba91e77 (found by this test, 2026-11-30): the restarted w1 recovers its
+        # spool (the torn .open file is closed, its captures are in the catalog) but uploads nothing:
+        # an idle worker's round never ends ("an idle worker that has done nothing keeps waiting",
+        # WorkerSpider.spider_idle, even past worker_round_seconds), and the upload is at a round's
+        # end.  The round-3 edit w1 captured before the kill then stays unjudged too (detection
+        # waits for a WARC in a live worker's spool), so its change and alert never come:
+        #   AssertionError: timed out after 30 s waiting for w1's spool
+        #   ['citewatch-w1-20261130022311289-00001.warc.gz'] to reach the bucket after its restart
+        # The README promises the upload on restart ("Its spool is recovered when it starts again on
+        # the same disk (torn WARC records trimmed, captures put back into the catalog, files uploaded)").
         wait_for(
             lambda: left_in_spool <= bucket_warcs(seaweed, bucket).keys(),
             30,
