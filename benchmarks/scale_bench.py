@@ -329,10 +329,12 @@ def run_round(bench: Bench, workers: int, repeat: int) -> Run:
     return run
 
 
-def spread(values: Sequence[float]) -> str:
+def spread(values: Sequence[float], digits: int = 1, unit: str = "") -> str:
+    """Median (min–max), or a dash for no values."""
     if not values:
         return "—"
-    return f"{statistics.median(values):,.1f} ({min(values):,.1f}–{max(values):,.1f})"
+    median, low, high = statistics.median(values), min(values), max(values)
+    return f"{median:,.{digits}f}{unit} ({low:,.{digits}f}–{high:,.{digits}f})"
 
 
 def markdown_table(runs: Sequence[Run], worker_counts: Sequence[int]) -> str:
@@ -350,7 +352,7 @@ def markdown_table(runs: Sequence[Run], worker_counts: Sequence[int]) -> str:
         commit_values = [r.catalog_commits_per_page for r in ok if r.catalog_commits_per_page is not None]
         lines.append(
             f"| {k} | {spread([r.pages_per_s for r in ok])} | "
-            f"{spread(ratios).replace(' (', '× (') if ratios else '—'} | "
+            f"{spread(ratios, 2, '×')} | "
             f"{spread([r.cpu_ms_per_page for r in ok])} | {spread([r.settle_s for r in ok])} | "
             f"{spread([r.redis_commands_per_page for r in ok])} | {spread(commit_values)} | "
             f"{spread([float(r.warc_files) for r in ok])} | "
