@@ -39,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -83,6 +84,8 @@ class Run:
     cpu_by_process: dict[str, float]
     redis_commands_per_page: float
     catalog_commits_per_page: float | None  # PostgreSQL only
+    catalog_rows_written_per_page: float | None  # PostgreSQL: rows inserted + updated + deleted
+    redis_calls_per_page: dict[str, float]  # by command, the most frequent first
     warc_files: int
     pages_ok: int
     warc_check_ok: bool
@@ -193,14 +196,26 @@ def make_due(engine: Engine, when: datetime) -> None:
         )
 
 
-def commits(engine: Engine) -> int | None:
+def catalog_writes(engine: Engine) -> tuple[int, int] | None:
+    """PostgreSQL's count of committed transactions and of rows written in this database so far.
+
+    The statistics collector reports with a lag of up to half a second: call `settle` first."""
     if engine.dialect.name != "postgresql":
         return None
-    return scalar(engine, "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
+    with engine.connect() as conn:
+        commits, rows = conn.execute(
+            text(
+                "SELECT xact_commit, tup_inserted + tup_updated + tup_deleted FROM pg_stat_database "
+                "WHERE datname = current_database()"
+            )
+        ).one()
+    return int(commits), int(rows)
 
 
-def redis_commands(client: redis.Redis) -> int:
-    return int(client.info("stats")["total_commands_processed"])
+def redis_calls(client: redis.Redis) -> Counter[str]:
+    """Calls so far per Redis command (``INFO commandstats``)."""
+    stats = client.info("commandstats")
+    return Counter({name.removeprefix("cmdstat_"): int(v["calls"]) for name, v in stats.items()})
 
 
 def wait(condition: Callable[[], bool], timeout: float, what: str, cluster: Cluster) -> float:
@@ -278,7 +293,7 @@ def run_round(bench: Bench, workers: int, repeat: int) -> Run:
                 cluster.start(f"w{i}", "worker", bench.citewatch)
             settle(cluster, 120)
 
-            cpu0, ops0, commits0 = cluster.cpu_seconds(), redis_commands(client), commits(engine)
+            cpu0, ops0, writes0 = cluster.cpu_seconds(), redis_calls(client), catalog_writes(engine)
             t0 = time.perf_counter()
             make_due(engine, datetime.now(UTC))
             count = "SELECT count(*) FROM capture WHERE role = 'source'"
@@ -291,12 +306,12 @@ def run_round(bench: Bench, workers: int, repeat: int) -> Run:
             )  # fmt: skip
             settle(cluster, 60)
             settled = time.perf_counter() - t0
-            cpu1, ops1, commits1 = cluster.cpu_seconds(), redis_commands(client), commits(engine)
+            cpu1, ops1, writes1 = cluster.cpu_seconds(), redis_calls(client), catalog_writes(engine)
             cpu = {name: round(cpu1[name] - cpu0.get(name, 0.0), 3) for name in cpu1}
             error = ""
         except (RuntimeError, subprocess.TimeoutExpired) as exc:
             wall = settled = float("nan")
-            cpu, ops0, ops1, commits0, commits1 = {}, 0, 0, None, None
+            cpu, ops0, ops1, writes0, writes1 = {}, Counter(), Counter(), None, None
             error = f"{exc}\n{cluster.log_tail()}"
         finally:
             cluster.stop()
@@ -314,10 +329,12 @@ def run_round(bench: Bench, workers: int, repeat: int) -> Run:
         cpu_s=round(sum(cpu.values()), 3),
         cpu_ms_per_page=round(1000 * sum(cpu.values()) / n, 2),
         cpu_by_process=cpu,
-        redis_commands_per_page=round((ops1 - ops0) / n, 1),
-        catalog_commits_per_page=(
-            round((commits1 - commits0) / n, 2) if commits0 is not None and commits1 is not None else None
-        ),
+        redis_commands_per_page=round((ops1 - ops0).total() / n, 1),
+        catalog_commits_per_page=round((writes1[0] - writes0[0]) / n, 2) if writes0 and writes1 else None,
+        catalog_rows_written_per_page=round((writes1[1] - writes0[1]) / n, 2)
+        if writes0 and writes1
+        else None,
+        redis_calls_per_page={name: round(calls / n, 2) for name, calls in (ops1 - ops0).most_common()},
         warc_files=len(warcs),
         pages_ok=pages_recorded(warcs, url_set.__contains__),
         warc_check_ok=warcio_check(bench.warcio, warcs),
@@ -341,22 +358,25 @@ def markdown_table(runs: Sequence[Run], worker_counts: Sequence[int]) -> str:
     """One row per worker count: medians (range) over the repeats; speed-up paired by repeat."""
     lines = [
         "| workers | pages/s | × 1 worker | CPU ms/page | round to idle s | Redis cmds/page | "
-        "catalog commits/page | WARC files | `warcio check` | runs ok |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "catalog commits/page | catalog rows written/page | WARC files | `warcio check` | runs ok |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     one = {r.repeat: r for r in runs if r.workers == 1 and not r.failed}
     for k in worker_counts:
         ok = [r for r in runs if r.workers == k and not r.failed]
-        ratios = [r.pages_per_s / one[r.repeat].pages_per_s for r in ok if r.repeat in one]
         tried = sum(r.workers == k for r in runs)
-        commit_values = [r.catalog_commits_per_page for r in ok if r.catalog_commits_per_page is not None]
+
+        def col(name: str, digits: int = 1, ok: list[Run] = ok) -> str:
+            values = [getattr(r, name) for r in ok]
+            return spread([float(v) for v in values if v is not None], digits)
+
+        ratios = [r.pages_per_s / one[r.repeat].pages_per_s for r in ok if r.repeat in one]
+        checked = sum(r.warc_check_ok for r in runs if r.workers == k)
         lines.append(
-            f"| {k} | {spread([r.pages_per_s for r in ok])} | "
-            f"{spread(ratios, 2, '×')} | "
-            f"{spread([r.cpu_ms_per_page for r in ok])} | {spread([r.settle_s for r in ok])} | "
-            f"{spread([r.redis_commands_per_page for r in ok])} | {spread(commit_values)} | "
-            f"{spread([float(r.warc_files) for r in ok])} | "
-            f"{sum(r.warc_check_ok for r in runs if r.workers == k)}/{tried} ok | {len(ok)}/{tried} |"
+            f"| {k} | {col('pages_per_s')} | {spread(ratios, 2, '×')} | {col('cpu_ms_per_page')} | "
+            f"{col('settle_s')} | {col('redis_commands_per_page')} | {col('catalog_commits_per_page')} | "
+            f"{col('catalog_rows_written_per_page')} | {col('warc_files', 0)} | {checked}/{tried} ok | "
+            f"{len(ok)}/{tried} |"
         )
     return "\n".join(lines)
 
