@@ -254,7 +254,9 @@ class App:
         pending = _nonempty(targets)
         return self._crawl_then_judge(sink, None if pending is None else lambda: self._run(pending, sink))
 
-    def work_round(self, *, progress: ProgressFn | None = None) -> CrawlOutcome:
+    def work_round(
+        self, *, progress: ProgressFn | None = None, stopping: Callable[[], bool] = lambda: False
+    ) -> CrawlOutcome:
         """One round of a worker (scale-out): capture what the shared queue hands this worker
         until it has been idle a while or the round is long enough, then judge the changes,
         upload the WARCs and send the alerts, exactly as after a local crawl."""
@@ -274,6 +276,7 @@ class App:
                 "lease_for": timedelta(seconds=s.lease_seconds),
                 "idle_seconds": s.worker_idle_seconds,
                 "round_seconds": s.worker_round_seconds,
+                "stopping": stopping,
             },
             worker_settings(redis_url),
         )

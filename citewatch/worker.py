@@ -33,6 +33,7 @@ _STARTED, _ROUND, _CAPTURED = (
     "CITEWATCH_WORKER_ROUND",
     "CITEWATCH_WORKER_CAPTURED",
 )
+_STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 # Set by SIGTERM/SIGINT outside the crawl proper (the crawl has Scrapy's own handlers).
 _stop = threading.Event()
 
@@ -107,6 +108,11 @@ def run_worker(settings: Settings, *, once: bool) -> int:
             "citewatch worker needs CITEWATCH_REDIS_URL (the shared queue); without it, "
             "`citewatch daemon` crawls by itself"
         )
+    # A stop asked for while the previous round re-executed this process was held back (the
+    # signal mask survives exec): from here on it reaches `_on_signal`.
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, _on_signal)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     name = worker_id(settings)
     # What the worker's earlier rounds (earlier images of this process) handed down.
     started_at = os.environ.get(_STARTED) or datetime.now(UTC).isoformat()
@@ -116,16 +122,21 @@ def run_worker(settings: Settings, *, once: bool) -> int:
     heartbeat.beat()  # seen at once, before the (possibly long) spool recovery
     heartbeat.start()
     app = App(settings, worker_id=name)  # recovers this worker's spool, puts its captures back
-    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    if _stop.is_set():
+        heartbeat.halt()
+        heartbeat.forget()
+        return 0
     heartbeat.state = "waiting"
 
     def progress(result: object, tally: object) -> None:
         heartbeat.state = "crawling"
         heartbeat.captured += 1
 
-    outcome = app.work_round(progress=progress)
-    for sig, handler in previous.items():
-        signal.signal(sig, handler)
+    outcome = app.work_round(
+        progress=progress, stopping=_stop.is_set
+    )  # Scrapy's handlers, then detection's, meanwhile
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, _on_signal)
     tally = outcome.tally
     logger.info(
         "round done: captured %d, failed %d, changes %d%s",
@@ -139,7 +150,9 @@ def run_worker(settings: Settings, *, once: bool) -> int:
     if once or stopped or _stop.is_set() or stop_requested.is_set():
         heartbeat.forget()
         return 0
-    # The next round, in a fresh interpreter under the same pid.
+    # The next round, in a fresh interpreter under the same pid; a stop asked for meanwhile waits
+    # until it can be honoured cleanly.
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
     logging.shutdown()
