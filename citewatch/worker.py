@@ -132,9 +132,8 @@ def run_worker(settings: Settings, *, once: bool) -> int:
         heartbeat.state = "crawling"
         heartbeat.captured += 1
 
-    outcome = app.work_round(
-        progress=progress, stopping=_stop.is_set
-    )  # Scrapy's handlers, then detection's, meanwhile
+    # Meanwhile Scrapy's signal handlers, then detection's, are in place (both stop cleanly).
+    outcome = app.work_round(progress=progress, stopping=_stop.is_set)
     for sig in _STOP_SIGNALS:
         signal.signal(sig, _on_signal)
     tally = outcome.tally
