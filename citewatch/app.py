@@ -255,7 +255,11 @@ class App:
         return self._crawl_then_judge(sink, None if pending is None else lambda: self._run(pending, sink))
 
     def work_round(
-        self, *, progress: ProgressFn | None = None, stopping: Callable[[], bool] = lambda: False
+        self,
+        *,
+        progress: ProgressFn | None = None,
+        stopping: Callable[[], bool] = lambda: False,
+        wait_for_work: bool = True,
     ) -> CrawlOutcome:
         """One round of a worker (scale-out): capture what the shared queue hands this worker
         until it has been idle a while or the round is long enough, then judge the changes,
@@ -277,6 +281,7 @@ class App:
                 "idle_seconds": s.worker_idle_seconds,
                 "round_seconds": s.worker_round_seconds,
                 "stopping": stopping,
+                "wait_for_work": wait_for_work,
             },
             worker_settings(redis_url),
         )

@@ -10,6 +10,7 @@ are given back).
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import signal
@@ -18,6 +19,7 @@ import sys
 import threading
 from datetime import UTC, datetime
 from types import FrameType
+from typing import IO
 
 from citewatch.app import App
 from citewatch.config import Settings
@@ -114,6 +116,7 @@ def run_worker(settings: Settings, *, once: bool) -> int:
         signal.signal(sig, _on_signal)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     name = worker_id(settings)
+    _claim_name(settings, name)
     # What the worker's earlier rounds (earlier images of this process) handed down.
     started_at = os.environ.get(_STARTED) or datetime.now(UTC).isoformat()
     round_number = int(os.environ.get(_ROUND, "0") or 0) + 1
@@ -133,7 +136,7 @@ def run_worker(settings: Settings, *, once: bool) -> int:
         heartbeat.captured += 1
 
     # Meanwhile Scrapy's signal handlers, then detection's, are in place (both stop cleanly).
-    outcome = app.work_round(progress=progress, stopping=_stop.is_set)
+    outcome = app.work_round(progress=progress, stopping=_stop.is_set, wait_for_work=not once)
     for sig in _STOP_SIGNALS:
         signal.signal(sig, _on_signal)
     tally = outcome.tally
@@ -158,6 +161,27 @@ def run_worker(settings: Settings, *, once: bool) -> int:
     os.environ.update({_STARTED: started_at, _ROUND: str(round_number), _CAPTURED: str(heartbeat.captured)})
     os.execv(sys.executable, [sys.executable, "-m", "citewatch", *sys.argv[1:]])
     return 0  # not reached
+
+
+_name_lock: IO[str] | None = None  # held open for the life of this image of the process
+
+
+def _claim_name(settings: Settings, name: str) -> None:
+    """One running worker per name and data directory: two would share a spool, and one's start-up
+    recovery would close the WARCs the other is writing."""
+    global _name_lock
+    path = settings.home_dir / "run" / f"worker-{name}.running"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise ConfigError(
+            f"another worker named {name!r} runs with {settings.home_dir}; give each worker its own "
+            "CITEWATCH_WORKER_ID (or data directory)"
+        ) from None
+    _name_lock = handle
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:

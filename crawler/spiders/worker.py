@@ -65,6 +65,7 @@ class WorkerSpider(RedisMixin, CaptureSpider):  # type: ignore[misc]  # scrapy-r
         idle_seconds: float,
         round_seconds: float,
         stopping: Callable[[], bool] = lambda: False,
+        wait_for_work: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)  # targets: none, or a few to start with; the rest come from the queue
@@ -75,6 +76,8 @@ class WorkerSpider(RedisMixin, CaptureSpider):  # type: ignore[misc]  # scrapy-r
         self.round_seconds = round_seconds
         # A stop asked for before Scrapy's own signal handlers were in place (the worker's).
         self.stopping = stopping
+        # False: a round with nothing to do ends too (``citewatch worker --once``).
+        self.wait_for_work = wait_for_work
         self.in_work: set[str] = set()  # lease tokens claimed and not captured yet
         self.taken = 0  # entries claimed this round
         self._started = time.monotonic()
@@ -179,7 +182,8 @@ class WorkerSpider(RedisMixin, CaptureSpider):  # type: ignore[misc]  # scrapy-r
 
     def spider_idle(self) -> None:
         """Nothing in flight: take more, or end the round (idle long enough after some work, or
-        past ``round_seconds``); an idle worker that has done nothing keeps waiting."""
+        past ``round_seconds``); an idle worker that has done nothing keeps waiting, unless it
+        does not ``wait_for_work``."""
         if self._taking:
             self._top_up()
             if self.in_work:
@@ -187,7 +191,9 @@ class WorkerSpider(RedisMixin, CaptureSpider):  # type: ignore[misc]  # scrapy-r
         now = time.monotonic()
         if self._empty_since is None:
             self._empty_since = now
-        if self.taken and (not self._taking or now - self._empty_since >= self.idle_seconds):
+        if (self.taken or not self.wait_for_work) and (
+            not self._taking or now - self._empty_since >= self.idle_seconds
+        ):
             return  # the round is over: close, judge, upload
         raise DontCloseSpider
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -121,3 +122,38 @@ def test_ingest_with_redis_queues_the_article_and_waits_for_the_workers(
     for path in PAGES:  # captured by the worker before ingest returned, once each
         assert len(site.requests_for(path)) == 1, path
     assert worker.returncode == 0, (tmp_path / "worker.log").read_text()[-3000:]  # SIGTERM: a clean stop
+
+
+def test_a_second_worker_of_the_same_name_and_data_directory_is_refused(
+    cw: Citewatch, redis_url: str, tmp_path: Path
+) -> None:
+    cw.env.update(
+        {
+            "CITEWATCH_DB": f"sqlite:///{tmp_path / 'catalog.db'}",
+            "CITEWATCH_REDIS_URL": redis_url,
+            "CITEWATCH_WORKER_ID": "w1",
+        }
+    )
+    log = (tmp_path / "worker.log").open("w")
+    first = subprocess.Popen(
+        [sys.executable, "-m", "citewatch", "worker"], env=cw.environ(), stdout=log, stderr=log
+    )
+    try:
+        client = redis.Redis.from_url(redis_url)
+        deadline = time.monotonic() + 30
+        while not client.zscore(keys.WORKERS, "w1"):  # it beats once it holds its name
+            assert time.monotonic() < deadline and first.poll() is None
+            time.sleep(0.1)
+        second = cw.run("worker", "--once", check=False)
+        assert second.returncode == 1
+        assert (
+            second.stderr.strip()
+            .splitlines()[-1]
+            .startswith("citewatch: error: another worker named 'w1' runs")
+        )
+        assert first.poll() is None  # the first goes on
+    finally:
+        first.terminate()
+        first.wait(timeout=60)
+        log.close()
+    assert first.returncode == 0
