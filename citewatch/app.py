@@ -287,6 +287,12 @@ class App:
         )
         return self._crawl_then_judge(sink, lambda: self._run(iter(()), sink, spider=spider))
 
+    def settle(self) -> CrawlOutcome:
+        """What a crawl does after its captures, with no crawl: judge what waits, upload what is
+        spooled, send the alerts.  A worker restarted after a crash does it at once, so the
+        captures its recovery put back are judged and uploaded before it waits for work."""
+        return self._crawl_then_judge(self._sink(all_links=False, progress=None), None)
+
     def _sink(self, *, all_links: bool, progress: ProgressFn | None) -> CatalogSink:
         from citewatch.sink import CatalogSink
 

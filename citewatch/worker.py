@@ -125,6 +125,13 @@ def run_worker(settings: Settings, *, once: bool) -> int:
     heartbeat.beat()  # seen at once, before the (possibly long) spool recovery
     heartbeat.start()
     app = App(settings, worker_id=name)  # recovers this worker's spool, puts its captures back
+    if app.recovered or app.spool.pending():
+        # A crash left WARCs behind: upload them (and judge what they held) now, not after the
+        # next round with work, which may be a long time coming.
+        heartbeat.state = "settling"
+        settled = app.settle()
+        if settled.upload is not None and not settled.upload.ok:
+            logger.warning("could not upload the recovered WARCs yet: %s", settled.upload.error)
     if _stop.is_set():
         heartbeat.halt()
         heartbeat.forget()
