@@ -254,7 +254,13 @@ class App:
         pending = _nonempty(targets)
         return self._crawl_then_judge(sink, None if pending is None else lambda: self._run(pending, sink))
 
-    def work_round(self, *, progress: ProgressFn | None = None) -> CrawlOutcome:
+    def work_round(
+        self,
+        *,
+        progress: ProgressFn | None = None,
+        stopping: Callable[[], bool] = lambda: False,
+        wait_for_work: bool = True,
+    ) -> CrawlOutcome:
         """One round of a worker (scale-out): capture what the shared queue hands this worker
         until it has been idle a while or the round is long enough, then judge the changes,
         upload the WARCs and send the alerts, exactly as after a local crawl."""
@@ -274,10 +280,18 @@ class App:
                 "lease_for": timedelta(seconds=s.lease_seconds),
                 "idle_seconds": s.worker_idle_seconds,
                 "round_seconds": s.worker_round_seconds,
+                "stopping": stopping,
+                "wait_for_work": wait_for_work,
             },
             worker_settings(redis_url),
         )
         return self._crawl_then_judge(sink, lambda: self._run(iter(()), sink, spider=spider))
+
+    def settle(self) -> CrawlOutcome:
+        """What a crawl does after its captures, with no crawl: judge what waits, upload what is
+        spooled, send the alerts.  A worker restarted after a crash does it at once, so the
+        captures its recovery put back are judged and uploaded before it waits for work."""
+        return self._crawl_then_judge(self._sink(all_links=False, progress=None), None)
 
     def _sink(self, *, all_links: bool, progress: ProgressFn | None) -> CatalogSink:
         from citewatch.sink import CatalogSink

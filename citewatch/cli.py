@@ -252,19 +252,15 @@ def ingest(
                     "--all-links for an article URL is not supported with CITEWATCH_REDIS_URL yet: "
                     "save the page and ingest the file, or run without Redis"
                 )
-
+            cited = [t.source_id for t in application.source_targets(views) if t.source_id is not None]
             outcome = crawl_through_workers(
-                application,
-                source_ids=[
-                    t.source_id for t in application.source_targets(views) if t.source_id is not None
-                ],
-                article_urls=[i.origin for i in inputs if i.is_url],
-                say=_say,
+                application, source_ids=cited, article_urls=[i.origin for i in inputs if i.is_url], say=_say
             )
         elif not no_crawl:
             targets = itertools.chain(application.article_targets(inputs), application.source_targets(views))
             with CrawlProgress(err) as progress:
                 outcome = application.crawl(targets, all_links=all_links, progress=progress.update)
+        if not no_crawl:
             ids += outcome.article_ids
             for url, reason in outcome.tally.failed_articles:
                 err.print(inert(f"citewatch: warning: could not ingest {url}: {reason}"), markup=False)

@@ -156,9 +156,8 @@ def _article_outcome(
             articles[url] = found[url]
             waiting.update(c.source_id for c in view.citations)
             return
-    pages = [c for c in app.catalog.captures_for(url) if c.role == "article" and c.captured_at >= since]
-    if pages and url not in found:
-        page = pages[-1]
+    page = app.catalog.page_captured_since(url, since)
+    if page is not None and url not in found:
         if page.error or (page.status or 0) >= 400:
             failed[url] = page.error or f"HTTP {page.status}"
         else:

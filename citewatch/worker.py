@@ -10,6 +10,7 @@ are given back).
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import signal
@@ -18,6 +19,7 @@ import sys
 import threading
 from datetime import UTC, datetime
 from types import FrameType
+from typing import IO
 
 from citewatch.app import App
 from citewatch.config import Settings
@@ -33,6 +35,7 @@ _STARTED, _ROUND, _CAPTURED = (
     "CITEWATCH_WORKER_ROUND",
     "CITEWATCH_WORKER_CAPTURED",
 )
+_STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 # Set by SIGTERM/SIGINT outside the crawl proper (the crawl has Scrapy's own handlers).
 _stop = threading.Event()
 
@@ -107,7 +110,13 @@ def run_worker(settings: Settings, *, once: bool) -> int:
             "citewatch worker needs CITEWATCH_REDIS_URL (the shared queue); without it, "
             "`citewatch daemon` crawls by itself"
         )
+    # A stop asked for while the previous round re-executed this process was held back (the
+    # signal mask survives exec): from here on it reaches `_on_signal`.
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, _on_signal)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     name = worker_id(settings)
+    _claim_name(settings, name)
     # What the worker's earlier rounds (earlier images of this process) handed down.
     started_at = os.environ.get(_STARTED) or datetime.now(UTC).isoformat()
     round_number = int(os.environ.get(_ROUND, "0") or 0) + 1
@@ -116,16 +125,27 @@ def run_worker(settings: Settings, *, once: bool) -> int:
     heartbeat.beat()  # seen at once, before the (possibly long) spool recovery
     heartbeat.start()
     app = App(settings, worker_id=name)  # recovers this worker's spool, puts its captures back
-    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    if app.recovered or app.spool.pending():
+        # A crash left WARCs behind: upload them (and judge what they held) now, not after the
+        # next round with work, which may be a long time coming.
+        heartbeat.state = "settling"
+        settled = app.settle()
+        if settled.upload is not None and not settled.upload.ok:
+            logger.warning("could not upload the recovered WARCs yet: %s", settled.upload.error)
+    if _stop.is_set():
+        heartbeat.halt()
+        heartbeat.forget()
+        return 0
     heartbeat.state = "waiting"
 
     def progress(result: object, tally: object) -> None:
         heartbeat.state = "crawling"
         heartbeat.captured += 1
 
-    outcome = app.work_round(progress=progress)
-    for sig, handler in previous.items():
-        signal.signal(sig, handler)
+    # Meanwhile Scrapy's signal handlers, then detection's, are in place (both stop cleanly).
+    outcome = app.work_round(progress=progress, stopping=_stop.is_set, wait_for_work=not once)
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, _on_signal)
     tally = outcome.tally
     logger.info(
         "round done: captured %d, failed %d, changes %d%s",
@@ -139,13 +159,36 @@ def run_worker(settings: Settings, *, once: bool) -> int:
     if once or stopped or _stop.is_set() or stop_requested.is_set():
         heartbeat.forget()
         return 0
-    # The next round, in a fresh interpreter under the same pid.
+    # The next round, in a fresh interpreter under the same pid; a stop asked for meanwhile waits
+    # until it can be honoured cleanly.
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
     logging.shutdown()
     os.environ.update({_STARTED: started_at, _ROUND: str(round_number), _CAPTURED: str(heartbeat.captured)})
     os.execv(sys.executable, [sys.executable, "-m", "citewatch", *sys.argv[1:]])
     return 0  # not reached
+
+
+_name_lock: IO[str] | None = None  # held open for the life of this image of the process
+
+
+def _claim_name(settings: Settings, name: str) -> None:
+    """One running worker per name and data directory: two would share a spool, and one's start-up
+    recovery would close the WARCs the other is writing."""
+    global _name_lock
+    path = settings.home_dir / "run" / f"worker-{name}.running"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise ConfigError(
+            f"another worker named {name!r} runs with {settings.home_dir}; give each worker its own "
+            "CITEWATCH_WORKER_ID (or data directory)"
+        ) from None
+    _name_lock = handle
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:

@@ -19,9 +19,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 
 from archive.catalog.batches import in_chunks
-from archive.catalog.mapping import aware
+from archive.catalog.mapping import aware, to_capture_view
 from archive.catalog.models import Capture, Source
 from archive.catalog.transactions import Transactions
+from archive.catalog.views import CaptureView
 
 
 @dataclass(frozen=True)
@@ -199,3 +200,18 @@ class Leases(Transactions):
                 )
                 unjudged += int(session.scalar(waiting) or 0)
         return RoundProgress(frozenset(captured), frozenset(failed), unjudged)
+
+    def page_captured_since(self, url: str, since: datetime) -> CaptureView | None:
+        """The newest capture of the article page at ``url`` made at or after ``since``, if any
+        (ingest through the workers waits for it, and reports why it is no article)."""
+        query = (
+            select(Capture)
+            .where(
+                Capture.url == url, Capture.role == "article", Capture.captured_at >= aware("since", since)
+            )
+            .order_by(Capture.captured_at.desc(), Capture.id.desc())
+            .limit(1)
+        )
+        with self._tx() as session:
+            row = session.scalars(query).first()
+            return None if row is None else to_capture_view(row)

@@ -61,6 +61,9 @@ def decode(data: bytes | str) -> Entry:
         lease is not None and not isinstance(lease, str)
     ):
         raise BadEntry(f"not a citewatch request: {str(data)[:120]!r}")
+    if role == ROLE_SOURCE and (source_id is None or lease is None):
+        # A source is only ever fetched under a lease the catalog can confirm.
+        raise BadEntry(f"a source request without its lease: {str(data)[:120]!r}")
     try:
         when = datetime.fromisoformat(due) if isinstance(due, str) else None
     except ValueError as exc:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -26,6 +26,7 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
+from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.spiders import RedisMixin
 from twisted.internet.task import LoopingCall
 
@@ -63,6 +64,8 @@ class WorkerSpider(RedisMixin, CaptureSpider):  # type: ignore[misc]  # scrapy-r
         lease_for: timedelta,
         idle_seconds: float,
         round_seconds: float,
+        stopping: Callable[[], bool] = lambda: False,
+        wait_for_work: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)  # targets: none, or a few to start with; the rest come from the queue
@@ -71,11 +74,16 @@ class WorkerSpider(RedisMixin, CaptureSpider):  # type: ignore[misc]  # scrapy-r
         self.lease_for = lease_for
         self.idle_seconds = idle_seconds
         self.round_seconds = round_seconds
+        # A stop asked for before Scrapy's own signal handlers were in place (the worker's).
+        self.stopping = stopping
+        # False: a round with nothing to do ends too (``citewatch worker --once``).
+        self.wait_for_work = wait_for_work
         self.in_work: set[str] = set()  # lease tokens claimed and not captured yet
         self.taken = 0  # entries claimed this round
         self._started = time.monotonic()
         self._empty_since: float | None = None
         self._loops: list[AsyncioLoopingCall | LoopingCall] = []
+        self._stop_asked = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WorkerSpider:
@@ -110,8 +118,8 @@ class WorkerSpider(RedisMixin, CaptureSpider):  # type: ignore[misc]  # scrapy-r
 
     @property
     def _taking(self) -> bool:
-        """Whether this round still takes entries (it stops at ``round_seconds``)."""
-        return time.monotonic() - self._started < self.round_seconds
+        """Whether this round still takes entries (it stops at ``round_seconds``, or on a stop)."""
+        return time.monotonic() - self._started < self.round_seconds and not self.stopping()
 
     def _room(self) -> int:
         """Entries to take now: enough to keep every download slot busy, and a little more."""
@@ -160,6 +168,12 @@ class WorkerSpider(RedisMixin, CaptureSpider):  # type: ignore[misc]  # scrapy-r
         return self.leases.claim_leases(claims, owner=self.owner, lease_for=self.lease_for)
 
     def _top_up(self) -> None:
+        if self.stopping():
+            if not self._stop_asked:
+                self._stop_asked = True
+                logger.info("stopping: no more work is taken")
+                deferred_from_coro(self.crawler.stop_async())  # as Scrapy does on SIGTERM
+            return
         try:
             self.schedule_next_requests()
         except Exception:  # Redis or the catalog away for a moment: the next poll tries again
@@ -168,7 +182,8 @@ class WorkerSpider(RedisMixin, CaptureSpider):  # type: ignore[misc]  # scrapy-r
 
     def spider_idle(self) -> None:
         """Nothing in flight: take more, or end the round (idle long enough after some work, or
-        past ``round_seconds``); an idle worker that has done nothing keeps waiting."""
+        past ``round_seconds``); an idle worker that has done nothing keeps waiting, unless it
+        does not ``wait_for_work``."""
         if self._taking:
             self._top_up()
             if self.in_work:
@@ -176,7 +191,9 @@ class WorkerSpider(RedisMixin, CaptureSpider):  # type: ignore[misc]  # scrapy-r
         now = time.monotonic()
         if self._empty_since is None:
             self._empty_since = now
-        if self.taken and (not self._taking or now - self._empty_since >= self.idle_seconds):
+        if (self.taken or not self.wait_for_work) and (
+            not self._taking or now - self._empty_since >= self.idle_seconds
+        ):
             return  # the round is over: close, judge, upload
         raise DontCloseSpider
 

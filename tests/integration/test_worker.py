@@ -4,6 +4,10 @@ prefix and spool, ends the leases and uploads its WARCs."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -81,3 +85,75 @@ def test_a_worker_without_redis_says_what_it_needs(cw: Citewatch) -> None:
         "citewatch: error: citewatch worker needs CITEWATCH_REDIS_URL (the shared queue); without it, "
         "`citewatch daemon` crawls by itself"
     ]
+
+
+def test_ingest_with_redis_queues_the_article_and_waits_for_the_workers(
+    cw: Citewatch, site: TestSite, redis_url: str, tmp_path: Path
+) -> None:
+    article(site, tmp_path)
+    links = "".join(f'<p>As <a href="{site.url(p)}">said</a>.</p>' for p in PAGES)
+    site.set_page("/news/story", f"<html><head><title>Story</title></head><body>{links}</body></html>")
+    site.remove_page("/news/gone")
+    cw.env.update(
+        {
+            "CITEWATCH_DB": f"sqlite:///{tmp_path / 'catalog.db'}",
+            "CITEWATCH_STORE": str(tmp_path / "store"),
+            "CITEWATCH_REDIS_URL": redis_url,
+            "CITEWATCH_WORKER_ID": "w1",
+            "CITEWATCH_WORKER_IDLE_SECONDS": "0.5",
+            "CITEWATCH_OBEY_ROBOTS": "0",
+        }
+    )
+    log = (tmp_path / "worker.log").open("w")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "citewatch", "worker"], env=cw.environ(), stdout=log, stderr=log
+    )
+    try:
+        proc = cw.run("ingest", site.url("/news/story"), site.url("/news/gone"), "--json", check=False)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+        log.close()
+    assert proc.returncode == 1  # one of the two articles could not be fetched
+    assert "could not ingest" in proc.stderr and "/news/gone" in proc.stderr and "HTTP 404" in proc.stderr
+    [story] = json.loads(proc.stdout)
+    assert story["title"] == "Story"
+    assert sorted(s["url"] for s in story["sources"]) == sorted(site.url(p) for p in PAGES)
+    for path in PAGES:  # captured by the worker before ingest returned, once each
+        assert len(site.requests_for(path)) == 1, path
+    assert worker.returncode == 0, (tmp_path / "worker.log").read_text()[-3000:]  # SIGTERM: a clean stop
+
+
+def test_a_second_worker_of_the_same_name_and_data_directory_is_refused(
+    cw: Citewatch, redis_url: str, tmp_path: Path
+) -> None:
+    cw.env.update(
+        {
+            "CITEWATCH_DB": f"sqlite:///{tmp_path / 'catalog.db'}",
+            "CITEWATCH_REDIS_URL": redis_url,
+            "CITEWATCH_WORKER_ID": "w1",
+        }
+    )
+    log = (tmp_path / "worker.log").open("w")
+    first = subprocess.Popen(
+        [sys.executable, "-m", "citewatch", "worker"], env=cw.environ(), stdout=log, stderr=log
+    )
+    try:
+        client = redis.Redis.from_url(redis_url)
+        deadline = time.monotonic() + 30
+        while not client.zscore(keys.WORKERS, "w1"):  # it beats once it holds its name
+            assert time.monotonic() < deadline and first.poll() is None
+            time.sleep(0.1)
+        second = cw.run("worker", "--once", check=False)
+        assert second.returncode == 1
+        assert (
+            second.stderr.strip()
+            .splitlines()[-1]
+            .startswith("citewatch: error: another worker named 'w1' runs")
+        )
+        assert first.poll() is None  # the first goes on
+    finally:
+        first.terminate()
+        first.wait(timeout=60)
+        log.close()
+    assert first.returncode == 0

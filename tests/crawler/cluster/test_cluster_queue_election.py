@@ -35,8 +35,10 @@ def test_an_entry_survives_the_queue_as_a_scrapy_redis_json_request() -> None:
         b'{"url": "https://gov.example/x"}',
         b'{"url": 5, "meta": {"citewatch": {}}}',
         b'{"url": "u", "meta": {"citewatch": {"role": "requisite"}}}',
-        b'{"url": "u", "meta": {"citewatch": {"source_id": "7"}}}',
-        b'{"url": "u", "meta": {"citewatch": {"due": "yesterday"}}}',
+        b'{"url": "u", "meta": {"citewatch": {"source_id": "7", "lease": "x"}}}',
+        b'{"url": "u", "meta": {"citewatch": {"source_id": 7}}}',
+        b'{"url": "u", "meta": {"citewatch": {"lease": "x"}}}',
+        b'{"url": "u", "meta": {"citewatch": {"source_id": 7, "lease": "x", "due": "yesterday"}}}',
         b"\xff\xfe",
     ],
 )
@@ -47,8 +49,18 @@ def test_what_is_not_a_citewatch_request_is_refused(data: bytes) -> None:
 
 def test_urgent_entries_go_first_in_their_order(redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
-    push(client, [Entry(url="https://a.example/1"), Entry(url="https://a.example/2")])
-    push(client, [Entry(url="https://b.example/1"), Entry(url="https://b.example/2")], urgent=True)
+    push(
+        client,
+        [
+            Entry(url="https://a.example/1", source_id=1, lease="a"),
+            Entry(url="https://a.example/2", source_id=2, lease="b"),
+        ],
+    )
+    push(
+        client,
+        [Entry(url="https://b.example/1", role="article"), Entry(url="https://b.example/2", role="article")],
+        urgent=True,
+    )
     assert [decode(d).url for d in client.lrange(keys.REQUESTS, 0, -1)] == [
         "https://b.example/1",
         "https://b.example/2",
