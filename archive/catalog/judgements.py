@@ -105,62 +105,29 @@ class Judgements(ChangeLog, AlertBook):
     def judging_contexts(self, *, after_source_id: int = 0, limit: int = 200) -> list[JudgingContext]:
         """The next ``limit`` sources (by id, after ``after_source_id``) with captures waiting to be
         judged, each with all that judging them needs: one read for a whole batch, not a dozen
-        small transactions per capture."""
-        with self._tx() as session:
-            source_ids = list(
-                session.scalars(
-                    select(Capture.source_id)
-                    .where(_unjudged(), Capture.source_id > after_source_id)
-                    .group_by(Capture.source_id)
-                    .order_by(Capture.source_id)
-                    .limit(limit)
-                )
-            )
-            if not source_ids:
-                return []
-            wanted = [sid for sid in source_ids if sid is not None]
-            sources = {s.id: s for s in session.scalars(select(Source).where(Source.id.in_(wanted)))}
-            waiting: dict[int, list[CaptureView]] = {sid: [] for sid in wanted}
-            rows = session.scalars(
-                select(Capture)
-                .where(Capture.source_id.in_(wanted), _unjudged())
-                .order_by(Capture.source_id, Capture.captured_at, Capture.id)
-            )
-            for row in rows:
-                waiting[row.source_id or 0].append(to_capture_view(row))
-            quotes: dict[int, list[str]] = {sid: [] for sid in wanted}
-            for sid, row_quotes in session.execute(
-                select(Citation.source_id, Citation.quotes)
-                .where(Citation.source_id.in_(wanted))
-                .order_by(Citation.source_id, Citation.article_id, Citation.position)
-            ):
-                quotes[sid].extend(row_quotes)
-            judged = [sid for sid in wanted if sources[sid].state != NEVER_JUDGED and waiting[sid]]
-            newest = _newest_judged(session, judged)
-            contexts = []
-            for sid in wanted:
-                source, captures = sources[sid], waiting[sid]
-                rules = source.ignore_rules or {}
-                contexts.append(
-                    JudgingContext(
-                        source_id=sid,
-                        state=source.state,
-                        consecutive_failures=source.consecutive_failures,
-                        created_at=source.created_at,
-                        selectors=tuple(rules.get("selectors", ())),
-                        patterns=tuple(rules.get("patterns", ())),
-                        quotes=tuple(dict.fromkeys(quotes[sid])),
-                        # A source never judged has nothing to compare with (most of an
-                        # ingest's sources); for the others the newest judged capture, read
-                        # for the whole batch at once, is the baseline when it is older than
-                        # the first waiting one (always, but after a reindex of old WARCs).
-                        baseline=_baseline(session, sid, captures[0], newest.get(sid))
-                        if sid in judged
-                        else None,
-                        captures=tuple(captures),
+        small transactions per capture.
+
+        Another process may judge some of them between the statements of this read (workers of
+        a scale-out deployment do, on PostgreSQL's READ COMMITTED): a source left with nothing
+        waiting is left out, and a batch left with none at all is followed by the next one."""
+        while True:
+            with self._tx() as session:
+                source_ids = list(
+                    session.scalars(
+                        select(Capture.source_id)
+                        .where(_unjudged(), Capture.source_id > after_source_id)
+                        .group_by(Capture.source_id)
+                        .order_by(Capture.source_id)
+                        .limit(limit)
                     )
                 )
-            return contexts
+                wanted = [sid for sid in source_ids if sid is not None]
+                if not wanted:
+                    return []
+                contexts = _contexts(session, wanted)
+            if contexts:
+                return contexts
+            after_source_id = wanted[-1]
 
     def record_judgement(self, judgement: Judgement, *, render_alert: AlertRenderer) -> int | None:
         """Record one capture's verdict (see `record_judgements`) and return the id of the change it
@@ -382,3 +349,49 @@ def _uncompared(capture: Capture, url: str) -> UncomparedCapture:
         attempts=capture.judge_attempts,
         given_up=capture.judged_at is not None,
     )
+
+
+def _contexts(session: Session, wanted: list[int]) -> list[JudgingContext]:
+    """`Judgements.judging_contexts` for these sources, read in ``session``."""
+    sources = {s.id: s for s in session.scalars(select(Source).where(Source.id.in_(wanted)))}
+    waiting: dict[int, list[CaptureView]] = {sid: [] for sid in wanted}
+    rows = session.scalars(
+        select(Capture)
+        .where(Capture.source_id.in_(wanted), _unjudged())
+        .order_by(Capture.source_id, Capture.captured_at, Capture.id)
+    )
+    for row in rows:
+        waiting[row.source_id or 0].append(to_capture_view(row))
+    quotes: dict[int, list[str]] = {sid: [] for sid in wanted}
+    for sid, row_quotes in session.execute(
+        select(Citation.source_id, Citation.quotes)
+        .where(Citation.source_id.in_(wanted))
+        .order_by(Citation.source_id, Citation.article_id, Citation.position)
+    ):
+        quotes[sid].extend(row_quotes)
+    # Judged (or removed) by another process since the first statement: nothing left to judge.
+    present = [sid for sid in wanted if waiting[sid] and sid in sources]
+    judged = [sid for sid in present if sources[sid].state != NEVER_JUDGED]
+    newest = _newest_judged(session, judged)
+    contexts = []
+    for sid in present:
+        source, captures = sources[sid], waiting[sid]
+        rules = source.ignore_rules or {}
+        contexts.append(
+            JudgingContext(
+                source_id=sid,
+                state=source.state,
+                consecutive_failures=source.consecutive_failures,
+                created_at=source.created_at,
+                selectors=tuple(rules.get("selectors", ())),
+                patterns=tuple(rules.get("patterns", ())),
+                quotes=tuple(dict.fromkeys(quotes[sid])),
+                # A source never judged has nothing to compare with (most of an ingest's
+                # sources); for the others the newest judged capture, read for the whole batch
+                # at once, is the baseline when it is older than the first waiting one
+                # (always, but after a reindex of old WARCs).
+                baseline=_baseline(session, sid, captures[0], newest.get(sid)) if sid in judged else None,
+                captures=tuple(captures),
+            )
+        )
+    return contexts

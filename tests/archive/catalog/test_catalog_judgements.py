@@ -246,3 +246,50 @@ def test_a_batch_reads_its_baselines_as_the_one_by_one_query_does(catalog: Catal
     assert contexts[ids[urls[1]]].baseline is None
     baseline3 = contexts[ids[urls[3]]].baseline
     assert baseline3 is not None and baseline3.captured_at == at[0]
+
+
+def test_sources_another_process_judges_mid_read_are_left_out(catalog: Catalog, db_url: str) -> None:
+    """Two workers judge side by side: on PostgreSQL (READ COMMITTED) the other's commit can land
+    between the statement that picks the sources and the one that reads their captures."""
+    ids = watched(catalog, A, B)
+    first = capture(catalog, ids[A], A, T0)
+    capture(catalog, ids[B], B, T0)
+    other = open_catalog(db_url)
+    statements: list[str] = []
+
+    def judge_a_meanwhile(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+        if len(statements) == 1:  # right after the sources were picked: the other process judges A
+            other.record_judgement(Judgement(first, "live", 0), render_alert=render)
+
+    event.listen(catalog.engine, "after_cursor_execute", judge_a_meanwhile)
+    try:
+        contexts = catalog.judging_contexts()
+    finally:
+        event.remove(catalog.engine, "after_cursor_execute", judge_a_meanwhile)
+        other.close()
+    assert all(c.captures for c in contexts)
+    assert [c.source_id for c in contexts] == [ids[B]]
+
+
+def test_a_batch_judged_whole_by_another_process_is_followed_by_the_next(
+    catalog: Catalog, db_url: str
+) -> None:
+    ids = watched(catalog, A, B)
+    first = capture(catalog, ids[A], A, T0)
+    capture(catalog, ids[B], B, T0)
+    other = open_catalog(db_url)
+    calls: list[int] = []
+
+    def judge_a_meanwhile(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            other.record_judgement(Judgement(first, "live", 0), render_alert=render)
+
+    event.listen(catalog.engine, "after_cursor_execute", judge_a_meanwhile)
+    try:
+        contexts = catalog.judging_contexts(limit=1)  # a batch of one source: A, judged meanwhile
+    finally:
+        event.remove(catalog.engine, "after_cursor_execute", judge_a_meanwhile)
+        other.close()
+    assert [c.source_id for c in contexts] == [ids[B]]
