@@ -88,9 +88,12 @@ class CaptureBatches(Transactions):
                     parents.append({"id": ids[n], "parent_id": ids[parent]})
             if parents:
                 session.execute(update(Capture), parents)
-            _move_sources(session, batch, sources, next_due)
-            _link_articles(session, batch, ids)
-            _end_leases(session, batch)
+            # A capture recorded before moved its source, linked its article and ended its lease
+            # then: doing it again (a re-recorded batch, a reindex) would move them back.
+            new = [batch[n] for n in fresh]
+            _move_sources(session, new, sources, next_due)
+            _link_articles(session, new, [ids[n] for n in fresh])
+            _end_leases(session, new)
             return ids
 
     def captures_in_warc(self, warc_name: str) -> list[IndexedCapture]:

@@ -148,3 +148,21 @@ def test_the_catalog_refuses_a_second_row_for_one_record(
             ),
             {"s": ids[0], "u": URLS[0], "t": clock.now.replace(tzinfo=None)},
         )
+
+
+def test_a_batch_recorded_again_moves_nothing_back(
+    catalog: Catalog, clock: FakeClock, ids: list[int]
+) -> None:
+    record(catalog, clock, ids[0], URLS[0], lease=None, rid="<urn:uuid:first>")
+    sooner = clock.now + timedelta(hours=2)
+    with catalog.engine.begin() as conn:  # since then, detection rescheduled it (an edit: sooner)
+        conn.execute(
+            text("UPDATE source SET next_due_at = :t WHERE id = :s"),
+            {
+                "t": sooner if catalog.engine.dialect.name != "sqlite" else sooner.replace(tzinfo=None),
+                "s": ids[0],
+            },
+        )
+    record(catalog, clock, ids[0], URLS[0], lease=None, rid="<urn:uuid:first>")  # recovery, again
+    [after] = [s for s in catalog.list_sources() if s.id == ids[0]]
+    assert after.next_due_at == sooner
