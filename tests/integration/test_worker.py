@@ -34,6 +34,14 @@ def article(site: TestSite, tmp_path: Path) -> Path:
     return path
 
 
+def wait_for_heartbeat(redis_url: str, name: str, worker: subprocess.Popen[bytes]) -> None:
+    client = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + 60
+    while not client.zscore(keys.WORKERS, name):
+        assert time.monotonic() < deadline and worker.poll() is None, "the worker did not start"
+        time.sleep(0.1)
+
+
 def test_a_worker_round_captures_each_queued_source_once_and_drops_stale_entries(
     cw: Citewatch, site: TestSite, redis_url: str, tmp_path: Path
 ) -> None:
@@ -109,19 +117,23 @@ def test_ingest_with_redis_queues_the_article_and_waits_for_the_workers(
         [sys.executable, "-m", "citewatch", "worker"], env=cw.environ(), stdout=log, stderr=log
     )
     try:
+        wait_for_heartbeat(redis_url, "w1", worker)
         proc = cw.run("ingest", site.url("/news/story"), site.url("/news/gone"), "--json", check=False)
     finally:
         worker.terminate()
         worker.wait(timeout=60)
         log.close()
-    assert proc.returncode == 1  # one of the two articles could not be fetched
+    worker_log = (tmp_path / "worker.log").read_text()[-3000:]
+    assert proc.returncode == 1, (
+        f"{proc.stderr}\n--- worker:\n{worker_log}"
+    )  # one article could not be fetched
     assert "could not ingest" in proc.stderr and "/news/gone" in proc.stderr and "HTTP 404" in proc.stderr
     [story] = json.loads(proc.stdout)
     assert story["title"] == "Story"
     assert sorted(s["url"] for s in story["sources"]) == sorted(site.url(p) for p in PAGES)
     for path in PAGES:  # captured by the worker before ingest returned, once each
         assert len(site.requests_for(path)) == 1, path
-    assert worker.returncode == 0, (tmp_path / "worker.log").read_text()[-3000:]  # SIGTERM: a clean stop
+    assert worker.returncode == 0, worker_log  # SIGTERM: a clean stop
 
 
 def test_a_second_worker_of_the_same_name_and_data_directory_is_refused(
@@ -139,11 +151,7 @@ def test_a_second_worker_of_the_same_name_and_data_directory_is_refused(
         [sys.executable, "-m", "citewatch", "worker"], env=cw.environ(), stdout=log, stderr=log
     )
     try:
-        client = redis.Redis.from_url(redis_url)
-        deadline = time.monotonic() + 30
-        while not client.zscore(keys.WORKERS, "w1"):  # it beats once it holds its name
-            assert time.monotonic() < deadline and first.poll() is None
-            time.sleep(0.1)
+        wait_for_heartbeat(redis_url, "w1", first)  # it beats once it holds its name
         second = cw.run("worker", "--once", check=False)
         assert second.returncode == 1
         assert (
