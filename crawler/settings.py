@@ -125,4 +125,6 @@ def worker_settings(redis_url: str) -> dict[str, Any]:
         "REDIS_START_URLS_KEY": keys.REQUESTS,
         "REDIS_START_URLS_AS_SET": False,
         "REDIS_START_URLS_AS_ZSET": False,
+        # A worker takes URLs from a shared queue: only http(s) can be fetched, whatever is in it.
+        "DOWNLOAD_HANDLERS": {"file": None, "s3": None, "ftp": None, "data": None},
     }

@@ -113,22 +113,24 @@ class Leases(Transactions):
         owner: str,
         lease_for: timedelta,
         now: datetime | None = None,
-    ) -> set[str]:
-        """Claim popped requests (source id, token) for worker ``owner``; return the tokens that
-        are still their source's (the others are stale: the source was captured or dispatched
-        again since).  A claim extends the deadline: the worker starts now."""
+    ) -> dict[str, str]:
+        """Claim popped requests (source id, token) for worker ``owner``; return, by token, the URL
+        of each source whose token it still is (the others are stale: the source was captured or
+        dispatched again since).  The worker fetches that URL, the catalog's, and nothing else a
+        queue entry says.  A claim extends the deadline: the worker starts now."""
         when = aware("now", now) if now is not None else self._now()
-        granted: set[str] = set()
+        granted: dict[str, str] = {}
         with self._tx() as session:
             for source_id, token in claims:
-                result = session.execute(
+                url = session.scalar(
                     update(Source)
                     .where(Source.id == source_id, Source.lease_token == token)
                     .values(lease_owner=owner, lease_until=when + lease_for)
+                    .returning(Source.url)
                     .execution_options(synchronize_session=False)
                 )
-                if result.rowcount == 1:  # type: ignore[attr-defined]
-                    granted.add(token)
+                if url is not None:
+                    granted[token] = url
         return granted
 
     def renew_leases(

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from crawler.cluster import keys
 from crawler.model import ROLE_ARTICLE, ROLE_SOURCE, CaptureTarget
@@ -57,6 +58,14 @@ def decode(data: bytes | str) -> Entry:
         raise BadEntry(f"not a citewatch request: {str(data)[:120]!r}") from exc
     if not isinstance(url, str) or role not in (ROLE_SOURCE, ROLE_ARTICLE):
         raise BadEntry(f"not a citewatch request: {str(data)[:120]!r}")
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError as exc:  # "http://[" and the like
+        raise BadEntry(f"not a URL: {url[:120]!r}") from exc
+    if parts.scheme not in ("http", "https") or not hostname:
+        # What a worker fetches is the web: never a file, FTP or S3 URL an intruder in Redis wrote.
+        raise BadEntry(f"not an http(s) URL: {url[:120]!r}")
     if (source_id is not None and not isinstance(source_id, int)) or (
         lease is not None and not isinstance(lease, str)
     ):

@@ -45,7 +45,7 @@ class LeaseBook(Protocol):
 
     def claim_leases(
         self, claims: Iterable[tuple[int, str]], *, owner: str, lease_for: timedelta
-    ) -> set[str]: ...
+    ) -> dict[str, str]: ...
 
     def renew_leases(self, tokens: Iterable[str], *, owner: str, lease_for: timedelta) -> int: ...
 
@@ -129,43 +129,61 @@ class WorkerSpider(RedisMixin, CaptureSpider):  # type: ignore[misc]  # scrapy-r
         """Pop entries (scrapy-redis, atomically), claim them, and make requests of those granted."""
         room = self._room() if self._taking else 0
         if room == 0:
-            return
+            return iter(())
         entries: list[Entry] = []
         for data in self.fetch_data(self.redis_key, room):
             try:
                 entries.append(decode(data))
             except BadEntry as exc:
                 logger.warning("dropped a queue entry: %s", exc)
-        if not entries:
-            return
-        self._empty_since = None
+        if entries:
+            self._empty_since = None
+        return iter(self._requests(entries))
+
+    def make_request_from_data(self, data: bytes | str) -> scrapy.Request | None:
+        """One entry (scrapy-redis's hook; `next_requests` takes them in batches)."""
+        requests = self._requests([decode(data)])
+        return requests[0] if requests else None
+
+    def _requests(self, entries: list[Entry]) -> list[scrapy.Request]:
+        """Requests for the entries whose lease is granted, built one by one: a request that cannot
+        be made costs only its own entry, whose lease is given back at once."""
         claims = [(e.source_id, e.lease) for e in entries if e.source_id is not None and e.lease is not None]
         granted = (
-            self.leases.claim_leases(claims, owner=self.owner, lease_for=self.lease_for) if claims else set()
+            self.leases.claim_leases(claims, owner=self.owner, lease_for=self.lease_for) if claims else {}
         )
+        requests = []
         for entry in entries:
-            if entry.lease is not None and entry.lease not in granted:
-                self._stat("citewatch/worker/stale_entry")
-                logger.debug("stale entry for %s (captured or dispatched again): dropped", entry.url)
+            if entry.lease is not None:
+                url = granted.get(entry.lease)
+                if url is None:
+                    self._stat("citewatch/worker/stale_entry")
+                    logger.debug("stale entry for %s (captured or dispatched again): dropped", entry.url)
+                    continue
+                if url != entry.url:
+                    # Only the catalog says what a source is: never fetch what an entry claims it is.
+                    self._stat("citewatch/worker/forged_entry")
+                    logger.warning("dropped a queue entry whose URL is not its source's: %.200r", entry.url)
+                    self._give_back([entry.lease])
+                    continue
+            try:
+                request = self.request_for(entry.target())
+            except ValueError as exc:
+                logger.warning("dropped a queue entry: %s", str(exc).splitlines()[0] if str(exc) else exc)
+                if entry.lease is not None:
+                    self._give_back([entry.lease])
                 continue
             if entry.lease is not None:
                 self.in_work.add(entry.lease)
             self.taken += 1
-            yield self.request_for(entry.target())
+            requests.append(request)
+        return requests
 
-    def make_request_from_data(self, data: bytes | str) -> scrapy.Request | None:
-        """One entry, claimed alone (scrapy-redis's hook; `next_requests` claims in batches)."""
-        entry = decode(data)
-        if entry.source_id is not None and entry.lease is not None:
-            if not self.leases.claim_leases(
-                [(entry.source_id, entry.lease)], owner=self.owner, lease_for=self.lease_for
-            ):
-                return None
-            self.in_work.add(entry.lease)
-        return self.request_for(entry.target())
-
-    def _claim(self, claims: list[tuple[int, str]]) -> set[str]:
-        return self.leases.claim_leases(claims, owner=self.owner, lease_for=self.lease_for)
+    def _give_back(self, tokens: list[str]) -> None:
+        try:
+            self.leases.release_leases(tokens, owner=self.owner)
+        except Exception as exc:  # it expires by itself
+            logger.warning("could not give back a lease: %s", exc)
 
     def _top_up(self) -> None:
         if self.stopping():

@@ -66,14 +66,17 @@ def deliver_due(
     *,
     now: datetime,
     backoff: Backoff = Backoff(),  # noqa: B008 - frozen, so sharing the default is safe
-    batch: int = 50,
+    batch: int = 1,
     stale_after: timedelta | None = timedelta(minutes=15),
 ) -> DeliveryReport:
     """Send every delivery due by ``now`` and record each outcome.
 
     First puts back deliveries left ``sending`` for longer than ``stale_after`` by a process that
-    died (see `Catalog.requeue_stale_sending` for the duplicate this can cause).  Claims in batches
-    of ``batch``, so several processes can deliver side by side without sending anything twice.
+    died (see `Catalog.requeue_stale_sending` for the duplicate this can cause).  Claims ``batch``
+    at a time, so several processes can deliver side by side without sending anything twice; one
+    by default, claimed just before it is sent: a batch claimed at once and sent one after another
+    behind a slow target would age past ``stale_after`` and be sent again by another process (a
+    scale-out deployment has many delivering processes: every daemon and worker).
     """
     requeued = catalog.requeue_stale_sending(now - stale_after) if stale_after is not None else 0
     delivered = retrying = failed = 0

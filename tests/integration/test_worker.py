@@ -15,7 +15,7 @@ import redis
 
 from archive.catalog import open_catalog
 from crawler.cluster import keys
-from crawler.cluster.queue import Entry, push
+from crawler.cluster.queue import Entry, decode, push
 from scheduler.dispatch import dispatch, entry
 from tests.fixtures.site import TestSite
 from tests.integration.conftest import Citewatch
@@ -68,10 +68,15 @@ def test_a_worker_round_captures_each_queued_source_once_and_drops_stale_entries
     assert dispatch(catalog, client, lease_for=timedelta(minutes=5), queue_limit=100) == len(PAGES)
     client.rpush(keys.REQUESTS, b"https://not-ours.example/bare-url")  # another tool's entry
     push(client, [Entry(url=site.url(PAGES[0]), source_id=stale[0].source_id, lease="f" * 32)])  # forged
+    # Forged with a real token (anyone who can read Redis sees them) but another URL: not fetched.
+    real = decode(client.lindex(keys.REQUESTS, -3))
+    push(client, [Entry(url=site.url("/secret"), source_id=real.source_id, lease=real.lease)], urgent=True)
 
     proc = cw.run("worker", "--once", timeout=120)
 
     assert "dropped a queue entry" in proc.stderr
+    assert "dropped a queue entry whose URL is not its source's" in proc.stderr
+    assert site.requests_for("/secret") == []
     for path in PAGES:
         assert len(site.requests_for(path)) == 1, path  # the stale and forged entries were not fetched
     assert client.llen(keys.REQUESTS) == 0

@@ -68,8 +68,10 @@ def test_a_stale_request_cannot_be_claimed(catalog: Catalog, clock: FakeClock, i
     clock.advance(minutes=6)  # expired while queued: dispatched again under a new token
     (new,) = catalog.lease_sources(lease_for=LEASE, limit=1)
     assert new.source_id == old.source_id and new.token != old.token
-    assert catalog.claim_leases([(old.source_id, old.token)], owner="w1", lease_for=LEASE) == set()
-    assert catalog.claim_leases([(new.source_id, new.token)], owner="w2", lease_for=LEASE) == {new.token}
+    assert catalog.claim_leases([(old.source_id, old.token)], owner="w1", lease_for=LEASE) == {}
+    assert catalog.claim_leases([(new.source_id, new.token)], owner="w2", lease_for=LEASE) == {
+        new.token: new.url
+    }
 
 
 def test_claim_and_renewal_push_the_deadline_and_recording_ends_the_lease(
@@ -78,7 +80,7 @@ def test_claim_and_renewal_push_the_deadline_and_recording_ends_the_lease(
     (lease,) = catalog.lease_sources(lease_for=LEASE, limit=1)
     clock.advance(minutes=4)
     assert catalog.claim_leases([(lease.source_id, lease.token)], owner="w1", lease_for=LEASE) == {
-        lease.token
+        lease.token: lease.url
     }
     clock.advance(minutes=4)  # 8 minutes after dispatch, 4 after the claim: still held
     assert catalog.renew_leases([lease.token], owner="w1", lease_for=LEASE) == 1
@@ -100,7 +102,9 @@ def test_a_late_recording_under_an_old_token_leaves_the_new_lease_alone(
     (new,) = catalog.lease_sources(lease_for=LEASE, limit=1)
     record(catalog, clock, old.source_id, old.url, lease=old.token, rid="<urn:uuid:late>")
     assert catalog.lease_counts().leased == 1
-    assert catalog.claim_leases([(new.source_id, new.token)], owner="w2", lease_for=LEASE) == {new.token}
+    assert catalog.claim_leases([(new.source_id, new.token)], owner="w2", lease_for=LEASE) == {
+        new.token: new.url
+    }
 
 
 def test_released_leases_are_dispatched_again_at_once(

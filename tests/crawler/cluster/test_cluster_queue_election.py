@@ -40,6 +40,11 @@ def test_an_entry_survives_the_queue_as_a_scrapy_redis_json_request() -> None:
         b'{"url": "u", "meta": {"citewatch": {"lease": "x"}}}',
         b'{"url": "u", "meta": {"citewatch": {"source_id": 7, "lease": "x", "due": "yesterday"}}}',
         b"\xff\xfe",
+        b'{"url": "file:///etc/passwd", "meta": {"citewatch": {"role": "article"}}}',
+        b'{"url": "ftp://gov.example/a", "meta": {"citewatch": {"role": "article"}}}',
+        b'{"url": "", "meta": {"citewatch": {"role": "article"}}}',
+        b'{"url": "http://[", "meta": {"citewatch": {"role": "article"}}}',
+        b'{"url": "http:///no-host", "meta": {"citewatch": {"role": "article"}}}',
     ],
 )
 def test_what_is_not_a_citewatch_request_is_refused(data: bytes) -> None:

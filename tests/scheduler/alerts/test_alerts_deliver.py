@@ -186,3 +186,18 @@ def test_stale_sending_is_requeued_and_sent(
     assert report == DeliveryReport(delivered=1, requeued=1)
     assert channels(alerts_catalog) == [("delivered", 2)] and claimed.attempts == 1
     assert len(receiver.posts) == 1
+
+
+def test_each_delivery_is_claimed_just_before_it_is_sent(alerts_catalog: Catalog) -> None:
+    """None waits claimed behind another's send: a slow target cannot age the rest of a batch into
+    'stale' for another delivering process to send again."""
+    alert(alerts_catalog, [f"json://127.0.0.1:9/t{i}" for i in range(3)])
+    claimed_while_sending: list[int] = []
+
+    class Watching:
+        def send(self, target: str, title: str, body: str) -> None:
+            [view] = alerts_catalog.list_alerts()
+            claimed_while_sending.append(sum(c.state == "sending" for c in view.channels))
+
+    assert deliver_due(alerts_catalog, Watching(), now=T0) == DeliveryReport(delivered=3)
+    assert claimed_while_sending == [1, 1, 1]
