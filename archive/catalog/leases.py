@@ -38,8 +38,8 @@ class Lease:
 
 @dataclass(frozen=True)
 class LeaseCounts:
-    """For `citewatch status`: sources leased now, leases past their deadline (to dispatch again),
-    and due sources no live lease covers (waiting for the dispatcher)."""
+    """For `citewatch status`: sources leased now, due sources whose lease is past its deadline
+    (to dispatch again), and due sources no live lease covers (waiting for the dispatcher)."""
 
     leased: int
     expired: int
@@ -173,7 +173,11 @@ class Leases(Transactions):
         leased_rows = and_(Source.lease_token.is_not(None), Source.lease_until.is_not(None))
         with self._tx() as session:
             leased = session.scalar(select(func.count()).where(leased_rows, Source.lease_until >= when))
-            expired = session.scalar(select(func.count()).where(leased_rows, Source.lease_until < when))
+            # Past the deadline and due: waiting to be dispatched again.  (A lease left behind by a
+            # capture recorded without it, by a dead worker's recovery, is not work to do.)
+            expired = session.scalar(
+                select(func.count()).where(leased_rows, Source.lease_until < when, Source.next_due_at <= when)
+            )
             overdue = session.scalar(
                 select(func.count()).where(Source.paused.is_(False), Source.next_due_at <= when, _free(when))
             )

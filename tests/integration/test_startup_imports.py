@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from archive.catalog import CaptureRecord, ChangeRecord, open_catalog
+from tests.fixtures.site import TestSite
 from tests.integration.conftest import Citewatch
 
 # Each costs from 50 ms to half a second of imports, and none is needed to list the catalog.
@@ -126,3 +127,16 @@ def test_read_only_listings_load_no_heavy_library(small_home: Citewatch, args: l
     assert loaded(modules, HEAVY) == []
     # A single-machine citewatch (no CITEWATCH_REDIS_URL) needs no Redis, and status says so.
     assert loaded(modules, ("redis", "crawler.cluster")) == []
+
+
+def test_without_redis_a_crawl_loads_nothing_of_the_scale_out(
+    cw: Citewatch, site: TestSite, tmp_path: Path
+) -> None:
+    """Issue 9: a single-machine citewatch needs no Redis, so its capture path never imports it."""
+    site.set_page("/statement", "<html><body><p>The ministry said so.</p></body></html>")
+    article = tmp_path / "article.md"
+    article.write_text(f"# Story\n\nAs [said]({site.url('/statement')}).\n", encoding="utf-8")
+    for args in (["ingest", str(article)], ["crawl", "--all"]):
+        _, modules = imported(cw, *args)
+        assert "scrapy" in modules  # it did crawl
+        assert loaded(modules, ("redis", "scrapy_redis", "crawler.cluster", "citewatch.distributed")) == []

@@ -170,3 +170,51 @@ def test_a_second_worker_of_the_same_name_and_data_directory_is_refused(
         first.wait(timeout=60)
         log.close()
     assert first.returncode == 0
+
+
+def test_a_capture_longer_than_its_lease_keeps_it(
+    cw: Citewatch, site: TestSite, redis_url: str, tmp_path: Path
+) -> None:
+    """The worker renews the leases it works on: a slow page is not dispatched again meanwhile."""
+    db = f"sqlite:///{tmp_path / 'catalog.db'}"
+    cw.env.update(
+        {
+            "CITEWATCH_DB": db,
+            "CITEWATCH_STORE": str(tmp_path / "store"),
+            "CITEWATCH_REDIS_URL": redis_url,
+            "CITEWATCH_WORKER_ID": "w1",
+            "CITEWATCH_WORKER_IDLE_SECONDS": "0.5",
+            "CITEWATCH_OBEY_ROBOTS": "0",
+            "CITEWATCH_LEASE_SECONDS": "2",
+            "CITEWATCH_DOWNLOAD_TIMEOUT": "30",
+        }
+    )
+    cw.run("ingest", "--no-crawl", str(article(site, tmp_path)))
+    site.set_page("/statement-0", "<html><body><p>Slow statement.</p></body></html>", delay=5.0)
+    client = redis.Redis.from_url(redis_url)
+    catalog = open_catalog(db)
+    lease = timedelta(seconds=2)
+    assert dispatch(catalog, client, lease_for=lease, queue_limit=100) == len(PAGES)
+    log = (tmp_path / "worker.log").open("w")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "citewatch", "worker", "--once"], env=cw.environ(), stdout=log, stderr=log
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not site.requests_for("/statement-0"):  # the slow fetch has begun
+            assert time.monotonic() < deadline and worker.poll() is None
+            time.sleep(0.05)
+        time.sleep(3.5)  # well past the 2 s lease, still fetching
+        assert worker.poll() is None
+        assert dispatch(catalog, client, lease_for=lease, queue_limit=100) == 0  # as the dispatcher would
+        assert catalog.lease_counts().leased == 1
+        worker.wait(timeout=60)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        log.close()
+    assert worker.returncode == 0, (tmp_path / "worker.log").read_text()[-3000:]
+    assert len(site.requests_for("/statement-0")) == 1
+    assert {s["captures"] for s in cw.json("sources")} == {1}
+    counts = catalog.lease_counts()
+    assert (counts.leased, counts.expired) == (0, 0)

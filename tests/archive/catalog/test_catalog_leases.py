@@ -170,3 +170,15 @@ def test_a_batch_recorded_again_moves_nothing_back(
     record(catalog, clock, ids[0], URLS[0], lease=None, rid="<urn:uuid:first>")  # recovery, again
     [after] = [s for s in catalog.list_sources() if s.id == ids[0]]
     assert after.next_due_at == sooner
+
+
+def test_a_lease_left_behind_by_a_capture_recorded_without_it_is_not_counted_expired(
+    catalog: Catalog, clock: FakeClock, ids: list[int]
+) -> None:
+    (lease,) = catalog.lease_sources(lease_for=LEASE, limit=1)
+    record(catalog, clock, lease.source_id, lease.url, lease=None, rid="<urn:uuid:recovered>")  # recovery
+    clock.advance(minutes=6)
+    counts = catalog.lease_counts()
+    assert (counts.leased, counts.expired) == (0, 0)  # captured, not due: nothing to dispatch again
+    clock.advance(days=2)  # due again: the old lease is no obstacle
+    assert lease.source_id in {x.source_id for x in catalog.lease_sources(lease_for=LEASE, limit=10)}
