@@ -139,33 +139,26 @@ class Leases(Transactions):
         """Push back the deadline of the leases ``owner`` holds among ``tokens`` (still working on
         them); return how many it still holds."""
         when = aware("now", now) if now is not None else self._now()
-        renewed = 0
-        with self._tx() as session:
-            for chunk in in_chunks(sorted(set(tokens))):
-                result = session.execute(
-                    update(Source)
-                    .where(Source.lease_token.in_(chunk), Source.lease_owner == owner)
-                    .values(lease_until=when + lease_for)
-                    .execution_options(synchronize_session=False)
-                )
-                renewed += result.rowcount  # type: ignore[attr-defined]
-        return renewed
+        return self._set_deadline(tokens, owner, when + lease_for)
 
     def release_leases(self, tokens: Iterable[str], *, owner: str, now: datetime | None = None) -> int:
         """Give back leases ``owner`` will not finish (a worker stopping): they expire now, and
         the dispatcher hands them out again at once instead of after the deadline."""
-        when = aware("now", now) if now is not None else self._now()
-        released = 0
+        return self._set_deadline(tokens, owner, aware("now", now) if now is not None else self._now())
+
+    def _set_deadline(self, tokens: Iterable[str], owner: str, until: datetime) -> int:
+        """Move the deadline of the leases ``owner`` holds among ``tokens``; how many it holds."""
+        held = 0
         with self._tx() as session:
             for chunk in in_chunks(sorted(set(tokens))):
                 result = session.execute(
                     update(Source)
                     .where(Source.lease_token.in_(chunk), Source.lease_owner == owner)
-                    .values(lease_until=when)
+                    .values(lease_until=until)
                     .execution_options(synchronize_session=False)
                 )
-                released += result.rowcount  # type: ignore[attr-defined]
-        return released
+                held += result.rowcount  # type: ignore[attr-defined]
+        return held
 
     def lease_counts(self, now: datetime | None = None) -> LeaseCounts:
         """Leased, expired and overdue sources (see `LeaseCounts`)."""

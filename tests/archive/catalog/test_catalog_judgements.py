@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -248,26 +250,37 @@ def test_a_batch_reads_its_baselines_as_the_one_by_one_query_does(catalog: Catal
     assert baseline3 is not None and baseline3.captured_at == at[0]
 
 
-def test_sources_another_process_judges_mid_read_are_left_out(catalog: Catalog, db_url: str) -> None:
-    """Two workers judge side by side: on PostgreSQL (READ COMMITTED) the other's commit can land
-    between the statement that picks the sources and the one that reads their captures."""
-    ids = watched(catalog, A, B)
-    first = capture(catalog, ids[A], A, T0)
-    capture(catalog, ids[B], B, T0)
+def judged_by_another_process_meanwhile(catalog: Catalog, db_url: str, capture_id: int) -> Any:
+    """While ``catalog`` runs its first statement, another process (connection) judges the capture:
+    on PostgreSQL (READ COMMITTED) a batch read sees that commit in its later statements."""
     other = open_catalog(db_url)
     statements: list[str] = []
 
-    def judge_a_meanwhile(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    def judge_meanwhile(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         statements.append(statement)
-        if len(statements) == 1:  # right after the sources were picked: the other process judges A
-            other.record_judgement(Judgement(first, "live", 0), render_alert=render)
+        if len(statements) == 1:
+            other.record_judgement(Judgement(capture_id, "live", 0), render_alert=render)
 
-    event.listen(catalog.engine, "after_cursor_execute", judge_a_meanwhile)
-    try:
+    @contextmanager
+    def listening() -> Iterator[None]:
+        event.listen(catalog.engine, "after_cursor_execute", judge_meanwhile)
+        try:
+            yield
+        finally:
+            event.remove(catalog.engine, "after_cursor_execute", judge_meanwhile)
+            other.close()
+
+    return listening()
+
+
+def test_sources_another_process_judges_mid_read_are_left_out(catalog: Catalog, db_url: str) -> None:
+    """Two workers judge side by side: the other's commit lands between the statement that picks
+    the sources and the one that reads their captures."""
+    ids = watched(catalog, A, B)
+    first = capture(catalog, ids[A], A, T0)
+    capture(catalog, ids[B], B, T0)
+    with judged_by_another_process_meanwhile(catalog, db_url, first):
         contexts = catalog.judging_contexts()
-    finally:
-        event.remove(catalog.engine, "after_cursor_execute", judge_a_meanwhile)
-        other.close()
     assert all(c.captures for c in contexts)
     assert [c.source_id for c in contexts] == [ids[B]]
 
@@ -278,18 +291,6 @@ def test_a_batch_judged_whole_by_another_process_is_followed_by_the_next(
     ids = watched(catalog, A, B)
     first = capture(catalog, ids[A], A, T0)
     capture(catalog, ids[B], B, T0)
-    other = open_catalog(db_url)
-    calls: list[int] = []
-
-    def judge_a_meanwhile(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        calls.append(1)
-        if len(calls) == 1:
-            other.record_judgement(Judgement(first, "live", 0), render_alert=render)
-
-    event.listen(catalog.engine, "after_cursor_execute", judge_a_meanwhile)
-    try:
+    with judged_by_another_process_meanwhile(catalog, db_url, first):
         contexts = catalog.judging_contexts(limit=1)  # a batch of one source: A, judged meanwhile
-    finally:
-        event.remove(catalog.engine, "after_cursor_execute", judge_a_meanwhile)
-        other.close()
     assert [c.source_id for c in contexts] == [ids[B]]
