@@ -8,8 +8,10 @@ migration scripts' loading.
 
 from __future__ import annotations
 
+import fcntl
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -115,11 +117,25 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
     config = alembic_config()
-    with _MIGRATING, engine.begin() as connection:
+    with _MIGRATING, _sqlite_migration_lock(engine), engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+@contextmanager
+def _sqlite_migration_lock(engine: Engine) -> Iterator[None]:
+    """SQLite's counterpart of the advisory lock: a lock file beside the database, so processes
+    started together on a new SQLite catalog (a daemon and a worker on one machine) migrate it once
+    ("table source already exists" otherwise); the others then find it at head."""
+    path = _sqlite_path(engine.url) if engine.dialect.name == "sqlite" else None
+    if path is None:
+        yield
+        return
+    with path.with_name(path.name + ".migrate-lock").open("a") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        yield
 
 
 def alembic_config(url: str | None = None) -> Config:

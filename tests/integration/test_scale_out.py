@@ -310,10 +310,16 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str, cluster: 
 # --------------------------------------------------------------------------------------------------
 
 
-def test_a_fleet_started_at_once_creates_an_empty_catalog_once(tmp_path: Path, pg_url: str) -> None:
-    """`systemctl enable --now citewatch-daemon citewatch-worker@1 …` (README) on a new PostgreSQL:
-    every process finds no schema and migrates; all of them must come up, not all but one."""
-    cluster = Cluster(tmp_path / "fleet", {"CITEWATCH_DB": pg_url})
+@pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
+def test_a_fleet_started_at_once_creates_an_empty_catalog_once(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """`systemctl enable --now citewatch-daemon citewatch-worker@1 …` (README) on a new catalog:
+    every process finds no schema and migrates; all of them must come up, not all but one.  On
+    SQLite (a daemon and a worker on one machine) all but one failed with "table source already
+    exists"."""
+    db = request.getfixturevalue("pg_url") if backend == "postgresql" else f"sqlite:///{tmp_path / 'c.db'}"
+    cluster = Cluster(tmp_path / "fleet", {"CITEWATCH_DB": db})
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "citewatch", "crawl", "--due", "--json"],
