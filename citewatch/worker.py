@@ -63,7 +63,7 @@ class _Heartbeat(threading.Thread):
         self._round = round_number
         self._round_started_at = datetime.now(UTC).isoformat()
         self._halt = threading.Event()
-        self.state = "recovering"
+        self.state = "starting"  # imports done; opening the catalog, recovering the spool
         self.captured = captured  # since the worker started, across rounds
 
     def beat(self) -> None:

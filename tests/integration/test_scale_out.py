@@ -510,7 +510,8 @@ def test_two_daemons_two_workers_capture_each_source_once_per_round_through_kill
 
         # w1 comes back on the same disk: its spool is recovered and uploaded, nothing is recorded twice.
         w1 = cluster.start(W1, "worker")
-        # Its heartbeat says "recovering" until the spool is back in the catalog, then "waiting".
+        # Its heartbeat says "starting" until the spool is back in the catalog (and "settling" while
+        # it is judged and uploaded), then "waiting".
         wait_for(
             lambda: rds.hmget(worker_key(W1), ["pid", "state"]) == [str(w1.pid).encode(), b"waiting"],
             30,
