@@ -1,9 +1,17 @@
 # Two commands for a newcomer: `make demo` (the offline tour) and `make test` (the whole suite,
 # starting every server it needs).  Everything installs into .venv from the lock of tested versions.
+#
+# Browser captures (issue 10) record through warcprox, which runs as a sidecar process from its own
+# venv, .venv-warcprox, pinned by requirements-warcprox.lock (warcprox==2.13.1 and the exact pins of a
+# fresh venv's `pip freeze`).  It cannot live in .venv: warcprox pins cryptography<46, and the
+# pyOpenSSL that Scrapy uses needs cryptography>=49.  Every target that needs .venv builds it too
+# (about 7 s); crawler/browser/recorder.py starts it and says "run make install" when it is missing.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+WARCPROX_VENV ?= .venv-warcprox
+WARCPROX_STAMP := $(WARCPROX_VENV)/.installed
 
 # The suite runs on pytest-xdist workers; `soak` and `fuzz` tests are the long runs `make soak` and
 # `make fuzz` are for.  Four workers on two cores: its CLI runs and servers mostly wait (timeouts,
@@ -14,18 +22,26 @@ FAST := -n $(PYTEST_WORKERS)
 
 .PHONY: install demo test soak lint typecheck lock clean eval-detection fuzz bench bench-catalog bench-catalog-pg
 
-$(STAMP): pyproject.toml requirements.lock
+# Order-only: a change to requirements-warcprox.lock rebuilds only .venv-warcprox (via `install`/`test`).
+$(STAMP): pyproject.toml requirements.lock | $(WARCPROX_STAMP)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# --no-deps: the lock lists every package of warcprox's venv, so pip installs exactly those.
+$(WARCPROX_STAMP): requirements-warcprox.lock
+	rm -rf $(WARCPROX_VENV)
+	$(PYTHON) -m venv $(WARCPROX_VENV)
+	$(WARCPROX_VENV)/bin/python -m pip install --quiet --no-deps -r requirements-warcprox.lock
+	touch $(WARCPROX_STAMP)
+
+install: $(STAMP) $(WARCPROX_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/citewatch demo
 
-test: $(STAMP)
+test: $(STAMP) $(WARCPROX_STAMP)
 	tools/ensure-chromium.sh
 	tools/with-postgres.sh $(BIN)/python -m pytest $(FAST)
 
@@ -95,4 +111,4 @@ lock: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
 
 clean:
-	rm -rf $(VENV) citewatch-data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(WARCPROX_VENV) citewatch-data .pytest_cache .mypy_cache .ruff_cache
