@@ -236,6 +236,30 @@ class WarcWriter:
             self._awaiting.pop(record_id, None)
         return written
 
+    def write_resource(
+        self,
+        target_uri: str,
+        content_type: str,
+        payload: bytes,
+        *,
+        concurrent_to: str | None = None,
+        sync: bool = True,
+    ) -> WrittenRecord:
+        """Write a ``resource`` record: content citewatch made itself (a browser's screenshot or
+        rendered text), tied by ``concurrent_to`` to the response record it was made from."""
+        headers = {"WARC-Record-ID": self._new_id(), "WARC-Date": warc_date(self._clock())}
+        if concurrent_to is not None:
+            headers["WARC-Concurrent-To"] = concurrent_to
+        record = self._builder.create_warc_record(
+            target_uri,
+            "resource",
+            payload=io.BytesIO(payload),
+            length=len(payload),
+            warc_content_type=content_type,
+            warc_headers_dict=headers,
+        )
+        return self._write(record, sync=sync)
+
     def sync(self) -> None:
         """Make every record written so far durable (fsync), if one is not yet; cheap when none is."""
         if self._unsynced and self._file is not None:

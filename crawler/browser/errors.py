@@ -13,3 +13,10 @@ class RecorderMissing(RecorderError):
     def __init__(self, python: str) -> None:
         super().__init__(f"browser captures need warcprox's venv, but {python} is missing: run make install")
         self.python = python
+
+
+class BrowserMissing(Exception):
+    """No Chromium to drive."""
+
+    def __init__(self) -> None:
+        super().__init__("browser captures need Chromium, but none was found: apt-get install chromium")

@@ -95,6 +95,7 @@ class WarcproxSidecar:
         self.port = 0
         self.returncode: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
+        self._version: str | None = None
 
     @property
     def proxy_url(self) -> str:
@@ -197,6 +198,23 @@ class WarcproxSidecar:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+    def version(self) -> str:
+        """warcprox's version in the sidecar's venv (asked once per sidecar), for metadata records."""
+        if self._version is None:
+            if not self.python.exists():
+                raise RecorderMissing(str(self.python))
+            answer = subprocess.run(
+                [str(self.python), "-c", "import importlib.metadata as m; print(m.version('warcprox'))"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                env=self.environ(),
+            )
+            if answer.returncode != 0:
+                raise RecorderError(f"cannot tell warcprox's version: {answer.stderr.strip()[-300:]}")
+            self._version = answer.stdout.strip()
+        return self._version
 
     def records(self) -> list[RecordEntry]:
         """Every record written so far (a partly written last line is left for the next call)."""
