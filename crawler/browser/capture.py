@@ -136,6 +136,7 @@ class BrowserResult:
     document_record_id: str | None
     resources: int
     bytes_received: int
+    popups: int
     timings: Timings
     browser_version: str
     limits: BrowserLimits
@@ -155,6 +156,7 @@ class _PageState:
     bytes_received: int = 0
     blocked: list[BlockedRequest] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    pages: int = 0  # pages the context opened: more than one is a popup that got through
     document_status: int | None = None
     document_url: str | None = None
     # Requests whose response declared no Content-Length: counted when they finish.
@@ -313,6 +315,7 @@ class BrowserCapturer:
             document_record_id=document,
             resources=state.resources,
             bytes_received=state.bytes_received,
+            popups=max(0, state.pages - 1),
             timings=Timings(load, settle, shot_time, text_time, time.monotonic() - started),
             browser_version=self.browser_version,
             limits=limits,
@@ -329,6 +332,7 @@ class BrowserCapturer:
             user_agent=self.user_agent,
         )
         context.add_init_script(INIT_SCRIPT)
+        context.on("page", lambda page: self._on_page(state, page))
         # Set per request here, never as extra_http_headers: Chromium would send a CORS preflight
         # before every cross-origin fetch for a custom header, and change what the page does.
         meta = warcprox_meta(state.page_id)
@@ -374,6 +378,11 @@ class BrowserCapturer:
         if state.bytes_received >= state.limits.max_bytes:
             return "byte-cap"
         return None
+
+    def _on_page(self, state: _PageState, page: Page) -> None:
+        state.pages += 1
+        if state.pages > 1:
+            state.notes.append(f"popup opened: {page.url}")
 
     def _on_response(self, state: _PageState, page: Page, response: Response) -> None:
         request = response.request

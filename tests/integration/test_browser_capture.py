@@ -1,0 +1,268 @@
+"""Browser captures (issue 10): real Chromium through the real warcprox sidecar, a real loopback site.
+
+The site is on 127.0.0.2 (allowed to the sidecar and the browser by address); the canaries (TCP on
+127.0.0.1 and 127.0.0.3, UDP on 127.0.0.1 for WebRTC's STUN) are allowed to nobody.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import socket
+import struct
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.warc.writer import WarcWriter
+from crawler.browser.capture import BrowserCapturer, BrowserLimits
+from crawler.browser.evidence import PNG, TEXT, TLS_NOTE, write_evidence
+from crawler.browser.recorder import WarcproxSidecar
+from tests.fixtures.site import TestSite
+from tests.integration.test_browser_recorder import (
+    APP_JS,
+    CHROMIUM,
+    SITE_HOST,
+    SPA,
+    STATEMENT,
+    WARCIO,
+    Canary,
+)
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="!!! chromium is not installed (apt-get install chromium): the browser tests are SKIPPED !!!",
+    ),
+]
+LIMITS = BrowserLimits(total_seconds=5.0, load_seconds=3.0, settle_seconds=1.5, max_resources=20)
+
+
+class UdpCanary:
+    """A UDP socket on 127.0.0.1 that counts every datagram (a STUN binding request is one)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.1)
+        self.port = int(self.sock.getsockname()[1])
+        self.packets = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._receive, daemon=True)
+        self._thread.start()
+
+    def _receive(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.sock.recvfrom(4096)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.packets += 1
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self.sock.close()
+
+
+@pytest.fixture
+def site() -> Iterator[TestSite]:
+    with TestSite(hosts=(SITE_HOST,)) as test_site:
+        yield test_site
+
+
+@pytest.fixture
+def sidecar(tmp_path: Path) -> Iterator[WarcproxSidecar]:
+    with WarcproxSidecar(
+        tmp_path / "warcs", tmp_path / "state", prefix="test-capture", allow_addresses=[SITE_HOST]
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+def capturer(sidecar: WarcproxSidecar) -> Iterator[BrowserCapturer]:
+    with BrowserCapturer(sidecar, limits=LIMITS, executable=CHROMIUM) as running:
+        yield running
+
+
+def serve_spa(site: TestSite) -> None:
+    site.set_page("/", SPA)
+    site.set_page(
+        "/app.js",
+        gzip.compress(APP_JS.encode(), mtime=0),
+        headers=[("Content-Encoding", "gzip")],
+        content_type="text/javascript",
+    )
+    site.set_page("/api/statement.json", json.dumps({"text": STATEMENT}), content_type="application/json")
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    return int(width), int(height)
+
+
+def warc_records(path: Path) -> list[tuple[dict[str, str], bytes]]:
+    with path.open("rb") as warc:
+        return [
+            ({k: v for k, v in record.rec_headers.headers}, record.content_stream().read())
+            for record in ArchiveIterator(warc)
+        ]
+
+
+def test_spa_is_rendered_screenshotted_and_its_evidence_points_at_the_document(
+    site: TestSite, sidecar: WarcproxSidecar, capturer: BrowserCapturer, tmp_path: Path
+) -> None:
+    serve_spa(site)
+    result = capturer.capture(site.url("/"), page_id="capture-spa")
+
+    assert result.status == 200
+    assert result.final_url == site.url("/")
+    assert result.text is not None and STATEMENT in result.text  # arrived by fetch(), not in the HTML
+    assert result.screenshot is not None
+    width, height = png_size(result.screenshot)
+    assert width == LIMITS.viewport_width and height >= LIMITS.viewport_height
+    assert result.blocked == () and not result.timed_out, (result.blocked, result.notes)
+    urls = {r.url for r in result.records if r.warc_type == "response"}
+    assert {site.url("/"), site.url("/app.js"), site.url("/api/statement.json")} <= urls
+    document = [r for r in result.records if r.warc_type == "response" and r.url == site.url("/")]
+    assert result.document_record_id == document[-1].record_id
+    # The citewatch UA went out, and Warcprox-Meta did not reach the site.
+    sent = site.requests_for("/api/statement.json")[0]
+    assert "citewatch" in (sent.header("User-Agent") or "")
+    assert sent.header("Warcprox-Meta") is None
+
+    writer = WarcWriter(tmp_path / "evidence", prefix="evidence", warcinfo_fields={"description": "test"})
+    evidence = write_evidence(writer, result, recorder_version=sidecar.version())
+    writer.close()
+    sidecar.stop()
+    assert evidence.screenshot is not None and evidence.text is not None
+    ours = sorted((tmp_path / "evidence").glob("*.warc.gz"))
+    assert len(ours) == 1
+    for warc in [*ours, *sidecar.warc_files()]:
+        check = subprocess.run([WARCIO, "check", "-v", warc], capture_output=True, text=True, timeout=30)
+        assert check.returncode == 0, check.stdout + check.stderr
+    by_type = {headers["WARC-Type"]: (headers, body) for headers, body in warc_records(ours[0])[1:]}
+    assert set(by_type) == {"resource", "metadata"}
+    resources = [(h, b) for h, b in warc_records(ours[0]) if h["WARC-Type"] == "resource"]
+    assert [h["Content-Type"] for h, _ in resources] == [PNG, TEXT]
+    assert resources[0][1] == result.screenshot
+    assert STATEMENT in resources[1][1].decode("utf-8")
+    metadata, fields = by_type["metadata"]
+    for headers in [*(h for h, _ in resources), metadata]:
+        assert headers["WARC-Concurrent-To"] == result.document_record_id
+        assert headers["WARC-Target-URI"] == site.url("/")
+    assert TLS_NOTE.encode() in fields and b"warcprox 2.13" in fields and b"max-resources=20" in fields
+    # The record it points at is the document's response, in the sidecar's WARC.
+    pointed = [
+        h
+        for warc in sidecar.warc_files()
+        for h, _ in warc_records(warc)
+        if h["WARC-Record-ID"] == result.document_record_id
+    ]
+    assert len(pointed) == 1
+    assert pointed[0]["WARC-Type"] == "response" and pointed[0]["WARC-Target-URI"] == site.url("/")
+
+
+def test_hostile_page_is_bounded_and_reaches_no_canary(
+    site: TestSite, sidecar: WarcproxSidecar, capturer: BrowserCapturer
+) -> None:
+    tcp = Canary(("127.0.0.1", "127.0.0.3"))
+    udp = UdpCanary()
+    try:
+        site.set_page("/file.bin", b"\0" * 4096, content_type="application/octet-stream")
+        site.set_page(
+            "/hostile",
+            "<!doctype html><html><body><p id='alive'>Hostile page.</p>"
+            "<a id='dl' href='/file.bin' download='file.bin'>file</a><script>"
+            f"window.open('http://127.0.0.1:{tcp.port}/popup');"
+            f"window.open('{site.url('/popup')}', '_blank');"
+            "try { var pc = new RTCPeerConnection("
+            f"{{iceServers: [{{urls: 'stun:127.0.0.1:{udp.port}'}}]}});"
+            " pc.createDataChannel('x'); pc.createOffer().then(function (o) { pc.setLocalDescription(o); });"
+            "} catch (e) { document.getElementById('alive').textContent += ' no webrtc'; }"
+            "document.getElementById('dl').click();"
+            f"fetch('http://localhost:{tcp.port}/fetch', {{mode: 'no-cors'}});"
+            "setTimeout(function () { while (true) {} }, 300);"
+            "</script></body></html>",
+        )
+        started = time.monotonic()
+        result = capturer.capture(site.url("/hostile"), page_id="hostile")
+        elapsed = time.monotonic() - started
+        time.sleep(0.5)  # STUN would have been sent by now (it goes out at once)
+    finally:
+        tcp.close()
+        udp.close()
+
+    assert elapsed < LIMITS.total_seconds + 4, elapsed
+    assert result.timed_out, result.notes
+    assert result.status == 200
+    assert tcp.hits == [] and udp.packets == 0
+    reasons = {(b.reason, b.url.split("/")[-1]) for b in result.blocked}
+    assert ("private-address", "fetch") in reasons
+    assert ("download", "file.bin") in reasons
+    # window.open returned null: no popup page, and its URL was never even requested.
+    assert result.popups == 0
+    assert site.requests_for("/popup") == []
+    assert not [r for r in sidecar.records() if r.url.endswith("/popup")]
+    # The same browser is fine afterwards.
+    serve_spa(site)
+    after = capturer.capture(site.url("/"), page_id="after-hostile")
+    assert after.text is not None and STATEMENT in after.text and not after.timed_out
+
+
+def test_endless_loop_before_load_still_returns_in_time(site: TestSite, capturer: BrowserCapturer) -> None:
+    site.set_page(
+        "/loop", "<!doctype html><html><body><p>Loop</p><script>while (true) {}</script></body></html>"
+    )
+    started = time.monotonic()
+    result = capturer.capture(site.url("/loop"), page_id="loop")
+    assert time.monotonic() - started < LIMITS.total_seconds + 4
+    assert result.timed_out, result.notes
+    assert any("load" in note for note in result.notes), result.notes
+
+
+def test_page_with_too_many_resources_is_capped(
+    site: TestSite, sidecar: WarcproxSidecar, capturer: BrowserCapturer
+) -> None:
+    images = LIMITS.max_resources + 15
+    for i in range(images):
+        site.set_page(f"/img/{i}.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 100, content_type="image/png")
+    tags = "".join(f"<img src='/img/{i}.png'>" for i in range(images))
+    site.set_page("/many", f"<!doctype html><html><body><p>Many images</p>{tags}</body></html>")
+    result = capturer.capture(site.url("/many"), page_id="many")
+
+    assert result.resources == LIMITS.max_resources
+    capped = [b for b in result.blocked if b.reason == "resource-cap"]
+    assert len(capped) >= images + 1 - LIMITS.max_resources  # the page itself was one resource
+    fetched = sum(len(site.requests_for(f"/img/{i}.png")) for i in range(images))
+    assert fetched <= LIMITS.max_resources - 1
+    responses = [r for r in result.records if r.warc_type == "response"]
+    assert len(responses) <= LIMITS.max_resources
+    assert result.text is not None and "Many images" in result.text
+
+
+def test_page_over_the_byte_cap_gets_no_more_requests(site: TestSite, sidecar: WarcproxSidecar) -> None:
+    limits = BrowserLimits(total_seconds=8.0, load_seconds=5.0, settle_seconds=1.5, max_bytes=50_000)
+    site.set_page("/big.js", "var big = '" + "x" * 60_000 + "';", content_type="text/javascript")
+    site.set_page("/after.json", "{}", content_type="application/json")
+    # Asked for only once big.js is in (a second <script src> would be fetched alongside it).
+    site.set_page(
+        "/heavy",
+        "<!doctype html><html><body><p>Heavy</p>"
+        "<script src='/big.js' onload=\"fetch('/after.json')\"></script></body></html>",
+    )
+    with BrowserCapturer(sidecar, limits=limits, executable=CHROMIUM) as capturer:
+        result = capturer.capture(site.url("/heavy"), page_id="heavy")
+    assert result.bytes_received > limits.max_bytes
+    assert [(b.reason, b.url) for b in result.blocked] == [("byte-cap", site.url("/after.json"))]
+    assert site.requests_for("/after.json") == []
