@@ -281,3 +281,30 @@ def test_each_record_is_fsynced_by_default(tmp_path: Path, monkeypatch: pytest.M
 
     assert len(synced) == 3
     writer.close()
+
+
+def test_resource_record_is_concurrent_to_the_response_and_keeps_its_bytes(tmp_path: Path) -> None:
+    from warcio.archiveiterator import ArchiveIterator
+
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+    writer = WarcWriter(tmp_path / "spool", prefix="res")
+    written = writer.write_resource("http://example.com/", "image/png", png, concurrent_to="<urn:uuid:doc>")
+    bare = writer.write_resource("http://example.com/", "text/plain; charset=utf-8", "é".encode())
+    name = writer.current_name
+    writer.close()
+    assert name is not None and written.record_type == "resource"
+    path = tmp_path / "spool" / name
+    check = subprocess.run([WARCIO, "check", "-v", str(path)], capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
+    with path.open("rb") as stream:
+        stream.seek(written.offset)
+        record = next(iter(ArchiveIterator(stream)))
+        assert record.rec_type == "resource"
+        assert record.rec_headers.get_header("WARC-Record-ID") == written.record_id
+        assert record.rec_headers.get_header("WARC-Concurrent-To") == "<urn:uuid:doc>"
+        assert record.rec_headers.get_header("Content-Type") == "image/png"
+        assert record.content_stream().read() == png
+        stream.seek(bare.offset)
+        record = next(iter(ArchiveIterator(stream)))
+        assert record.rec_headers.get_header("WARC-Concurrent-To") is None
+        assert record.content_stream().read() == "é".encode()
