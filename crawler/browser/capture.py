@@ -66,7 +66,13 @@ INIT_SCRIPT = (
     "window.open = () => null;"
     "delete window.RTCPeerConnection; delete window.webkitRTCPeerConnection; delete window.RTCDataChannel;"
 )
-SCROLL = "() => { window.scrollTo(0, document.documentElement.scrollHeight); return true; }"
+# The height before scrolling is kept on the page (one global) so that GREW can tell whether
+# scrolling loaded more content.
+SCROLL = (
+    "() => { window.__citewatchHeight = document.documentElement.scrollHeight;"
+    " window.scrollTo(0, window.__citewatchHeight); return true; }"
+)
+GREW = "() => document.documentElement.scrollHeight > window.__citewatchHeight"
 ALLOWED_SCHEMES = ("http", "https")
 # Requests the browser answers itself, with no network and so nothing to record or to guard.
 LOCAL_SCHEMES = ("data", "blob", "about")
@@ -417,14 +423,19 @@ class BrowserCapturer:
                 break
             # wait_for_function, not evaluate: evaluate has no timeout, and a page that loops
             # forever would hold it for ever.
-            if (
-                self._step(
-                    state, "scroll", lambda: page.wait_for_function(SCROLL, timeout=_ms(_left(deadline)))
-                )
-                is None
-            ):
+            scrolled = self._step(
+                state, "scroll", lambda: page.wait_for_function(SCROLL, timeout=_ms(_left(deadline)))
+            )
+            if scrolled is None:
                 return
-            page.wait_for_timeout(_ms(limits.scroll_pause_seconds))
+            # Lazy content makes the page longer: scroll again only if it did.
+            try:
+                page.wait_for_function(GREW, timeout=_ms(limits.scroll_pause_seconds))
+            except PlaywrightTimeout:
+                break
+            except PlaywrightError as error:
+                state.notes.append(f"error: scroll: {_first_line(error)}")
+                return
         settle = min(limits.settle_seconds, _left(deadline))
         try:
             page.wait_for_load_state("networkidle", timeout=_ms(settle))

@@ -173,6 +173,24 @@ def test_spa_is_rendered_screenshotted_and_its_evidence_points_at_the_document(
     assert pointed[0]["WARC-Type"] == "response" and pointed[0]["WARC-Target-URI"] == site.url("/")
 
 
+def test_lazy_content_below_the_fold_is_loaded_by_scrolling(
+    site: TestSite, capturer: BrowserCapturer
+) -> None:
+    site.set_page("/api/more.json", json.dumps({"text": "Second statement, loaded on scroll."}))
+    site.set_page(
+        "/lazy",
+        "<!doctype html><html><body><p>Top</p><div style='height: 3000px'></div><p id='more'></p><script>"
+        "var asked = false; window.addEventListener('scroll', function () {"
+        " if (asked || window.scrollY + window.innerHeight < document.body.scrollHeight - 100) return;"
+        " asked = true; fetch('/api/more.json').then(function (r) { return r.json(); }).then(function (d) {"
+        " var p = document.getElementById('more'); p.textContent = d.text; p.style.height = '2000px'; });"
+        "});</script></body></html>",
+    )
+    result = capturer.capture(site.url("/lazy"), page_id="lazy")
+    assert result.text is not None and "Second statement, loaded on scroll." in result.text
+    assert result.screenshot is not None and png_size(result.screenshot)[1] > 5000
+
+
 def test_hostile_page_is_bounded_and_reaches_no_canary(
     site: TestSite, sidecar: WarcproxSidecar, capturer: BrowserCapturer
 ) -> None:
