@@ -302,7 +302,10 @@ class BrowserCapturer:
             text_time = time.monotonic() - mark
             final_url = page.url
         finally:
-            context.close()
+            try:
+                context.close()
+            except PlaywrightError as error:  # a renderer that crashed takes its context with it
+                state.notes.append(f"error: close: {_first_line(error)}")
         final_url = urldefrag(state.document_url or final_url).url
         records = self._records(state.page_id, final_url, wait=state.document_status is not None)
         document = next(

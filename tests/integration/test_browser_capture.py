@@ -284,3 +284,18 @@ def test_page_over_the_byte_cap_gets_no_more_requests(site: TestSite, sidecar: W
     assert result.bytes_received > limits.max_bytes
     assert [(b.reason, b.url) for b in result.blocked] == [("byte-cap", site.url("/after.json"))]
     assert site.requests_for("/after.json") == []
+
+
+def test_tagging_requests_keeps_their_cookies(site: TestSite, capturer: BrowserCapturer) -> None:
+    # The route handler rewrites each request's headers to add Warcprox-Meta; the page's own
+    # cookies must survive that, or a site with a session would behave differently when captured.
+    site.set_page("/api/who", "{}", content_type="application/json")
+    site.set_page(
+        "/session",
+        "<!doctype html><html><body><p>Session</p><script>fetch('/api/who');</script></body></html>",
+        headers=[("Set-Cookie", "session=abc123; Path=/")],
+    )
+    result = capturer.capture(site.url("/session"), page_id="session")
+    assert result.status == 200
+    asked = site.requests_for("/api/who")
+    assert len(asked) == 1 and asked[0].header("Cookie") == "session=abc123"
