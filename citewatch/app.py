@@ -48,7 +48,6 @@ if TYPE_CHECKING:
     from citewatch.inputs import ArticleInput
     from citewatch.sink import CatalogSink, CrawlTally
     from crawler.runner import CrawlStats
-    from crawler.spiders.capture import CaptureSpider
     from scheduler.alerts.deliver import DeliveryReport
     from scheduler.changes import ChangeRecorder
 
@@ -272,9 +271,9 @@ class App:
 
         s = self.settings
         sink = self._sink(all_links=False, progress=progress)
-        spider = (
-            WorkerSpider,
-            {
+        spider = {
+            "spider_cls": WorkerSpider,
+            "spider_args": {
                 "leases": self.catalog,
                 "owner": self.worker_id,
                 "lease_for": timedelta(seconds=s.lease_seconds),
@@ -283,8 +282,8 @@ class App:
                 "stopping": stopping,
                 "wait_for_work": wait_for_work,
             },
-            worker_settings(redis_url),
-        )
+            "extra_settings": worker_settings(redis_url),
+        }
         return self._crawl_then_judge(sink, lambda: self._run(iter(()), sink, spider=spider))
 
     def settle(self) -> CrawlOutcome:
@@ -306,9 +305,7 @@ class App:
         # Captures a killed or failed earlier run left unjudged are judged now, even with nothing
         # to crawl; under the crawl lock, so no other crawl's detection judges them at once.
         if run is not None or self.catalog.has_unjudged():
-            with crawl_lock(
-                self.settings.home_dir, f"worker-{self.worker_id}" if self.worker_id else "crawl"
-            ):
+            with crawl_lock(self.settings.home_dir, self._lock_name):
                 if run is not None:
                     stats = run()
                 with finishing_despite_signals():
@@ -330,8 +327,10 @@ class App:
         targets: Iterator[CaptureTarget],
         sink: CatalogSink,
         *,
-        spider: tuple[type[CaptureSpider], dict[str, Any], dict[str, Any]] | None = None,
+        spider: dict[str, Any] | None = None,
     ) -> CrawlStats:
+        """Crawl into this process's spool; ``spider``: a worker's `run_crawl` arguments (its
+        queue-fed spider class, the spider's arguments, its Redis settings)."""
         from archive.warc.writer import WarcWriter
         from crawler.runner import run_crawl
 
@@ -357,24 +356,13 @@ class App:
         # Around the last batch's commit too (the flush below).
         with self.catalog.before_commit(writer.sync):
             try:
-                if spider is None:
-                    return run_crawl(
-                        sink.prefetching(targets),
-                        config=self.crawl_config(),
-                        warc_writer=writer,
-                        sink=sink,
-                        clock=self.clock,
-                    )
-                spider_cls, spider_args, extra_settings = spider
                 return run_crawl(
-                    targets,
+                    sink.prefetching(targets),
                     config=self.crawl_config(),
                     warc_writer=writer,
                     sink=sink,
                     clock=self.clock,
-                    spider_cls=spider_cls,
-                    spider_args=spider_args,
-                    extra_settings=extra_settings,
+                    **(spider or {}),
                 )
             finally:
                 complete = False

@@ -187,6 +187,15 @@ def print_table(columns: Sequence[tuple[str, int]], rows: Iterable[Sequence[str]
         flush()
 
 
+def _log_each_cycle() -> None:
+    """A daemon or worker logs each job and round at INFO; framework chatter stays filtered unless
+    -v was given."""
+    root = logging.getLogger()
+    root.setLevel(min(root.level, logging.INFO))
+    for handler in root.handlers:
+        handler.setLevel(min(handler.level, logging.INFO))
+
+
 def _say(line: str) -> None:
     err.print(inert(line), markup=False, highlight=False)
 
@@ -504,11 +513,7 @@ def daemon() -> None:
     with user_errors():
         settings = load_settings()
         App(settings)  # migrate the catalog and recover the spool before the first job
-        # A daemon logs each cycle; framework chatter stays filtered unless -v was given.
-        root = logging.getLogger()
-        root.setLevel(min(root.level, logging.INFO))
-        for handler in root.handlers:
-            handler.setLevel(min(handler.level, logging.INFO))
+        _log_each_cycle()
         if settings.redis_url:
             from citewatch.distributed import connect
             from citewatch.jobs import distributed_jobs, stop_dispatching
@@ -534,10 +539,7 @@ def worker(
 
     with user_errors():
         settings = load_settings()
-        root = logging.getLogger()
-        root.setLevel(min(root.level, logging.INFO))
-        for handler in root.handlers:
-            handler.setLevel(min(handler.level, logging.INFO))
+        _log_each_cycle()
         code = run_worker(settings, once=once)
     raise typer.Exit(code)
 

@@ -80,12 +80,13 @@ def crawl_through_workers(
 ) -> CrawlOutcome:
     """Queue these sources (and article pages) for the workers and wait until they are captured
     and judged; the outcome counts them as a local crawl would."""
+    from archive.catalog.batches import in_chunks
     from citewatch.app import CrawlOutcome
     from citewatch.sink import CrawlTally
     from crawler.cluster.heartbeat import live_workers
     from crawler.cluster.queue import Entry, push
     from crawler.model import ROLE_ARTICLE
-    from scheduler.dispatch import entry
+    from scheduler.dispatch import dispatch
 
     s = app.settings
     client = connect(s)
@@ -95,12 +96,16 @@ def crawl_through_workers(
     # already (by the daemon) is in the queue already and is not queued twice.
     push(client, [Entry(url=u, role=ROLE_ARTICLE) for u in article_urls], urgent=True)
     ids = sorted(set(source_ids))
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        leases = app.catalog.lease_sources(
-            lease_for=lease_for, limit=len(chunk), due_only=False, source_ids=chunk
+    for chunk in in_chunks(ids):  # a transaction and a push per chunk, however many there are
+        dispatch(
+            app.catalog,
+            client,
+            lease_for=lease_for,
+            queue_limit=None,
+            due_only=False,
+            source_ids=chunk,
+            urgent=True,
         )
-        push(client, [entry(lease) for lease in leases], urgent=True)
     waiting = set(ids)
     articles: dict[str, int] = {}
     failed_articles: dict[str, str] = {}

@@ -24,16 +24,22 @@ def dispatch(
     client: redis.Redis,
     *,
     lease_for: timedelta,
-    queue_limit: int,
+    queue_limit: int | None,
     due_only: bool = True,
     source_ids: Sequence[int] | None = None,
     urgent: bool = False,
     now: datetime | None = None,
 ) -> int:
     """Lease as many sources as the queue has room for (see `Leases.lease_sources` for which)
-    and push them; return how many were dispatched.  ``urgent`` puts them at the front (an
-    ingest a person waits for)."""
-    room = queue_limit - length(client)
+    and push them; return how many were dispatched.  ``urgent`` puts them at the front and
+    ``queue_limit=None`` queues every one of ``source_ids`` past the limit (sources a person
+    waits for: `citewatch ingest` and `crawl` through the workers)."""
+    if queue_limit is None:
+        if source_ids is None:
+            raise ValueError("dispatching past the queue's limit needs the sources named")
+        room = len(source_ids)
+    else:
+        room = queue_limit - length(client)
     if room <= 0:
         return 0
     leases = catalog.lease_sources(

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -60,7 +60,7 @@ class CaptureBatches(Transactions):
             _register_warcs(session, batch, now)
             # Records the catalog has already (this batch recorded before, its acknowledgement
             # lost; or the same record twice in it) keep their capture: never a second row.
-            known = _known_records(session, batch)
+            known = _records_in(session, (e.capture.record_id for e in batch))
             fresh = _fresh(batch, known)
             inserted = (
                 list(
@@ -111,12 +111,8 @@ class CaptureBatches(Transactions):
 
     def captures_for_records(self, record_ids: Iterable[str]) -> dict[str, int]:
         """The ids of the captures whose record is one of these WARC-Record-IDs, by record id."""
-        found: dict[str, int] = {}
         with self._tx() as session:
-            for chunk in in_chunks(sorted(set(record_ids))):
-                query = select(Capture.record_id, Capture.id).where(Capture.record_id.in_(chunk))
-                found.update((rid, cid) for rid, cid in session.execute(query) if rid is not None)
-        return found
+            return _records_in(session, record_ids)
 
     def articles_for_origins(self, origins: Iterable[str]) -> dict[str, int]:
         """The ids of the articles ingested from these origins (URLs or file names), by origin."""
@@ -225,14 +221,13 @@ def _register_warcs(session: Session, batch: Sequence[NewCapture], now: datetime
     session.add_all(WarcFile(name=n, state="spooled", created_at=now) for n in names if n not in known)
 
 
-def _known_records(session: Session, batch: Sequence[NewCapture]) -> dict[str, int]:
-    """The captures the catalog already has of the batch's records, by WARC-Record-ID."""
-    record_ids = sorted({e.capture.record_id for e in batch if e.capture.record_id is not None})
-    known: dict[str, int] = {}
-    for chunk in in_chunks(record_ids):
+def _records_in(session: Session, record_ids: Iterable[str | None]) -> dict[str, int]:
+    """The ids of the captures whose record is one of these WARC-Record-IDs, by record id."""
+    found: dict[str, int] = {}
+    for chunk in in_chunks(sorted({r for r in record_ids if r is not None})):
         query = select(Capture.record_id, Capture.id).where(Capture.record_id.in_(chunk))
-        known.update((rid, cid) for rid, cid in session.execute(query) if rid is not None)
-    return known
+        found.update((rid, cid) for rid, cid in session.execute(query) if rid is not None)
+    return found
 
 
 def _fresh(batch: Sequence[NewCapture], known: dict[str, int]) -> list[int]:
@@ -252,14 +247,18 @@ def _fresh(batch: Sequence[NewCapture], known: dict[str, int]) -> list[int]:
 def _end_leases(session: Session, batch: Sequence[NewCapture]) -> None:
     """A source captured under a lease is no longer leased (only under that same token: a lease
     given out again since belongs to someone else)."""
-    for entry in batch:
-        if entry.lease is not None and entry.capture.source_id is not None:
-            session.execute(
-                update(Source)
-                .where(Source.id == entry.capture.source_id, Source.lease_token == entry.lease)
-                .values(lease_token=None, lease_until=None, lease_owner=None)
-                .execution_options(synchronize_session=False)
-            )
+    ended = [
+        {"source": e.capture.source_id, "token": e.lease}
+        for e in batch
+        if e.lease is not None and e.capture.source_id is not None
+    ]
+    if ended:  # one statement, executed for each (a Core executemany: not ORM's update-by-key)
+        session.connection().execute(
+            update(Source)
+            .where(Source.id == bindparam("source"), Source.lease_token == bindparam("token"))
+            .values(lease_token=None, lease_until=None, lease_owner=None),
+            ended,
+        )
 
 
 def _move_sources(

@@ -78,7 +78,7 @@ class Leases(Transactions):
 
         On PostgreSQL the rows are locked with SKIP LOCKED, so two dispatchers racing (one
         about to lose its dispatcher lease) never lease one source twice."""
-        when = aware("now", now) if now is not None else self._now()
+        when = self._at(now)
         until = when + lease_for
         query = select(Source.id, Source.url, Source.next_due_at).where(Source.paused.is_(False), _free(when))
         if source_ids is not None:
@@ -118,7 +118,7 @@ class Leases(Transactions):
         of each source whose token it still is (the others are stale: the source was captured or
         dispatched again since).  The worker fetches that URL, the catalog's, and nothing else a
         queue entry says.  A claim extends the deadline: the worker starts now."""
-        when = aware("now", now) if now is not None else self._now()
+        when = self._at(now)
         granted: dict[str, str] = {}
         with self._tx() as session:
             for source_id, token in claims:
@@ -138,13 +138,13 @@ class Leases(Transactions):
     ) -> int:
         """Push back the deadline of the leases ``owner`` holds among ``tokens`` (still working on
         them); return how many it still holds."""
-        when = aware("now", now) if now is not None else self._now()
+        when = self._at(now)
         return self._set_deadline(tokens, owner, when + lease_for)
 
     def release_leases(self, tokens: Iterable[str], *, owner: str, now: datetime | None = None) -> int:
         """Give back leases ``owner`` will not finish (a worker stopping): they expire now, and
         the dispatcher hands them out again at once instead of after the deadline."""
-        return self._set_deadline(tokens, owner, aware("now", now) if now is not None else self._now())
+        return self._set_deadline(tokens, owner, self._at(now))
 
     def _set_deadline(self, tokens: Iterable[str], owner: str, until: datetime) -> int:
         """Move the deadline of the leases ``owner`` holds among ``tokens``; how many it holds."""
@@ -162,7 +162,7 @@ class Leases(Transactions):
 
     def lease_counts(self, now: datetime | None = None) -> LeaseCounts:
         """Leased, expired and overdue sources (see `LeaseCounts`)."""
-        when = aware("now", now) if now is not None else self._now()
+        when = self._at(now)
         leased_rows = and_(Source.lease_token.is_not(None), Source.lease_until.is_not(None))
         with self._tx() as session:
             leased = session.scalar(select(func.count()).where(leased_rows, Source.lease_until >= when))

@@ -150,7 +150,7 @@ class Catalog(Judgements, CaptureBatches, Leases):
         limit: int | None = None,
     ) -> list[SourceRef]:
         """Unpaused sources to fetch: due ones (``next_due_at <= now``, earliest first) or all."""
-        when = aware("now", now) if now is not None else self._now()
+        when = self._at(now)
         query = _crawl_query(due_only=due_only, urls=urls, now=when)
         if limit is not None:
             query = query.limit(limit)
@@ -169,7 +169,7 @@ class Catalog(Judgements, CaptureBatches, Leases):
         own short transaction): a crawl of a million sources never holds them all in memory, and
         no transaction stays open while it runs.  Due sources are those due at ``now`` (fixed at
         the first page); one whose schedule moves meanwhile is read at most once."""
-        when = aware("now", now) if now is not None else self._now()
+        when = self._at(now)
         after: tuple[datetime | None, int] | None = None
         while True:
             query = _crawl_query(due_only=due_only, urls=urls, now=when)

@@ -68,6 +68,10 @@ class Transactions:
     def _now(self) -> datetime:
         return aware("clock time", self._clock())
 
+    def _at(self, now: datetime | None) -> datetime:
+        """``now`` as given by a caller (checked to be aware), else the clock's time."""
+        return aware("now", now) if now is not None else self._now()
+
     @staticmethod
     def _source(session: Session, source_id: int) -> Source:
         source = session.get(Source, source_id)

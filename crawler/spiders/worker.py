@@ -106,13 +106,7 @@ class WorkerSpider(RedisMixin, CaptureSpider):  # type: ignore[misc]  # scrapy-r
         super()._closed(spider, reason)
         if self.in_work:
             # Taken but never fetched (a stop): dispatched again now rather than after the lease.
-            try:
-                released = self.leases.release_leases(self.in_work, owner=self.owner)
-                logger.info("gave back %d lease(s) not worked on", released)
-            except Exception:  # they expire by themselves
-                logger.warning(
-                    "could not give back %d lease(s); they expire", len(self.in_work), exc_info=True
-                )
+            logger.info("gave back %d lease(s) not worked on", self._give_back(list(self.in_work)))
 
     # -- taking work ----------------------------------------------------------------------------
 
@@ -179,11 +173,14 @@ class WorkerSpider(RedisMixin, CaptureSpider):  # type: ignore[misc]  # scrapy-r
             requests.append(request)
         return requests
 
-    def _give_back(self, tokens: list[str]) -> None:
+    def _give_back(self, tokens: list[str]) -> int:
+        """Release leases this worker will not work on; how many it held (0 if the catalog cannot
+        be reached: they expire by themselves)."""
         try:
-            self.leases.release_leases(tokens, owner=self.owner)
-        except Exception as exc:  # it expires by itself
-            logger.warning("could not give back a lease: %s", exc)
+            return self.leases.release_leases(tokens, owner=self.owner)
+        except Exception as exc:
+            logger.warning("could not give back %d lease(s); they expire: %s", len(tokens), exc)
+            return 0
 
     def _top_up(self) -> None:
         if self.stopping():

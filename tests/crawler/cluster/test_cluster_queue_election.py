@@ -114,3 +114,17 @@ def test_dispatch_fills_the_queue_to_its_limit_and_leases_what_it_queues(
     assert all(e.lease and e.source_id for e in queued)
     assert catalog.lease_counts().leased == len(URLS)
     assert dispatch(catalog, client, lease_for=lease, queue_limit=100) == 0  # all leased
+
+
+def test_sources_someone_waits_for_go_first_past_the_limit(redis_url: str, catalog: Catalog) -> None:
+    client = redis.Redis.from_url(redis_url)
+    lease = timedelta(minutes=5)
+    assert dispatch(catalog, client, lease_for=lease, queue_limit=2) == 2  # the queue is full
+    waited_for = [s.id for s in catalog.sources_for_urls(URLS[3:])]
+    assert (
+        dispatch(catalog, client, lease_for=lease, queue_limit=None, source_ids=waited_for, urgent=True) == 3
+    )
+    assert [decode(d).source_id for d in client.lrange(keys.REQUESTS, 0, 2)] == waited_for
+    assert length(client) == 5
+    with pytest.raises(ValueError, match="sources named"):
+        dispatch(catalog, client, lease_for=lease, queue_limit=None)
