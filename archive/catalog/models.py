@@ -109,6 +109,13 @@ class Source(Base):
     lease_token: Mapped[str | None] = mapped_column(String(32))
     lease_until: Mapped[datetime | None]
     lease_owner: Mapped[str | None] = mapped_column(String(64))
+    # How the source is captured (`archive.catalog.modes`): ``mode`` is the user's choice
+    # (auto | http | browser); with auto, ``detected_mode`` (http | browser, NULL: not decided
+    # yet) is what the last check decided, ``mode_reason`` why, ``mode_checked_at`` when.
+    mode: Mapped[str] = mapped_column(String(8), default="auto", server_default="auto")
+    detected_mode: Mapped[str | None] = mapped_column(String(8))
+    mode_reason: Mapped[str | None] = mapped_column(Text)
+    mode_checked_at: Mapped[datetime | None]
 
 
 class Citation(Base):
@@ -191,6 +198,30 @@ class Capture(Base):
     judged_at: Mapped[datetime | None]
     judge_error: Mapped[str | None] = mapped_column(Text)
     judge_attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # http: Scrapy fetched it; browser: Chromium rendered it (the row is the document's response,
+    # its screenshot and rendered text are `Evidence` rows).
+    mode: Mapped[str] = mapped_column(String(8), default="http", server_default="http")
+
+
+class Evidence(Base):
+    """What a browser capture kept beside its records: a screenshot, the rendered DOM and text,
+    and the metadata record saying how the page was captured; each a WARC record of its own."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (UniqueConstraint("capture_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    capture_id: Mapped[int] = mapped_column(ForeignKey("capture.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    content_type: Mapped[str]
+    warc_name: Mapped[str]
+    offset: Mapped[int] = mapped_column(BigInteger)
+    length: Mapped[int] = mapped_column(BigInteger)
+    record_id: Mapped[str]
+    digest: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    width: Mapped[int | None]
+    height: Mapped[int | None]
 
 
 class WarcFile(Base):

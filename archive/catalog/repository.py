@@ -16,6 +16,7 @@ from archive.catalog.errors import InvalidValue, UnknownArticle, UnknownCapture,
 from archive.catalog.judgements import Judgements, newest_captures
 from archive.catalog.keyset import Key
 from archive.catalog.leases import Leases
+from archive.catalog.modes import Modes
 from archive.catalog.mapping import (
     aware,
     capture_columns,
@@ -41,7 +42,7 @@ from archive.catalog.views import (
 from archive.text.patterns import InvalidPattern, check_pattern
 
 
-class Catalog(Judgements, CaptureBatches, Leases):
+class Catalog(Judgements, CaptureBatches, Leases, Modes):
     """Articles, the sources they cite, captures, WARC files, changes and alerts.
 
     Each method runs in its own short transaction, so one instance can be shared by the threads

@@ -17,6 +17,11 @@ RECORD_TYPES = ("response", "revisit", "metadata")
 WARC_STATES = ("spooled", "stored")
 CHANGE_KINDS = ("edited", "deleted", "redirected", "unreachable", "restored")
 DELIVERY_STATES = ("pending", "sending", "delivered", "failed")
+# How a capture was made, and how a source is to be captured (auto: decided by citewatch).
+CAPTURE_MODES = ("http", "browser")
+SOURCE_MODES = ("auto", "http", "browser")
+# What a browser capture keeps beside its records.
+EVIDENCE_KINDS = ("screenshot", "dom", "text", "metadata")
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,7 @@ class CaptureRecord:
     redirects: tuple[Redirect, ...] = ()
     body_length: int | None = None
     record_id: str | None = None
+    mode: str = "http"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -339,3 +345,47 @@ class AlertView:
     channels: tuple[ChannelView, ...]
     id: int = 0
     title: str = ""
+
+
+@dataclass(frozen=True)
+class SourceMode:
+    """How a source is captured: ``mode`` is the user's choice (auto | http | browser); for auto,
+    ``detected_mode`` is what citewatch decided (None: not yet), ``reason`` why, ``checked_at``
+    when.  ``effective`` is the mode its next capture uses."""
+
+    source_id: int
+    url: str
+    mode: str
+    detected_mode: str | None
+    reason: str | None
+    checked_at: datetime | None
+
+    @property
+    def effective(self) -> str:
+        if self.mode != "auto":
+            return self.mode
+        return self.detected_mode or "http"
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvidenceRecord:
+    """One record a browser capture kept beside the page's own (``kind`` in `EVIDENCE_KINDS`):
+    where it is (``warc_name``, ``offset``, ``length``, ``record_id``), its payload's type, size
+    and sha256 ``digest`` (hex), and a screenshot's pixel size."""
+
+    kind: str
+    content_type: str
+    warc_name: str
+    offset: int
+    length: int
+    record_id: str
+    digest: str | None
+    size: int
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvidenceView(EvidenceRecord):
+    id: int
+    capture_id: int

@@ -1,0 +1,154 @@
+"""`Modes`: how each source is captured (HTTP or a browser), and the evidence browser captures keep.
+
+A source's ``mode`` is the user's choice: ``auto`` (the default: citewatch decides, and
+records its decision and reason in ``detected_mode`` / ``mode_reason``), ``http`` or
+``browser``.  A browser capture is a capture row like any other (the document's response
+record) with ``mode = 'browser'``; its screenshot, rendered DOM and text, and the record saying
+how it was made are `Evidence` rows, one of each kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from archive.catalog.batches import in_chunks
+from archive.catalog.errors import InvalidValue, UnknownCapture, UnknownSource
+from archive.catalog.models import Article, Capture, Citation, Evidence, Source
+from archive.catalog.transactions import Transactions
+from archive.catalog.views import (
+    CAPTURE_MODES,
+    EVIDENCE_KINDS,
+    SOURCE_MODES,
+    EvidenceRecord,
+    EvidenceView,
+    SourceMode,
+)
+
+
+class Modes(Transactions):
+    def set_mode(self, url: str, mode: str) -> SourceMode:
+        """Set how the source with this URL is captured from now on (auto | http | browser)."""
+        _check_mode(mode)
+        with self._tx() as session:
+            source = session.scalars(select(Source).where(Source.url == url)).one_or_none()
+            if source is None:
+                raise UnknownSource(url)
+            source.mode = mode
+            return _mode_view(source)
+
+    def set_mode_for_tag(self, tag: str, mode: str) -> list[SourceMode]:
+        """Set the mode of every source cited by an article tagged ``tag``; returns them, by id.
+        (Tags live in a JSON list, so articles are matched here, not in SQL: there are few.)"""
+        _check_mode(mode)
+        with self._tx() as session:
+            article_ids = [
+                article_id
+                for article_id, tags in session.execute(select(Article.id, Article.tags))
+                if tag in (tags or ())
+            ]
+            source_ids: set[int] = set()
+            for chunk in in_chunks(article_ids):
+                source_ids.update(
+                    session.scalars(select(Citation.source_id).where(Citation.article_id.in_(chunk)))
+                )
+            views = []
+            for chunk in in_chunks(sorted(source_ids)):
+                session.execute(update(Source).where(Source.id.in_(chunk)).values(mode=mode))
+                views += [_mode_view(s) for s in session.scalars(select(Source).where(Source.id.in_(chunk)))]
+            return sorted(views, key=lambda v: v.source_id)
+
+    def source_modes(self, source_ids: Sequence[int]) -> dict[int, SourceMode]:
+        """The modes of these sources (unknown ids are left out)."""
+        out: dict[int, SourceMode] = {}
+        with self._tx() as session:
+            for chunk in in_chunks(list(source_ids)):
+                for source in session.scalars(select(Source).where(Source.id.in_(chunk))):
+                    out[source.id] = _mode_view(source)
+        return out
+
+    def source_mode(self, url: str) -> SourceMode:
+        with self._tx() as session:
+            source = session.scalars(select(Source).where(Source.url == url)).one_or_none()
+            if source is None:
+                raise UnknownSource(url)
+            return _mode_view(source)
+
+    def record_mode_decision(
+        self, source_id: int, detected: str, reason: str, *, now: datetime | None = None
+    ) -> SourceMode:
+        """Record what a check of the source decided (http | browser) and why."""
+        if detected not in CAPTURE_MODES:
+            raise InvalidValue("detected mode", detected, " | ".join(CAPTURE_MODES))
+        at = self._at(now)
+        with self._tx() as session:
+            source = self._source(session, source_id)
+            source.detected_mode = detected
+            source.mode_reason = reason
+            source.mode_checked_at = at
+            return _mode_view(source)
+
+    def record_evidence(self, capture_id: int, items: Sequence[EvidenceRecord]) -> list[int]:
+        """Record a browser capture's evidence records; recording a kind again replaces nothing
+        (the first one stays: recording is idempotent, like `record_captures`)."""
+        for item in items:
+            if item.kind not in EVIDENCE_KINDS:
+                raise InvalidValue("evidence kind", item.kind, " | ".join(EVIDENCE_KINDS))
+        with self._tx() as session:
+            if session.get(Capture, capture_id) is None:
+                raise UnknownCapture(capture_id)
+            have = {
+                e.kind: e.id for e in session.scalars(select(Evidence).where(Evidence.capture_id == capture_id))
+            }
+            ids = []
+            for item in items:
+                if item.kind in have:
+                    ids.append(have[item.kind])
+                    continue
+                row = Evidence(capture_id=capture_id, **_columns(item))
+                session.add(row)
+                session.flush()
+                have[item.kind] = row.id
+                ids.append(row.id)
+            return ids
+
+    def evidence_for(self, capture_ids: Sequence[int]) -> dict[int, dict[str, EvidenceView]]:
+        """The evidence of these captures: capture id -> kind -> record (captures without any are
+        left out)."""
+        out: dict[int, dict[str, EvidenceView]] = {}
+        with self._tx() as session:
+            for chunk in in_chunks(list(capture_ids)):
+                for row in session.scalars(select(Evidence).where(Evidence.capture_id.in_(chunk))):
+                    out.setdefault(row.capture_id, {})[row.kind] = _evidence_view(row)
+        return out
+
+    def get_evidence(self, evidence_id: int) -> EvidenceView | None:
+        with self._tx() as session:
+            row = session.get(Evidence, evidence_id)
+            return _evidence_view(row) if row is not None else None
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in SOURCE_MODES:
+        raise InvalidValue("mode", mode, " | ".join(SOURCE_MODES))
+
+
+def _mode_view(source: Source) -> SourceMode:
+    return SourceMode(
+        source.id, source.url, source.mode, source.detected_mode, source.mode_reason, source.mode_checked_at
+    )
+
+
+def _columns(item: EvidenceRecord) -> dict[str, object]:
+    return {name: getattr(item, name) for name in EvidenceRecord.__dataclass_fields__}
+
+
+def _evidence_view(row: Evidence) -> EvidenceView:
+    return EvidenceView(
+        id=row.id,
+        capture_id=row.capture_id,
+        **{name: getattr(row, name) for name in EvidenceRecord.__dataclass_fields__},  # type: ignore[arg-type]
+    )
+
