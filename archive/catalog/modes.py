@@ -100,7 +100,8 @@ class Modes(Transactions):
             if session.get(Capture, capture_id) is None:
                 raise UnknownCapture(capture_id)
             have = {
-                e.kind: e.id for e in session.scalars(select(Evidence).where(Evidence.capture_id == capture_id))
+                e.kind: e.id
+                for e in session.scalars(select(Evidence).where(Evidence.capture_id == capture_id))
             }
             ids = []
             for item in items:
@@ -151,4 +152,3 @@ def _evidence_view(row: Evidence) -> EvidenceView:
         capture_id=row.capture_id,
         **{name: getattr(row, name) for name in EvidenceRecord.__dataclass_fields__},  # type: ignore[arg-type]
     )
-
