@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from types import TracebackType
 from typing import TypeVar
 from urllib.parse import urldefrag, urlsplit
 
+import psutil
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -73,6 +75,10 @@ SCROLL = (
     " window.scrollTo(0, window.__citewatchHeight); return true; }"
 )
 GREW = "() => document.documentElement.scrollHeight > window.__citewatchHeight"
+# Playwright's own timeouts do not always fire while a page's script loops forever (seen with a
+# wait_for_function in flight when the loop started): past its limits plus this, a capture's
+# renderer is killed, which fails the call that hangs and lets the capture end.
+WATCHDOG_GRACE_SECONDS = 5.0
 ALLOWED_SCHEMES = ("http", "https")
 # Requests the browser answers itself, with no network and so nothing to record or to guard.
 LOCAL_SCHEMES = ("data", "blob", "about")
@@ -267,6 +273,11 @@ class BrowserCapturer:
         started = time.monotonic()
         deadline = started + limits.total_seconds
         context = self._new_context(state)
+        watchdog = threading.Timer(
+            limits.total_seconds + WATCHDOG_GRACE_SECONDS, self._kill_renderers, (state,)
+        )
+        watchdog.daemon = True
+        watchdog.start()
         load = settle = shot_time = text_time = 0.0
         screenshot: bytes | None = None
         text: str | None = None
@@ -318,6 +329,8 @@ class BrowserCapturer:
                 context.close()
             except PlaywrightError as error:  # a renderer that crashed takes its context with it
                 state.notes.append(f"error: close: {_first_line(error)}")
+            finally:
+                watchdog.cancel()
         final_url = urldefrag(state.document_url or final_url).url
         records = self._records(state.page_id, final_url, wait=state.document_status is not None)
         document = next(
@@ -400,6 +413,16 @@ class BrowserCapturer:
         if state.bytes_received >= state.limits.max_bytes:
             return "byte-cap"
         return None
+
+    @staticmethod
+    def _kill_renderers(state: _PageState) -> None:
+        """The watchdog: kill this process's Chromium renderers (captures run one at a time, so
+        they are the hung page's); the browser itself lives on for the next capture."""
+        state.notes.append("timeout: the page would not give control back; its renderer was killed")
+        for child in psutil.Process().children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                if "--type=renderer" in child.cmdline():
+                    child.kill()
 
     def _on_page(self, state: _PageState, page: Page) -> None:
         state.pages += 1

@@ -15,12 +15,13 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.warc.writer import WarcWriter
-from crawler.browser.capture import BrowserCapturer, BrowserLimits
+from crawler.browser.capture import WATCHDOG_GRACE_SECONDS, BrowserCapturer, BrowserLimits
 from crawler.browser.evidence import (
     DOM_URI,
     HTML,
@@ -314,3 +315,33 @@ def test_tagging_requests_keeps_their_cookies(site: TestSite, capturer: BrowserC
     assert result.status == 200
     asked = site.requests_for("/api/who")
     assert len(asked) == 1 and asked[0].header("Cookie") == "session=abc123"
+
+
+class _Stuck(BrowserCapturer):
+    """A capture whose step blocks with no timeout at all (as Playwright's waits sometimes do
+    while a page's script loops): only the watchdog can end it."""
+
+    hang = True
+
+    def _settle(self, state: Any, page: Any, deadline: float) -> None:
+        if self.hang:
+            self.hang = False
+            self._step(state, "settle", lambda: page.evaluate("() => { while (true) {} }"))
+            return
+        super()._settle(state, page, deadline)
+
+
+def test_watchdog_kills_a_hung_renderer_and_the_browser_goes_on(
+    site: TestSite, sidecar: WarcproxSidecar
+) -> None:
+    serve_spa(site)
+    with _Stuck(sidecar, limits=LIMITS) as stuck:
+        started = time.monotonic()
+        result = stuck.capture(site.url("/"), page_id="stuck")
+        elapsed = time.monotonic() - started
+        assert elapsed < LIMITS.total_seconds + WATCHDOG_GRACE_SECONDS + 5, elapsed
+        assert any("renderer was killed" in note for note in result.notes), result.notes
+        assert result.status == 200  # what was recorded before the hang is kept
+        # The same browser captures the next page as usual.
+        after = stuck.capture(site.url("/"), page_id="after-stuck")
+    assert after.text is not None and STATEMENT in after.text, after.notes

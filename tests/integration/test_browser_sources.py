@@ -9,9 +9,11 @@ HTTP crawler keeps the suite's ``CITEWATCH_ALLOW_PRIVATE=1``.
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,16 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.browser.evidence import png_size
 from tests.fixtures.site import TestSite
 from tests.integration.conftest import Citewatch
+from tests.integration.test_browser_capture import UdpCanary
+from tests.integration.test_browser_recorder import Canary
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(
+        shutil.which("chromium") is None,
+        reason="!!! chromium is not installed (apt-get install chromium): the browser tests are SKIPPED !!!",
+    ),
+]
 
 SITE_HOST = "127.0.0.2"
 WARCIO = str(Path(sys.executable).with_name("warcio"))
@@ -201,3 +213,112 @@ def test_spa_source_is_found_to_need_a_browser_and_its_edits_and_deletion_are_de
     for warc in warc_files(cw):
         check = subprocess.run([WARCIO, "check", "-v", str(warc)], capture_output=True, text=True, timeout=60)
         assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_without_chromium_auto_degrades_to_http_with_one_warning_and_forced_browser_is_recorded(
+    tmp_path: Path, site: TestSite, browser_cw: Citewatch
+) -> None:
+    cw = browser_cw
+    cw.env["CITEWATCH_CHROMIUM"] = str(tmp_path / "no-such-chromium")
+    site.set_page("/app.js", APP_JS, content_type="application/javascript")
+    site.set_page("/api/statement.json", statement_json(STATEMENT), content_type="application/json")
+    urls = [site.url(f"/statement/{n}", host=SITE_HOST) for n in range(3)]
+    for n in range(3):
+        site.set_page(f"/statement/{n}", SHELL)
+    article = tmp_path / "shells.md"
+    article.write_text("".join(f"* [statement {n}]({url})\n" for n, url in enumerate(urls)), encoding="utf-8")
+
+    ingest = cw.run("ingest", str(article), "--json")
+    # Three pages that need a browser, one warning, which says what to do.
+    warnings = [line for line in ingest.stderr.splitlines() if "Chromium" in line]
+    assert len(warnings) == 1, ingest.stderr
+    assert "apt-get install chromium" in warnings[0] and "over HTTP" in warnings[0]
+    for url in urls:
+        assert [c["mode"] for c in captures(cw, url)] == ["http"]
+        assert source_row(cw, url)["detected_mode"] is None  # looked at again once there is a browser
+
+    # A source forced to the browser is reported as not captured, with the reason, never skipped.
+    with catalog(cw) as db:
+        db.execute("UPDATE source SET mode = 'browser' WHERE url = ?", (urls[0],))
+    crawl = cw.run("crawl", "--all", "--json")
+    assert len([line for line in crawl.stderr.splitlines() if "Chromium" in line]) == 1, crawl.stderr
+    forced = captures(cw, urls[0])
+    assert [(c["mode"], c["record_type"], c["error_kind"]) for c in forced] == [
+        ("http", "response", None),
+        ("browser", "metadata", "no-browser"),
+    ]
+    assert "apt-get install chromium" in forced[-1]["error"]
+    # The others were captured over HTTP again; nobody's state was made "unreachable" by it.
+    for url in urls[1:]:
+        assert [c["mode"] for c in captures(cw, url)] == ["http", "http"]
+    assert source_row(cw, urls[0])["state"] == "live"
+    summary = json.loads(crawl.stdout)
+    assert summary["failed"] == 1 and summary["captured"] == 2, summary
+    headers, body = read_record(cw, forced[-1]["warc_name"], forced[-1]["offset"], forced[-1]["length"])
+    assert headers["WARC-Type"] == "metadata" and b"no-browser" in body
+
+
+def test_hostile_page_captured_with_the_browser_reaches_no_canary_opens_nothing_and_is_bounded(
+    tmp_path: Path, site: TestSite, browser_cw: Citewatch
+) -> None:
+    """The replay tests' hostile page, and worse, captured by the crawler's own browser."""
+    cw = browser_cw
+    cw.env["CITEWATCH_BROWSER_TIMEOUT_SECONDS"] = "5"
+    tcp = Canary(("127.0.0.1", "127.0.0.3"))
+    udp = UdpCanary()
+    live = f"http://127.0.0.1:{tcp.port}"
+    site.set_page("/file.bin", b"\0" * 4096, content_type="application/octet-stream")
+    site.set_page(
+        "/hostile",
+        "<!doctype html><html><head><title>Hostile page</title></head><body><main>"
+        "<h1>An archived page with a script</h1><p id='alive'>Nothing to see here.</p>"
+        "<a id='dl' href='/file.bin' download='file.bin'>file</a></main><script>"
+        f"fetch('{live}/fetch').catch(function () {{}});"
+        f"fetch('http://localhost:{tcp.port}/localhost', {{mode: 'no-cors'}}).catch(function () {{}});"
+        "fetch('http://169.254.0.99/latest/meta-data/').catch(function () {});"
+        f"var img = new Image(); img.src = 'http://127.0.0.3:{tcp.port}/img'; document.body.appendChild(img);"
+        f"window.open('{live}/popup');"
+        f"window.open('{site.url('/popup', host=SITE_HOST)}', '_blank');"
+        "try { var pc = new RTCPeerConnection("
+        f"{{iceServers: [{{urls: 'stun:127.0.0.1:{udp.port}'}}]}});"
+        " pc.createDataChannel('x'); pc.createOffer().then(function (o) { pc.setLocalDescription(o); });"
+        "} catch (e) {}"
+        "document.getElementById('dl').click();"
+        "setTimeout(function () { while (true) {} }, 300);"
+        "</script></body></html>",
+    )
+    hostile = site.url("/hostile", host=SITE_HOST)
+    article = tmp_path / "hostile.md"
+    article.write_text(f"A [strange page]({hostile}).\n", encoding="utf-8")
+    try:
+        cw.json("ingest", str(article))
+        with catalog(cw) as db:  # forced: the page has text, auto would keep it on HTTP
+            db.execute("UPDATE source SET mode = 'browser' WHERE url = ?", (hostile,))
+        started = time.monotonic()
+        cw.json("crawl", "--all")
+        elapsed = time.monotonic() - started
+        time.sleep(0.5)  # a STUN packet would have been sent by now
+    finally:
+        tcp.close()
+        udp.close()
+
+    assert tcp.hits == [] and udp.packets == 0
+    assert site.requests_for("/popup", host=SITE_HOST) == []
+    # Captured, within the limit (5 s a page; the rest is starting the crawl and the browser).
+    assert elapsed < 40, elapsed
+    capture = captures(cw, hostile)[-1]
+    assert capture["mode"] == "browser" and capture["status"] == 200
+    kept = evidence(cw, capture["id"])
+    _, fields = read_record(
+        cw, kept["metadata"]["warc_name"], kept["metadata"]["offset"], kept["metadata"]["length"]
+    )
+    notes = fields.decode("utf-8")
+    assert "timeout" in notes, notes
+    assert f"blocked: private-address http://localhost:{tcp.port}/localhost" in notes
+    assert "blocked: download " in notes and "file.bin" in notes
+    # Nothing was saved as a download anywhere in the data directory.
+    assert not [p for p in cw.home.rglob("*") if p.name == "file.bin" or "download" in p.name.lower()]
+    # The refused requests never reached anyone; what the sidecar refused was not archived as a page.
+    with catalog(cw) as db:
+        urls = {u for (u,) in db.execute("SELECT url FROM capture WHERE parent_id = ?", (capture["id"],))}
+    assert not [u for u in urls if "127.0.0.1" in u or "localhost" in u or "169.254" in u], urls
