@@ -149,6 +149,6 @@ def _evidence_view(row: Evidence) -> EvidenceView:
     return EvidenceView(
         id=row.id,
         capture_id=row.capture_id,
-        **{name: getattr(row, name) for name in EvidenceRecord.__dataclass_fields__},  # type: ignore[arg-type]
+        **{name: getattr(row, name) for name in EvidenceRecord.__dataclass_fields__},
     )
 
