@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from archive.catalog.batches import in_chunks
 from archive.catalog.errors import InvalidValue, UnknownCapture, UnknownSource
@@ -40,23 +41,21 @@ class Modes(Transactions):
             return _mode_view(source)
 
     def set_mode_for_tag(self, tag: str, mode: str) -> list[SourceMode]:
-        """Set the mode of every source cited by an article tagged ``tag``; returns them, by id.
-        (Tags live in a JSON list, so articles are matched here, not in SQL: there are few.)"""
+        """Set the mode of every source cited by an article tagged ``tag``; returns them, by id
+        (none: no article has that tag, or they cite nothing)."""
         _check_mode(mode)
         with self._tx() as session:
-            article_ids = [
-                article_id
-                for article_id, tags in session.execute(select(Article.id, Article.tags))
-                if tag in (tags or ())
-            ]
-            source_ids: set[int] = set()
-            for chunk in in_chunks(article_ids):
-                source_ids.update(
-                    session.scalars(select(Citation.source_id).where(Citation.article_id.in_(chunk)))
-                )
             views = []
-            for chunk in in_chunks(sorted(source_ids)):
+            for chunk in in_chunks(_tagged_source_ids(session, tag)):
                 session.execute(update(Source).where(Source.id.in_(chunk)).values(mode=mode))
+                views += [_mode_view(s) for s in session.scalars(select(Source).where(Source.id.in_(chunk)))]
+            return sorted(views, key=lambda v: v.source_id)
+
+    def modes_for_tag(self, tag: str) -> list[SourceMode]:
+        """The modes of the sources cited by articles tagged ``tag``, by id."""
+        with self._tx() as session:
+            views = []
+            for chunk in in_chunks(_tagged_source_ids(session, tag)):
                 views += [_mode_view(s) for s in session.scalars(select(Source).where(Source.id.in_(chunk)))]
             return sorted(views, key=lambda v: v.source_id)
 
@@ -100,7 +99,8 @@ class Modes(Transactions):
             if session.get(Capture, capture_id) is None:
                 raise UnknownCapture(capture_id)
             have = {
-                e.kind: e.id for e in session.scalars(select(Evidence).where(Evidence.capture_id == capture_id))
+                e.kind: e.id
+                for e in session.scalars(select(Evidence).where(Evidence.capture_id == capture_id))
             }
             ids = []
             for item in items:
@@ -130,6 +130,20 @@ class Modes(Transactions):
             return _evidence_view(row) if row is not None else None
 
 
+def _tagged_source_ids(session: Session, tag: str) -> list[int]:
+    """The ids of the sources cited by articles tagged ``tag``, sorted.  Tags live in a JSON list,
+    so articles are matched here, not in SQL (portably): there are few articles."""
+    article_ids = [
+        article_id
+        for article_id, tags in session.execute(select(Article.id, Article.tags))
+        if tag in (tags or ())
+    ]
+    source_ids: set[int] = set()
+    for chunk in in_chunks(article_ids):
+        source_ids.update(session.scalars(select(Citation.source_id).where(Citation.article_id.in_(chunk))))
+    return sorted(source_ids)
+
+
 def _check_mode(mode: str) -> None:
     if mode not in SOURCE_MODES:
         raise InvalidValue("mode", mode, " | ".join(SOURCE_MODES))
@@ -151,4 +165,3 @@ def _evidence_view(row: Evidence) -> EvidenceView:
         capture_id=row.capture_id,
         **{name: getattr(row, name) for name in EvidenceRecord.__dataclass_fields__},
     )
-
