@@ -24,16 +24,18 @@ from archive.text.characters import inert, xml_safe_data
 from citewatch import __version__
 from citewatch.errors import BadInput, NothingArchived
 from citewatch.render import (
+    SET_BY_USER,
     alert_json,
     article_json,
     capture_json,
     change_json,
+    mode_json,
     source_json,
     uncompared_json,
 )
 
 if TYPE_CHECKING:
-    from archive.catalog.views import UncomparedCapture
+    from archive.catalog.views import SourceMode, UncomparedCapture
     from archive.index.reindex import ReindexReport
     from citewatch.app import App, CrawlOutcome
 
@@ -61,7 +63,14 @@ app = typer.Typer(
 err = Console(stderr=True)
 # Streamed tables (`print_table`): each column as wide as its widest possible value (a state, a
 # status, a time, a SHA-1 digest) so that every chunk lines up with the first.
-SOURCE_COLUMNS = (("state", 11), ("captures", 8), ("last status", 11), ("last captured", 19), ("url", 0))
+SOURCE_COLUMNS = (
+    ("state", 11),
+    ("mode", 7),
+    ("captures", 8),
+    ("last status", 11),
+    ("last captured", 19),
+    ("url", 0),
+)
 CAPTURE_COLUMNS = (("captured", 19), ("status", 6), ("type", 8), ("digest", 37), ("warc", 0), ("offset", 6))
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON document on stdout.")]
 
@@ -345,7 +354,14 @@ def sources(as_json: JsonOpt = False) -> None:
         print_table(
             SOURCE_COLUMNS,
             (
-                (s.state, str(s.captures), str(s.last_status or "-"), _when(s.last_captured_at), inert(s.url))
+                (
+                    s.state,
+                    s.effective_mode,
+                    str(s.captures),
+                    str(s.last_status or "-"),
+                    _when(s.last_captured_at),
+                    inert(s.url),
+                )
                 for s in rows
             ),
         )
@@ -499,6 +515,87 @@ def ignore(
             raise UnknownSource(canonical)  # nothing is watched yet; and nothing gets created
         App(settings).catalog.add_ignore_rule(canonical, selector=selector, pattern=pattern)
         echo(f"ignore rule added to {url}")
+
+
+@app.command()
+def mode(
+    url: Annotated[
+        str | None,
+        typer.Argument(metavar="URL", help="A watched source URL (left out with --tag).", show_default=False),
+    ] = None,
+    new_mode: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="MODE",
+            help="http, browser or auto; left out: show the current one.",
+            show_default=False,
+        ),
+    ] = None,
+    tag: Annotated[
+        str | None,
+        typer.Option(
+            "--tag", help="Every source cited by an article with this tag: `mode --tag TAG [MODE]`."
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show or set how a source is captured: over HTTP, with a browser (pages that need JavaScript),
+    or auto (citewatch decides, and says why)."""
+    from archive.catalog.errors import UnknownSource
+    from archive.catalog.views import SOURCE_MODES
+    from citewatch.app import App, has_catalog
+    from citewatch.config import load_settings
+
+    with user_errors():
+        if tag is not None:
+            # `mode --tag TAG MODE`: the one argument is the mode.
+            if new_mode is not None or (url is not None and url not in SOURCE_MODES and "://" in url):
+                raise BadInput(
+                    "give either a URL or --tag, not both: `citewatch mode --tag TAG [http|browser|auto]`"
+                )
+            wanted, canonical = url, None
+        elif url is None:
+            raise BadInput("give a watched source URL or --tag TAG: `citewatch mode URL [http|browser|auto]`")
+        else:
+            wanted, canonical = new_mode, _canonical_or_fail(url)
+        if wanted is not None and wanted not in SOURCE_MODES:
+            raise BadInput(f"unknown mode {wanted!r}: give http, browser or auto")
+        settings = load_settings()
+        if not has_catalog(settings):  # nothing is watched yet; and nothing gets created
+            raise UnknownSource(canonical) if canonical is not None else _unknown_tag(tag or "")
+        catalog = App(settings, read_only=wanted is None).catalog
+        if canonical is not None:
+            view = catalog.source_mode(canonical) if wanted is None else catalog.set_mode(canonical, wanted)
+            if as_json:
+                emit_json(mode_json(view))
+            else:
+                echo(_mode_line(view))
+            return
+        assert tag is not None
+        views = catalog.modes_for_tag(tag) if wanted is None else catalog.set_mode_for_tag(tag, wanted)
+        if not views:
+            raise _unknown_tag(tag)
+        if as_json:
+            emit_json([mode_json(v) for v in views])
+        else:
+            for v in views:
+                echo(_mode_line(v))
+
+
+def _unknown_tag(tag: str) -> BadInput:
+    return BadInput(
+        f"no watched source is cited by an article tagged {tag!r}; tag articles with "
+        f"`citewatch ingest --tag {tag} FILE`, or give a source URL"
+    )
+
+
+def _mode_line(view: SourceMode) -> str:
+    if view.mode != "auto":
+        return f"{view.url}  {view.mode} ({SET_BY_USER})"
+    if view.detected_mode is None:
+        return f"{view.url}  auto: http until a capture checks whether it needs a browser"
+    reason = view.reason or "no reason recorded"
+    return f"{view.url}  auto: {view.detected_mode} ({reason}; checked {_when(view.checked_at)})"
 
 
 @app.command()

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
         ArticleView,
         CaptureView,
         ChangeView,
+        SourceMode,
         SourceSummary,
         UncomparedCapture,
     )
@@ -48,6 +49,24 @@ def source_json(s: SourceSummary) -> dict[str, Any]:
         "last_captured_at": iso(s.last_captured_at),
         "next_due_at": iso(s.next_due_at),
         "articles": s.articles,
+        "mode": s.mode,
+        "detected_mode": s.detected_mode,
+        "capture_mode": s.effective_mode,
+    }
+
+
+# What `citewatch mode` says of a mode the user chose (auto says what citewatch found instead).
+SET_BY_USER = "set by the user"
+
+
+def mode_json(m: SourceMode) -> dict[str, Any]:
+    return {
+        "url": m.url,
+        "mode": m.mode,
+        "reason": m.reason if m.mode == "auto" else SET_BY_USER,
+        "detected_mode": m.detected_mode,
+        "effective": m.effective,
+        "checked_at": iso(m.checked_at),
     }
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from archive.catalog.errors import InvalidValue
 from archive.catalog.models import Article, Capture, Source, WarcFile
 from archive.catalog.views import (
+    CAPTURE_MODES,
     CAPTURE_ROLES,
     RECORD_TYPES,
     ArticleView,
@@ -48,7 +49,7 @@ def merge_citations(records: Sequence[CitationRecord]) -> list[CitationRecord]:
 def to_summary(s: Source, captures: int, articles: int) -> SourceSummary:
     return SourceSummary(
         s.id, s.url, s.state, captures, s.last_status, s.last_captured_at, s.next_due_at, articles,
-        s.consecutive_failures, s.paused,
+        s.consecutive_failures, s.paused, s.mode, s.detected_mode, s.mode_reason,
     )  # fmt: skip
 
 
@@ -59,9 +60,12 @@ def to_article_view(a: Article, citations: tuple[CitationView, ...]) -> ArticleV
 
 
 def check_capture(c: CaptureRecord) -> None:
-    """`InvalidValue` unless the capture's role, record type, source and time are ones the catalog takes."""
+    """`InvalidValue` unless the capture's role, record type, mode, source and time are ones the
+    catalog takes."""
     if c.role not in CAPTURE_ROLES:
         raise InvalidValue("capture role", c.role, " | ".join(CAPTURE_ROLES))
+    if c.mode not in CAPTURE_MODES:  # a source's "auto" is a choice, never how a capture was made
+        raise InvalidValue("capture mode", c.mode, " | ".join(CAPTURE_MODES))
     if c.record_type not in RECORD_TYPES:
         raise InvalidValue("record type", c.record_type, " | ".join(RECORD_TYPES))
     if c.role in ("source", "probe") and c.source_id is None:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from archive.catalog.batches import in_chunks
 from archive.catalog.errors import InvalidValue, UnknownCapture, UnknownSource
@@ -40,23 +41,21 @@ class Modes(Transactions):
             return _mode_view(source)
 
     def set_mode_for_tag(self, tag: str, mode: str) -> list[SourceMode]:
-        """Set the mode of every source cited by an article tagged ``tag``; returns them, by id.
-        (Tags live in a JSON list, so articles are matched here, not in SQL: there are few.)"""
+        """Set the mode of every source cited by an article tagged ``tag``; returns them, by id
+        (none: no article has that tag, or they cite nothing)."""
         _check_mode(mode)
         with self._tx() as session:
-            article_ids = [
-                article_id
-                for article_id, tags in session.execute(select(Article.id, Article.tags))
-                if tag in (tags or ())
-            ]
-            source_ids: set[int] = set()
-            for chunk in in_chunks(article_ids):
-                source_ids.update(
-                    session.scalars(select(Citation.source_id).where(Citation.article_id.in_(chunk)))
-                )
             views = []
-            for chunk in in_chunks(sorted(source_ids)):
+            for chunk in in_chunks(_tagged_source_ids(session, tag)):
                 session.execute(update(Source).where(Source.id.in_(chunk)).values(mode=mode))
+                views += [_mode_view(s) for s in session.scalars(select(Source).where(Source.id.in_(chunk)))]
+            return sorted(views, key=lambda v: v.source_id)
+
+    def modes_for_tag(self, tag: str) -> list[SourceMode]:
+        """The modes of the sources cited by articles tagged ``tag``, by id."""
+        with self._tx() as session:
+            views = []
+            for chunk in in_chunks(_tagged_source_ids(session, tag)):
                 views += [_mode_view(s) for s in session.scalars(select(Source).where(Source.id.in_(chunk)))]
             return sorted(views, key=lambda v: v.source_id)
 
@@ -151,6 +150,20 @@ class Modes(Transactions):
         with self._tx() as session:
             row = session.get(Evidence, evidence_id)
             return _evidence_view(row) if row is not None else None
+
+
+def _tagged_source_ids(session: Session, tag: str) -> list[int]:
+    """The ids of the sources cited by articles tagged ``tag``, sorted.  Tags live in a JSON list,
+    so articles are matched here, not in SQL (portably): there are few articles."""
+    article_ids = [
+        article_id
+        for article_id, tags in session.execute(select(Article.id, Article.tags))
+        if tag in (tags or ())
+    ]
+    source_ids: set[int] = set()
+    for chunk in in_chunks(article_ids):
+        source_ids.update(session.scalars(select(Citation.source_id).where(Citation.article_id.in_(chunk))))
+    return sorted(source_ids)
 
 
 def _check_mode(mode: str) -> None:

@@ -96,6 +96,15 @@ class SourceSummary:
     articles: int
     consecutive_failures: int = 0
     paused: bool = False
+    # How it is captured (`SourceMode`): the user's mode, what auto decided and why.
+    mode: str = "auto"
+    detected_mode: str | None = None
+    mode_reason: str | None = None
+
+    @property
+    def effective_mode(self) -> str:
+        """The mode its next capture uses (http | browser)."""
+        return effective_mode(self.mode, self.detected_mode)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -362,9 +371,15 @@ class SourceMode:
 
     @property
     def effective(self) -> str:
-        if self.mode != "auto":
-            return self.mode
-        return self.detected_mode or "http"
+        return effective_mode(self.mode, self.detected_mode)
+
+
+def effective_mode(mode: str, detected_mode: str | None) -> str:
+    """The mode a source's next capture uses: the user's, else what auto decided, else HTTP (an
+    auto source is captured over HTTP until a capture has checked it)."""
+    if mode != "auto":
+        return mode
+    return detected_mode or "http"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -65,13 +65,13 @@ def test_tables_are_printed_chunk_by_chunk_in_line(monkeypatch: pytest.MonkeyPat
     def rows() -> Iterator[tuple[str, ...]]:
         for i, state in enumerate(states):
             printed.append(buffer.getvalue())
-            yield (state, str(i * 1000), "200", "2026-01-01 00:00:00", f"https://s.example/{i}")
+            yield (state, "browser", str(i * 1000), "200", "2026-01-01 00:00:00", f"https://s.example/{i}")
 
     buffer = io.StringIO()
     monkeypatch.setattr(cli, "Console", lambda: RichConsole(file=buffer, width=200))
     cli.print_table(cli.SOURCE_COLUMNS, rows())
     lines = buffer.getvalue().splitlines()
-    assert lines[0].split() == ["state", "captures", "last", "status", "last", "captured", "url"]
+    assert lines[0].split() == ["state", "mode", "captures", "last", "status", "last", "captured", "url"]
     assert len(lines) == 1 + len(states)  # one header for all the chunks
     url_at = {line.index("https://") for line in lines[1:]}
     assert len(url_at) == 1 and lines[0].index("url") == url_at.pop()
