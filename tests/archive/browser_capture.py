@@ -82,10 +82,14 @@ def record_browser_capture(
     blocked: tuple[str, ...] = (),
     notes: tuple[str, ...] = (),
     kinds: tuple[str, ...] = ("screenshot", "dom", "text", "metadata"),
+    evidence_writer: WarcWriter | None = None,
 ) -> BrowserCapture:
-    """Write and record one browser capture of ``url`` with the evidence ``kinds``."""
+    """Write and record one browser capture of ``url`` with the evidence ``kinds``; the evidence
+    goes through ``evidence_writer`` when given (the crawler's own WARC, while the recorder writes
+    the page's records into its own)."""
     shot = screenshot if screenshot is not None else png()
     document = writer.write_exchange(document_exchange(url, at))
+    writer = evidence_writer or writer
     written: dict[str, WrittenRecord] = {}
     payloads: dict[str, tuple[str, bytes]] = {}
     resources = {
