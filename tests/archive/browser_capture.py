@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import struct
-import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +18,7 @@ from archive.catalog import CaptureRecord, Catalog, NewCapture
 from archive.catalog.views import EvidenceRecord
 from archive.warc.exchange import HttpExchange, WrittenRecord
 from archive.warc.writer import WarcWriter
+from tests.fixtures.site import png_bytes
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SHELL = (
@@ -31,19 +31,8 @@ TLS = "upstream TLS not verified by the recorder (warcprox accepts any server ce
 
 
 def png(width: int = 8, height: int = 6, rgb: tuple[int, int, int] = (200, 30, 30)) -> bytes:
-    """A real, valid PNG of one colour (8-bit RGB), built with zlib and struct."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    row = b"\x00" + bytes(rgb) * width  # filter type 0, then the pixels
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        PNG_SIGNATURE
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(row * height))
-        + chunk(b"IEND", b"")
-    )
+    """A real PNG (`tests.fixtures.site.png_bytes`, a two-colour checkerboard)."""
+    return png_bytes(width, height, rgb, (255, 255, 255))
 
 
 @dataclass(frozen=True)
