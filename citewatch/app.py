@@ -44,7 +44,9 @@ if TYPE_CHECKING:
     from archive.index.reindex import ReindexReport
     from archive.store.base import Store, StoredObject
     from archive.store.spool import Spool, UploadReport
+    from archive.warc.writer import WarcWriter
     from archive.web.evidence import RecordLocation
+    from citewatch.browsing import BrowserPhase, BrowserTally
     from citewatch.ingest_queue import IngestQueue
     from citewatch.inputs import ArticleInput
     from citewatch.sink import CatalogSink, CrawlTally
@@ -73,6 +75,7 @@ class CrawlOutcome:
     article_ids: list[int] = field(default_factory=list)
     changes: list[int] = field(default_factory=list)
     delivery: DeliveryReport | None = None
+    browser: BrowserTally | None = None
 
 
 class App:
@@ -250,9 +253,15 @@ class App:
         ``targets`` is read lazily, as the crawl has room for them (see `due_targets`).  Only one
         crawl can run per process (Twisted's reactor does not restart).
         """
+        from citewatch.browsing import BrowserPhase
+
         sink = self._sink(all_links=all_links, progress=progress)
-        pending = _nonempty(targets)
-        return self._crawl_then_judge(sink, None if pending is None else lambda: self._run(pending, sink))
+        browser = BrowserPhase(self, on_capture=sink.on_browser_capture)
+        # Sources that need a browser are taken out here and captured beside the HTTP crawl.
+        pending = _nonempty(browser.route(iter(targets)))
+        return self._crawl_then_judge(
+            sink, None if pending is None else lambda: self._run(pending, sink), browser=browser
+        )
 
     def work_round(
         self,
@@ -300,15 +309,24 @@ class App:
             self.catalog, policy=self.policy, clock=self.clock, all_links=all_links, on_progress=progress
         )
 
-    def _crawl_then_judge(self, sink: CatalogSink, run: Callable[[], CrawlStats] | None) -> CrawlOutcome:
+    def _crawl_then_judge(
+        self, sink: CatalogSink, run: Callable[[], CrawlStats] | None, *, browser: BrowserPhase | None = None
+    ) -> CrawlOutcome:
         stats: CrawlStats | None = None
         changes: list[int] = []
+        started = self.clock()
         # Captures a killed or failed earlier run left unjudged are judged now, even with nothing
         # to crawl; under the crawl lock, so no other crawl's detection judges them at once.
-        if run is not None or self.catalog.has_unjudged():
+        if run is not None or (browser is not None and browser.busy) or self.catalog.has_unjudged():
             with crawl_lock(self.settings.home_dir, self._lock_name):
-                if run is not None:
-                    stats = run()
+                try:
+                    if run is not None:
+                        stats = run()
+                    if browser is not None and run is not None:
+                        browser.check_new(started)  # auto sources the crawl found to need one
+                finally:
+                    if browser is not None:
+                        browser.finish()
                 with finishing_despite_signals():
                     changes = self.change_recorder().process(sink.tally.probes)
         with finishing_despite_signals():
@@ -321,6 +339,7 @@ class App:
             article_ids=sink.tally.article_ids,
             changes=changes,
             delivery=delivery,
+            browser=browser.tally if browser is not None else None,
         )
 
     def _run(
@@ -332,28 +351,9 @@ class App:
     ) -> CrawlStats:
         """Crawl into this process's spool; ``spider``: a worker's `run_crawl` arguments (its
         queue-fed spider class, the spider's arguments, its Redis settings)."""
-        from archive.warc.writer import WarcWriter
         from crawler.runner import run_crawl
 
-        writer = WarcWriter(
-            self.spool_dir,
-            prefix=self.warc_prefix,
-            max_file_size=int(self.settings.warc_max_mb * MB),
-            software=f"citewatch/{__version__}",
-            warcinfo_fields={
-                "operator": self.settings.contact_url,
-                "hostname": socket.gethostname(),
-                "http-header-user-agent": self.settings.user_agent,
-                "robots": "obey" if self.settings.obey_robots else "ignore",
-            },
-            clock=self.clock,
-            # Flushed per record (a killed crawl keeps it), fsynced once before each catalog
-            # commit: a committed capture never points at a record a power cut could take back.
-            sync_each_record=False,
-            # Its files are declared complete together, once their captures are all in the
-            # catalog; until then they stay .open, for recovery to take if this process dies.
-            hold_until_close=True,
-        )
+        writer = self.warc_writer()
         # Around the last batch's commit too (the flush below).
         with self.catalog.before_commit(writer.sync):
             try:
@@ -375,6 +375,31 @@ class App:
                         writer.close()
                     else:
                         writer.abandon()  # the next start reads their records back into the catalog
+
+    def warc_writer(self, *, suffix: str | None = None) -> WarcWriter:
+        """A writer of this process's WARCs into its spool (``suffix``: a name part of its own,
+        for a second writer beside the crawl's, e.g. the browser's)."""
+        from archive.warc.writer import WarcWriter
+
+        return WarcWriter(
+            self.spool_dir,
+            prefix=self.warc_prefix if suffix is None else f"{self.warc_prefix}-{suffix}",
+            max_file_size=int(self.settings.warc_max_mb * MB),
+            software=f"citewatch/{__version__}",
+            warcinfo_fields={
+                "operator": self.settings.contact_url,
+                "hostname": socket.gethostname(),
+                "http-header-user-agent": self.settings.user_agent,
+                "robots": "obey" if self.settings.obey_robots else "ignore",
+            },
+            clock=self.clock,
+            # Flushed per record (a killed crawl keeps it), fsynced once before each catalog
+            # commit: a committed capture never points at a record a power cut could take back.
+            sync_each_record=False,
+            # Its files are declared complete together, once their captures are all in the
+            # catalog; until then they stay .open, for recovery to take if this process dies.
+            hold_until_close=True,
+        )
 
     def change_recorder(self, *, backfill: bool = False) -> ChangeRecorder:
         from scheduler.alerts.targets import targets_for
@@ -430,9 +455,17 @@ class App:
             return None
         return self.read_range(capture.warc_name, capture.offset, capture.length)
 
-    def read_payload(self, capture: CaptureView) -> bytes | None:
-        """The decoded HTTP payload of a capture; for a revisit, that of the response it repeats."""
+    def read_payload(self, capture: CaptureView, *, rendered: bool = True) -> bytes | None:
+        """The decoded HTTP payload of a capture; for a revisit, that of the response it repeats;
+        for a browser capture the DOM the browser rendered (``rendered`` False: its document's
+        HTTP payload)."""
         from archive.warc.reader import read_record
+
+        if rendered and capture.mode == "browser" and capture.record_type == "response":
+            dom = self.catalog.evidence_for([capture.id]).get(capture.id, {}).get("dom")
+            if dom is None:
+                return None
+            return read_record(self.read_range(dom.warc_name, dom.offset, dom.length)).payload
 
         if capture.record_type == "revisit":
             original = next(

@@ -142,12 +142,25 @@ class Settings(BaseSettings):
     revisit_recent_interval_hours: float = Field(default=24.0, gt=0)
     revisit_old_interval_hours: float = Field(default=24.0 * 7, gt=0)
 
+    # Browser captures (sources that need JavaScript; `citewatch mode`).
+    chromium: str | None = Field(default=None, description="Chromium executable (default: chromium on PATH)")
+    browser_allow_private: bool | None = Field(
+        default=None, description="let the browser reach private addresses (default: allow_private)"
+    )
+    browser_allow_addresses: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="addresses the browser may reach although private (tests)"
+    )
+    browser_timeout_seconds: float = Field(default=30.0, gt=0)
+    browser_max_resources: int = Field(default=200, gt=0)
+    browser_max_mb: float = Field(default=50.0, gt=0)
+    mode_recheck_days: float = Field(default=30.0, gt=0)
+
     # WARC output.
     warc_prefix: str = "citewatch"
     warc_max_mb: float = 1000.0
     s3_multipart_threshold_mb: float = 64.0
 
-    @field_validator("allowed_hosts", mode="before")
+    @field_validator("allowed_hosts", "browser_allow_addresses", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         """``CITEWATCH_ALLOWED_HOSTS=a.example,b.example`` (or a JSON list) from the environment."""

@@ -99,6 +99,7 @@ class CrawlTally:
     # Captures the catalog could not take (refused, or unreachable): their WARC records are kept,
     # and the next start puts them back into the catalog.
     unrecorded: int = 0
+    browser: int = 0  # captured with the browser (`citewatch.browsing`), counted in ``captured`` too
     failed_articles: list[tuple[str, str]] = field(default_factory=list)
     article_ids: list[int] = field(default_factory=list)
     probes: list[int] = field(default_factory=list)  # soft-404 evidence: at most one per host
@@ -243,6 +244,30 @@ class CatalogSink:
         if known is not None:
             return known
         return self._catalog.latest_source_capture(source_id) is not None
+
+    def on_browser_capture(self, url: str, status: int | None) -> None:
+        """A source the browser captured (``status`` None: it could not): counted and shown like
+        the crawl's own captures.  Called from the browser's thread."""
+        if status is None:
+            self.tally.failed += 1
+        else:
+            self.tally.captured += 1
+            self.tally.browser += 1
+        if self._on_progress is not None:
+            target = CaptureTarget(url=url)
+            self._on_progress(
+                CaptureResult(
+                    target=target,
+                    captured_at=self._clock(),
+                    final_url=url,
+                    status=status,
+                    content_type=None,
+                    record=None,
+                    error_kind=None if status is not None else "browser",
+                    error=None if status is not None else "not captured by the browser",
+                ),
+                self.tally,
+            )
 
     def flush(self) -> None:
         """Write the held captures in one transaction.  If the catalog refuses one of them, the

@@ -37,6 +37,8 @@ from scheduler.policy import RevisitPolicy
 
 logger = logging.getLogger(__name__)
 
+# A capture that was never attempted (a browser source, and no browser): no news about the page.
+NOT_FETCHED = "no-browser"
 # States in which an unchanged payload needs no text work at all.
 _HEALTHY = ("live", "edited", "redirected")
 # Passes that try to judge a capture before it is given up (retries are the next crawls' passes).
@@ -81,9 +83,15 @@ def judge_source(task: SourceTask) -> tuple[list[Verdict], str | None]:
     before, state = task.baseline, task.state
     verdicts: list[Verdict] = []
     for current, failures, probe in task.steps:
+        if current.error_kind == NOT_FETCHED:
+            # No browser to capture it with: nothing is known about the page.
+            verdicts.append(Verdict(None, state, "not captured: no browser"))
+            continue
         try:
             verdict = detect(
-                before,
+                # A browser capture and an HTTP one of a page differ in what they hold (rendered
+                # text against the skeleton): the first of a new mode is compared with nothing.
+                before if before is None or before.mode == current.mode else None,
                 current,
                 previous_state=state,
                 consecutive_failures=failures,
@@ -164,6 +172,7 @@ class ChangeRecorder:
         # verdicts come: read every body (rare: a killed run, a retry).
         unchanged = (
             len(context.captures) == 1
+            and first.mode == "http"
             and context.baseline is not None
             and context.baseline.payload_digest is not None
             and context.baseline.payload_digest == first.payload_digest
@@ -180,7 +189,8 @@ class ChangeRecorder:
         unreadable = None
         failures = context.consecutive_failures
         for capture in context.captures:
-            failures = failures + 1 if _failed(capture) else 0
+            if capture.error_kind != NOT_FETCHED:
+                failures = failures + 1 if _failed(capture) else 0
             probe = probes.get(urlsplit(capture.final_url or capture.url).netloc) if need_bodies else None
             try:
                 steps.append((self._observe(capture, need_bodies), failures, probe))
@@ -345,15 +355,22 @@ class ChangeRecorder:
         return probes
 
     def _observe(self, capture: CaptureView, with_body: bool) -> Observation:
+        digest, content_type = capture.payload_digest, capture.content_type
+        if capture.mode == "browser" and capture.record_type == "response":
+            # What the reader saw: the rendered DOM (`read_payload` reads it for such a capture).
+            dom = self._catalog.evidence_for([capture.id]).get(capture.id, {}).get("dom")
+            digest = f"sha256:{dom.digest}" if dom is not None and dom.digest else None
+            content_type = dom.content_type if dom is not None else None
         return Observation(
             url=capture.url,
             status=capture.status,
             final_url=capture.final_url,
             redirects=tuple((r.url, r.status) for r in capture.redirects),
-            payload_digest=capture.payload_digest,
-            content_type=capture.content_type,
+            payload_digest=digest,
+            content_type=content_type,
             body=self._read_payload(capture) if with_body and capture.status is not None else None,
             error_kind=capture.error_kind,
+            mode=capture.mode,
         )
 
 

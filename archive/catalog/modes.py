@@ -90,6 +90,28 @@ class Modes(Transactions):
             source.mode_checked_at = at
             return _mode_view(source)
 
+    def sources_to_check(
+        self, *, captured_since: datetime, stale_before: datetime, after_id: int = 0, limit: int = 200
+    ) -> list[SourceMode]:
+        """Auto sources captured since ``captured_since`` whose mode is not decided yet, or was
+        decided ``http`` before ``stale_before`` (a site may change its stack): the next
+        ``limit`` by id after ``after_id``.  (Sources decided ``browser`` are checked again by
+        their browser captures, which hold the page's HTTP response too.)"""
+        with self._tx() as session:
+            rows = session.scalars(
+                select(Source)
+                .where(
+                    Source.id > after_id,
+                    Source.mode == "auto",
+                    Source.last_captured_at >= captured_since,
+                    Source.detected_mode.is_(None)
+                    | ((Source.detected_mode == "http") & (Source.mode_checked_at < stale_before)),
+                )
+                .order_by(Source.id)
+                .limit(limit)
+            )
+            return [_mode_view(s) for s in rows]
+
     def record_evidence(self, capture_id: int, items: Sequence[EvidenceRecord]) -> list[int]:
         """Record a browser capture's evidence records; recording a kind again replaces nothing
         (the first one stays: recording is idempotent, like `record_captures`)."""
@@ -100,7 +122,8 @@ class Modes(Transactions):
             if session.get(Capture, capture_id) is None:
                 raise UnknownCapture(capture_id)
             have = {
-                e.kind: e.id for e in session.scalars(select(Evidence).where(Evidence.capture_id == capture_id))
+                e.kind: e.id
+                for e in session.scalars(select(Evidence).where(Evidence.capture_id == capture_id))
             }
             ids = []
             for item in items:
@@ -149,6 +172,5 @@ def _evidence_view(row: Evidence) -> EvidenceView:
     return EvidenceView(
         id=row.id,
         capture_id=row.capture_id,
-        **{name: getattr(row, name) for name in EvidenceRecord.__dataclass_fields__},  # type: ignore[arg-type]
+        **{name: getattr(row, name) for name in EvidenceRecord.__dataclass_fields__},
     )
-

@@ -16,7 +16,6 @@ from archive.catalog.errors import InvalidValue, UnknownArticle, UnknownCapture,
 from archive.catalog.judgements import Judgements, newest_captures
 from archive.catalog.keyset import Key
 from archive.catalog.leases import Leases
-from archive.catalog.modes import Modes
 from archive.catalog.mapping import (
     aware,
     capture_columns,
@@ -27,6 +26,7 @@ from archive.catalog.mapping import (
     to_warc_view,
 )
 from archive.catalog.models import Article, Capture, Citation, Source, WarcFile
+from archive.catalog.modes import Modes
 from archive.catalog.views import (
     SOURCE_STATES,
     WARC_STATES,

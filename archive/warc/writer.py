@@ -35,12 +35,13 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
+from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import BufferWARCWriter
 
 from archive.durability import fsync_dir
-from archive.warc.errors import WriterClosedError
+from archive.warc.errors import InvalidRecordError, WriterClosedError
 from archive.warc.exchange import FetchFailure, HttpExchange, WrittenRecord
 
 OPEN_SUFFIX = ".open"
@@ -260,6 +261,27 @@ class WarcWriter:
         )
         return self._write(record, sync=sync)
 
+    def copy_records(self, members: Sequence[bytes]) -> list[WrittenRecord]:
+        """Append records another WARC writer made (a recording proxy's), byte for byte: each of
+        ``members`` is one gzip member holding one record, kept exactly as written, so its digests
+        and WARC-Record-ID stay valid.  They go into one file together, and each is read back
+        first: a member that is not exactly one WARC record is refused (`InvalidRecordError`), with
+        nothing written."""
+        written = [_member_record(member) for member in members]
+        if not members:
+            return []
+        out, name = self._ensure_file()
+        self._writes += 1
+        offset = out.tell()
+        out.write(b"".join(members))
+        out.flush()
+        self._unsynced = True  # made durable by the next sync() or when the file is closed
+        placed = []
+        for member, (record_type, record_id, digest) in zip(members, written, strict=True):
+            placed.append(WrittenRecord(name, offset, len(member), record_type, record_id, digest))
+            offset += len(member)
+        return placed
+
     def sync(self) -> None:
         """Make every record written so far durable (fsync), if one is not yet; cheap when none is."""
         if self._unsynced and self._file is not None:
@@ -326,7 +348,7 @@ class WarcWriter:
         )
 
     def _fields_record(self, target_uri: str, record_id: str, date: str, fields: Fields) -> ArcWarcRecord:
-        body = _warc_fields(fields)
+        body = warc_fields(fields)
         return self._builder.create_warc_record(
             target_uri,
             "metadata",
@@ -345,7 +367,7 @@ class WarcWriter:
         }
         fields.update(self._warcinfo_fields)
         fields.setdefault("description", CAPTURE_NOTE)
-        body = _warc_fields(fields)
+        body = warc_fields(fields)
         return self._builder.create_warc_record(
             "",
             "warcinfo",
@@ -476,8 +498,33 @@ def _reason_phrase(status: int) -> str:
         return ""
 
 
-def _warc_fields(fields: Fields) -> bytes:
+def warc_fields(fields: Fields) -> bytes:
+    """The ``application/warc-fields`` payload of a metadata record with these fields."""
     # application/warc-fields is one "name: value" per line; fold newlines so a message can't forge fields.
     pairs = fields.items() if isinstance(fields, Mapping) else fields
     lines = (f"{name}: {' '.join(str(value).split())}\r\n" for name, value in pairs if value)
     return "".join(lines).encode("utf-8")
+
+
+def _member_record(member: bytes) -> tuple[str, str, str | None]:
+    """(type, record id, payload digest) of the single WARC record in one gzip member."""
+    try:
+        stream = ArchiveIterator(io.BytesIO(member), no_record_parse=True)
+        records = []
+        for record in stream:
+            records.append(
+                (
+                    record.rec_type,
+                    record.rec_headers.get_header("WARC-Record-ID"),
+                    record.rec_headers.get_header("WARC-Payload-Digest"),
+                )
+            )
+            record.content_stream().read()
+    except Exception as error:  # warcio raises several kinds for bytes that are not a record
+        raise InvalidRecordError(str(error)) from error
+    if len(records) != 1:
+        raise InvalidRecordError(f"{len(records)} records in one gzip member")
+    record_type, record_id, digest = records[0]
+    if not record_id:
+        raise InvalidRecordError("no WARC-Record-ID")
+    return record_type, record_id, digest if record_type in ("response", "revisit") else None

@@ -125,9 +125,10 @@ class BrowserResult:
     """What one browser capture saw, and where the sidecar recorded it.
 
     ``status`` is the main document's HTTP status (None if it never answered); ``screenshot`` a
-    full-page PNG and ``text`` ``document.body.innerText`` (None when the page would not give them
-    within the limits; ``notes`` says why).  ``records`` are the sidecar's records tagged with this
-    capture's page id; ``document_record_id`` is the response record of the final document.
+    full-page PNG, ``text`` ``document.body.innerText`` and ``dom`` the rendered document's HTML
+    (None when the page would not give them within the limits; ``notes`` says why).  ``records``
+    are the sidecar's records tagged with this capture's page id; ``document_record_id`` is the
+    response record of the final document.
     """
 
     page_id: str
@@ -136,6 +137,7 @@ class BrowserResult:
     status: int | None
     screenshot: bytes | None
     text: str | None
+    dom: str | None
     blocked: tuple[BlockedRequest, ...]
     notes: tuple[str, ...]
     records: tuple[RecordEntry, ...]
@@ -268,6 +270,7 @@ class BrowserCapturer:
         load = settle = shot_time = text_time = 0.0
         screenshot: bytes | None = None
         text: str | None = None
+        dom: str | None = None
         final_url = url
         try:
             page = context.new_page()
@@ -299,6 +302,15 @@ class BrowserCapturer:
                 "text",
                 lambda: page.locator("body").inner_text(timeout=_ms(_left(deadline, floor=1.0))),
             )
+            # The rendered DOM: change detection reads it with the same extraction and ignore
+            # rules as an HTTP page's HTML.
+            dom = self._step(
+                state,
+                "dom",
+                lambda: page.locator("html").evaluate(
+                    "e => '<!DOCTYPE html>' + e.outerHTML", timeout=_ms(_left(deadline, floor=1.0))
+                ),
+            )
             text_time = time.monotonic() - mark
             final_url = page.url
         finally:
@@ -318,6 +330,7 @@ class BrowserCapturer:
             status=state.document_status,
             screenshot=screenshot,
             text=text,
+            dom=dom if isinstance(dom, str) else None,
             blocked=tuple(state.blocked),
             notes=tuple(state.notes),
             records=tuple(records),

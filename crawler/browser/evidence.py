@@ -11,9 +11,10 @@ says how the capture was made and what it was not allowed to do.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from hashlib import sha256
 
 from archive.warc.exchange import WrittenRecord
-from archive.warc.writer import WarcWriter
+from archive.warc.writer import WarcWriter, warc_fields
 from crawler.browser.capture import BrowserResult
 
 PNG = "image/png"
@@ -22,13 +23,37 @@ TEXT = "text/plain; charset=utf-8"
 TLS_NOTE = "upstream TLS not verified by the recorder (warcprox accepts any server certificate)"
 
 
+HTML = "text/html; charset=utf-8"
+FIELDS = "application/warc-fields"
+# Browsertrix's convention: evidence made by the crawler is not the page, so it gets a target URI
+# of its own, and a replay tool never serves a screenshot for the page's URL.
+SCREENSHOT_URI = "urn:fullPage:"
+TEXT_URI = "urn:text:"
+DOM_URI = "urn:dom:"
+
+
+@dataclass(frozen=True)
+class Written:
+    """One evidence record: where it landed, and what its payload is."""
+
+    record: WrittenRecord
+    content_type: str
+    size: int
+    sha256: str
+    width: int | None = None
+    height: int | None = None
+
+
 @dataclass(frozen=True)
 class EvidenceRecords:
-    """Where the evidence landed; ``screenshot``/``text`` are None when the capture had none."""
+    """Where the evidence landed, by kind (screenshot | dom | text | metadata); a kind the capture
+    did not get (a page that timed out before its screenshot) is absent."""
 
-    screenshot: WrittenRecord | None
-    text: WrittenRecord | None
-    metadata: WrittenRecord
+    written: dict[str, Written]
+
+    @property
+    def metadata(self) -> WrittenRecord:
+        return self.written["metadata"].record
 
 
 class EvidenceError(ValueError):
@@ -36,7 +61,7 @@ class EvidenceError(ValueError):
 
 
 def write_evidence(writer: WarcWriter, result: BrowserResult, *, recorder_version: str) -> EvidenceRecords:
-    """Write ``result``'s screenshot, rendered text and a metadata record with ``writer``.
+    """Write ``result``'s screenshot, rendered DOM and text and a metadata record with ``writer``.
 
     Raises `EvidenceError` when the document was never recorded (nothing to be concurrent to):
     the caller records the capture as failed instead.
@@ -45,14 +70,25 @@ def write_evidence(writer: WarcWriter, result: BrowserResult, *, recorder_versio
     if document is None:
         raise EvidenceError(f"no response record for {result.final_url}: the page was not captured")
     target = result.final_url
-    screenshot = text = None
-    # sync=False for the first records: the metadata record's fsync makes the group durable.
-    if result.screenshot is not None:
-        screenshot = writer.write_resource(target, PNG, result.screenshot, concurrent_to=document, sync=False)
-    if result.text is not None:
-        text = writer.write_resource(
-            target, TEXT, result.text.encode("utf-8"), concurrent_to=document, sync=False
+    written: dict[str, Written] = {}
+
+    def resource(
+        kind: str, prefix: str, content_type: str, payload: bytes, size: tuple[int, int] | None
+    ) -> None:
+        # sync=False: the metadata record's fsync makes the group durable.
+        record = writer.write_resource(
+            prefix + target, content_type, payload, concurrent_to=document, sync=False
         )
+        width, height = size if size is not None else (None, None)
+        digest = sha256(payload).hexdigest()
+        written[kind] = Written(record, content_type, len(payload), digest, width, height)
+
+    if result.screenshot is not None:
+        resource("screenshot", SCREENSHOT_URI, PNG, result.screenshot, png_size(result.screenshot))
+    if result.dom is not None:
+        resource("dom", DOM_URI, HTML, result.dom.encode("utf-8", "replace"), None)
+    if result.text is not None:
+        resource("text", TEXT_URI, TEXT, result.text.encode("utf-8", "replace"), None)
     limits = result.limits
     fields: list[tuple[str, str]] = [
         ("capture", "browser"),
@@ -70,11 +106,20 @@ def write_evidence(writer: WarcWriter, result: BrowserResult, *, recorder_versio
         ("resources", str(result.resources)),
         ("bytes-received", str(result.bytes_received)),
     ]
-    if screenshot is not None:
-        fields.append(("screenshot", screenshot.record_id))
-    if text is not None:
-        fields.append(("rendered-text", text.record_id))
+    named = (("screenshot", "screenshot"), ("dom", "rendered-dom"), ("text", "rendered-text"))
+    for kind, field_name in named:
+        if kind in written:
+            fields.append((field_name, written[kind].record.record_id))
     fields += [("blocked", f"{blocked.reason} {blocked.url}") for blocked in result.blocked]
     fields += [("note", note) for note in result.notes]
     metadata = writer.write_metadata(target, document, fields)
-    return EvidenceRecords(screenshot=screenshot, text=text, metadata=metadata)
+    payload = warc_fields(fields)
+    written["metadata"] = Written(metadata, FIELDS, len(payload), sha256(payload).hexdigest())
+    return EvidenceRecords(written)
+
+
+def png_size(data: bytes) -> tuple[int, int] | None:
+    """A PNG's width and height, from its IHDR chunk (None if it is not a PNG)."""
+    if len(data) < 24 or data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")

@@ -96,6 +96,9 @@ class WarcproxSidecar:
         self.returncode: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._version: str | None = None
+        self._log_position = 0
+        self._entries: list[RecordEntry] = []
+        self._by_page: dict[str | None, list[RecordEntry]] = {}
 
     @property
     def proxy_url(self) -> str:
@@ -128,7 +131,9 @@ class WarcproxSidecar:
             raise RecorderMissing(str(self.python))
         self.warc_dir.mkdir(parents=True, exist_ok=True)
         (self.state_dir / "certs").mkdir(parents=True, exist_ok=True)
-        self.record_log.touch()
+        # A fresh log per run: a capture only ever looks for the records of this run.
+        self.record_log.write_bytes(b"")
+        self._log_position, self._entries, self._by_page = 0, [], {}
         # The port is free when picked but could be taken before warcprox binds it: try again then.
         for _ in range(3):
             port = free_port()
@@ -217,28 +222,50 @@ class WarcproxSidecar:
         return self._version
 
     def records(self) -> list[RecordEntry]:
-        """Every record written so far (a partly written last line is left for the next call)."""
-        entries = []
-        with self.record_log.open(encoding="utf-8") as lines:
-            for line in lines:
-                if not line.endswith("\n"):
+        """Every record written so far (a partly written last line is left for the next call).
+
+        The log is read on from where the last call stopped: a long crawl does not read it
+        all again for every page."""
+        with self.record_log.open("rb") as log:
+            log.seek(self._log_position)
+            for line in log:
+                if not line.endswith(b"\n"):
                     break
+                self._log_position += len(line)
                 row = json.loads(line)
-                entries.append(
-                    RecordEntry(
-                        page=row["page"],
-                        url=row["url"],
-                        warc_type=row["type"],
-                        record_id=row["id"],
-                        path=self.warc_dir / row["file"],
-                        offset=int(row["offset"]),
-                        length=int(row["length"]),
-                    )
+                entry = RecordEntry(
+                    page=row["page"],
+                    url=row["url"],
+                    warc_type=row["type"],
+                    record_id=row["id"],
+                    path=self.warc_dir / row["file"],
+                    offset=int(row["offset"]),
+                    length=int(row["length"]),
                 )
-        return entries
+                self._entries.append(entry)
+                self._by_page.setdefault(entry.page, []).append(entry)
+        return list(self._entries)
 
     def records_for(self, page_id: str) -> list[RecordEntry]:
-        return [entry for entry in self.records() if entry.page == page_id]
+        self.records()
+        return list(self._by_page.get(page_id, ()))
+
+    def forget(self, page_id: str) -> None:
+        """Drop a finished capture's entries (its records were copied out)."""
+        dropped = self._by_page.pop(page_id, [])
+        if dropped:
+            gone = {id(entry) for entry in dropped}
+            self._entries = [entry for entry in self._entries if id(entry) not in gone]
+
+    def read_member(self, entry: RecordEntry) -> bytes:
+        """The gzip member holding one of the sidecar's records, exactly as warcprox wrote it."""
+        path = entry.path if entry.path.exists() else entry.path.with_name(entry.path.name + ".open")
+        with path.open("rb") as warc:
+            warc.seek(entry.offset)
+            data = warc.read(entry.length)
+        if len(data) != entry.length:
+            raise RecorderError(f"{path} ends before the record {entry.record_id} it logged")
+        return data
 
     def warc_files(self) -> list[Path]:
         """Closed WARC files; files still being written end in ``.open``."""

@@ -31,6 +31,9 @@ class Observation:
     """The payload with Content-Encoding removed (None if not fetched or failed)."""
     error_kind: str | None
     """dns | refused | timeout | tls | too-large | robots | connection | other ..."""
+    mode: str = "http"
+    """http, or browser: then ``body`` is the rendered DOM and ``payload_digest`` its digest.
+    A capture is compared only with one made the same way."""
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,16 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.warc.writer import WarcWriter
 from crawler.browser.capture import BrowserCapturer, BrowserLimits
-from crawler.browser.evidence import PNG, TEXT, TLS_NOTE, write_evidence
+from crawler.browser.evidence import (
+    DOM_URI,
+    HTML,
+    PNG,
+    SCREENSHOT_URI,
+    TEXT,
+    TEXT_URI,
+    TLS_NOTE,
+    write_evidence,
+)
 from crawler.browser.recorder import WarcproxSidecar
 from tests.fixtures.site import TestSite
 from tests.integration.test_browser_recorder import (
@@ -145,7 +154,8 @@ def test_spa_is_rendered_screenshotted_and_its_evidence_points_at_the_document(
     evidence = write_evidence(writer, result, recorder_version=sidecar.version())
     writer.close()
     sidecar.stop()
-    assert evidence.screenshot is not None and evidence.text is not None
+    assert set(evidence.written) == {"screenshot", "dom", "text", "metadata"}
+    assert evidence.written["screenshot"].width == LIMITS.viewport_width
     ours = sorted((tmp_path / "evidence").glob("*.warc.gz"))
     assert len(ours) == 1
     for warc in [*ours, *sidecar.warc_files()]:
@@ -154,13 +164,18 @@ def test_spa_is_rendered_screenshotted_and_its_evidence_points_at_the_document(
     by_type = {headers["WARC-Type"]: (headers, body) for headers, body in warc_records(ours[0])[1:]}
     assert set(by_type) == {"resource", "metadata"}
     resources = [(h, b) for h, b in warc_records(ours[0]) if h["WARC-Type"] == "resource"]
-    assert [h["Content-Type"] for h, _ in resources] == [PNG, TEXT]
+    assert [h["Content-Type"] for h, _ in resources] == [PNG, HTML, TEXT]
     assert resources[0][1] == result.screenshot
-    assert STATEMENT in resources[1][1].decode("utf-8")
+    assert STATEMENT in resources[1][1].decode("utf-8") and b"<script" in resources[1][1]
+    assert STATEMENT in resources[2][1].decode("utf-8")
+    # Evidence has target URIs of its own: a replay tool never serves it for the page's URL.
+    assert [h["WARC-Target-URI"] for h, _ in resources] == [
+        f"{prefix}{site.url('/')}" for prefix in (SCREENSHOT_URI, DOM_URI, TEXT_URI)
+    ]
     metadata, fields = by_type["metadata"]
+    assert metadata["WARC-Target-URI"] == site.url("/")
     for headers in [*(h for h, _ in resources), metadata]:
         assert headers["WARC-Concurrent-To"] == result.document_record_id
-        assert headers["WARC-Target-URI"] == site.url("/")
     assert TLS_NOTE.encode() in fields and b"warcprox 2.13" in fields and b"max-resources=20" in fields
     # The record it points at is the document's response, in the sidecar's WARC.
     pointed = [

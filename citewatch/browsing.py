@@ -1,0 +1,401 @@
+"""Browser captures beside a crawl: the sources that need JavaScript, captured with Chromium.
+
+A `BrowserPhase` runs in its own thread next to the HTTP crawl (Scrapy keeps the main thread and
+its reactor; a page that hangs its renderer cannot stall it).  It gets work two ways:
+
+* `route` sits between the crawl's targets and Scrapy: a source whose effective mode is
+  ``browser`` is captured by the browser instead, as soon as the crawl reaches it;
+* `check_new` runs after the HTTP crawl: auto sources captured in it whose mode is not decided
+  yet (or was decided ``http`` long ago) are looked at (`crawler.browser.need.http_signs`), and
+  the candidates visited once with the browser; a visit that rendered much more text than HTTP
+  gave makes the source ``browser`` (decision and reason recorded) and becomes its first browser
+  capture.  A server-rendered page is never visited: it costs no browser time.
+
+The browser starts on the first job, so a crawl with no browser work never launches it.  Without
+Chromium (or warcprox's venv), auto sources are captured over HTTP with one warning per crawl,
+and sources forced to ``browser`` get a capture record saying why they were not captured.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import shutil
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import islice
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from archive.catalog.views import CaptureRecord, EvidenceRecord, NewCapture, SourceMode
+from archive.warc.exchange import FetchFailure
+from archive.warc.writer import WarcWriter
+from crawler.browser.errors import BrowserMissing, RecorderError, RecorderMissing
+from crawler.config import MB
+from crawler.model import ROLE_SOURCE, CaptureTarget
+
+if TYPE_CHECKING:
+    from citewatch.app import App
+    from crawler.browser.capture import BrowserResult
+    from crawler.browser.need import Signs
+    from crawler.browser.session import BrowserCapture, BrowserSession
+
+logger = logging.getLogger(__name__)
+
+# Targets whose modes are looked up together (one catalog read).
+ROUTE_CHUNK = 100
+NO_BROWSER = "no-browser"
+BROWSER_FAILED = "browser"
+
+
+@dataclass(frozen=True)
+class _Job:
+    target: CaptureTarget
+    signs: Signs | None = None  # set for a first look (auto mode): the HTTP capture's signs
+    recheck: bool = False  # a browser source whose decision is stale: see if HTTP would do now
+
+
+@dataclass
+class BrowserTally:
+    """What the browser did in one crawl."""
+
+    captured: int = 0
+    failed: int = 0
+    checked: int = 0
+    switched: int = 0  # auto sources found to need the browser
+    not_captured: int = 0  # browser sources left without a capture (no browser)
+    warnings: list[str] = field(default_factory=list)
+
+
+class BrowserPhase:
+    """The browser work of one crawl, in one thread; `finish` waits for it."""
+
+    def __init__(self, app: App, *, on_capture: Callable[[str, int | None], None] | None = None) -> None:
+        self._app = app
+        self._catalog = app.catalog
+        self._settings = app.settings
+        self._on_capture = on_capture
+        self.tally = BrowserTally()
+        self._missing = self._unavailable()
+        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._writer: WarcWriter | None = None
+        self._lock = threading.Lock()  # the thread's start
+        self._write_lock = threading.Lock()  # the browser WARC: written by the thread and by `route`
+
+    @property
+    def busy(self) -> bool:
+        """Whether the phase has work (or did some) in this crawl."""
+        return self._thread is not None or self.tally.not_captured > 0
+
+    # -- feeding -------------------------------------------------------------------------------
+
+    def route(self, targets: Iterator[CaptureTarget]) -> Iterator[CaptureTarget]:
+        """The targets Scrapy should fetch; browser sources are taken out and captured here."""
+        while chunk := list(islice(targets, ROUTE_CHUNK)):
+            ids = [t.source_id for t in chunk if t.role == ROLE_SOURCE and t.source_id is not None]
+            modes = self._catalog.source_modes(ids) if ids else {}
+            for target in chunk:
+                mode = modes.get(target.source_id or 0)
+                if mode is None or mode.effective != "browser":
+                    yield target
+                elif self._missing is None:
+                    self._submit(_Job(target, recheck=self._stale(mode)))
+                elif mode.mode == "auto":
+                    self._warn_missing()
+                    yield target  # captured over HTTP, as before it needed a browser
+                else:
+                    self._warn_missing()
+                    self._not_captured(target, self._missing)
+
+    def check_new(self, captured_since: datetime) -> None:
+        """Look at the auto sources this crawl captured over HTTP and whose mode is undecided."""
+        stale_before = self._app.clock() - timedelta(days=self._settings.mode_recheck_days)
+        after = 0
+        while sources := self._catalog.sources_to_check(
+            captured_since=captured_since, stale_before=stale_before, after_id=after
+        ):
+            after = sources[-1].source_id
+            for source in sources:
+                self._check(source)
+
+    def _check(self, source: SourceMode) -> None:
+        from crawler.browser.need import http_signs
+
+        capture = self._catalog.latest_source_capture(source.source_id)
+        if capture is None or capture.mode != "http" or capture.status is None:
+            return
+        try:
+            payload = self._app.read_payload(capture)
+        except Exception as error:  # an unreadable record: checked again by a later crawl
+            logger.warning("cannot read %s to see whether it needs a browser: %s", source.url, error)
+            return
+        signs = http_signs(payload, capture.content_type, url=capture.final_url or capture.url)
+        if not signs.candidate:
+            self._catalog.record_mode_decision(source.source_id, "http", signs.reason)
+            return
+        if self._missing is not None:
+            self._warn_missing()  # left undecided: checked again once a browser is there
+            return
+        self._submit(_Job(CaptureTarget(url=source.url, source_id=source.source_id), signs=signs))
+
+    def _submit(self, job: _Job) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._work, name="citewatch-browser", daemon=True)
+                self._thread.start()
+        self._jobs.put(job)
+
+    def finish(self) -> BrowserTally:
+        """Wait for every job; close this crawl's browser WARC."""
+        with self._lock:
+            thread = self._thread
+        if thread is not None:
+            self._jobs.put(None)
+            thread.join()
+        if self._writer is not None:
+            self._writer.close()
+        return self.tally
+
+    # -- the thread ----------------------------------------------------------------------------
+
+    def _work(self) -> None:
+        from crawler.browser.capture import BrowserLimits
+        from crawler.browser.session import BrowserSession
+
+        s = self._settings
+        limits = BrowserLimits(
+            total_seconds=s.browser_timeout_seconds,
+            load_seconds=min(15.0, s.browser_timeout_seconds),
+            max_resources=s.browser_max_resources,
+            max_bytes=int(s.browser_max_mb * MB),
+        )
+        allow_private = s.allow_private if s.browser_allow_private is None else s.browser_allow_private
+        try:
+            with self._write_lock:
+                writer = self._browser_writer()
+            with BrowserSession(
+                writer,
+                self._settings.home_dir / "browser" / (self._app.worker_id or "local"),
+                limits=limits,
+                allow_private=allow_private,
+                allow_addresses=tuple(s.browser_allow_addresses),
+                executable=self._settings.chromium,
+            ) as session:
+                while (job := self._jobs.get()) is not None:
+                    self._run_job(session, job)
+        except (BrowserMissing, RecorderError, OSError) as error:
+            self._missing = str(error)
+            self._warn_missing()
+            self._drain(str(error))
+        except Exception as error:  # Playwright failing to launch Chromium, most likely
+            self._missing = f"the browser could not start: {str(error).strip().splitlines()[0]}"
+            self._warn_missing()
+            self._drain(self._missing)
+
+    def _drain(self, reason: str) -> None:
+        while (job := self._jobs.get()) is not None:
+            if job.signs is None:
+                self._not_captured(job.target, reason)
+
+    def _run_job(self, session: BrowserSession, job: _Job) -> None:
+        from crawler.browser.need import decide, rendered_words
+
+        target = job.target
+        try:
+            result = session.visit(target.url, page_id=f"capture-{uuid.uuid4().hex}")
+            if job.signs is not None:
+                self.tally.checked += 1
+                words = rendered_words(result.dom, url=result.final_url)
+                mode, reason = decide(job.signs, words)
+                self._catalog.record_mode_decision(target.source_id or 0, mode, reason)
+                if mode != "browser":
+                    session.discard(result)
+                    return
+                self.tally.switched += 1
+                logger.info("%s needs a browser: %s", target.url, reason)
+            with self._write_lock:
+                captured = session.keep(result, captured_at=self._app.clock())
+            self._record(target, captured, first_look=job.signs is not None)
+            if job.recheck:
+                self._recheck(target, captured)
+        except Exception as error:  # one page, whatever went wrong: the others go on
+            logger.warning("browser capture of %s failed: %s", target.url, error)
+            self.tally.failed += 1
+            if job.signs is None:
+                self._not_captured(target, f"the browser capture failed: {error}", kind=BROWSER_FAILED)
+
+    def _record(self, target: CaptureTarget, captured: BrowserCapture, *, first_look: bool) -> None:
+        result = captured.result
+        document = captured.document
+        if document is None:
+            self._not_captured(
+                target, captured.error or "the page never answered", kind=BROWSER_FAILED, result=result
+            )
+            return
+        assert captured.evidence is not None
+        record = document.record
+        capture = CaptureRecord(
+            role=ROLE_SOURCE,
+            url=target.url,
+            captured_at=captured.captured_at,
+            source_id=target.source_id,
+            final_url=result.final_url,
+            status=document.status,
+            content_type=document.content_type,
+            payload_digest=record.payload_digest,
+            warc_name=record.warc_name,
+            offset=record.offset,
+            length=record.length,
+            record_id=record.record_id,
+            mode="browser",
+        )
+        # The page's other responses are its requisites: replay finds them by URL.
+        requisites = [
+            NewCapture(
+                capture=CaptureRecord(
+                    role="requisite",
+                    url=r.url,
+                    captured_at=captured.captured_at,
+                    final_url=r.url,
+                    status=r.status,
+                    content_type=r.content_type,
+                    payload_digest=r.record.payload_digest,
+                    warc_name=r.record.warc_name,
+                    offset=r.record.offset,
+                    length=r.record.length,
+                    record_id=r.record.record_id,
+                    mode="browser",
+                ),
+                parent=0,
+            )
+            for r in captured.resources
+        ]
+        # A first look happens in the crawl that captured the page over HTTP: that capture set
+        # the schedule already.
+        scheduled = None if first_look else captured.captured_at
+        assert self._writer is not None
+        for written in captured.evidence.written.values():
+            self._catalog.register_warc(written.record.warc_name)
+        ids = self._catalog.record_captures(
+            [NewCapture(capture=capture, scheduled_at=scheduled, lease=target.lease), *requisites],
+            next_due=self._app.next_due,
+        )
+        self._catalog.record_evidence(
+            ids[0],
+            [
+                EvidenceRecord(
+                    kind=kind,
+                    content_type=w.content_type,
+                    warc_name=w.record.warc_name,
+                    offset=w.record.offset,
+                    length=w.record.length,
+                    record_id=w.record.record_id,
+                    digest=w.sha256,
+                    size=w.size,
+                    width=w.width,
+                    height=w.height,
+                )
+                for kind, w in captured.evidence.written.items()
+            ],
+        )
+        self.tally.captured += 1
+        if self._on_capture is not None:
+            self._on_capture(target.url, document.status)
+
+    def _recheck(self, target: CaptureTarget, captured: BrowserCapture) -> None:
+        """A browser source checked long ago: would its HTTP response do now?"""
+        from crawler.browser.need import decide, http_signs, rendered_words
+
+        document = captured.document
+        if document is None:
+            return
+        record_id = document.record.record_id
+        capture_id = self._catalog.captures_for_records([record_id]).get(record_id)
+        capture = self._catalog.get_capture(capture_id) if capture_id is not None else None
+        if capture is None:
+            return
+        signs = http_signs(
+            self._app.read_payload(capture, rendered=False), document.content_type, url=target.url
+        )
+        mode, reason = decide(signs, rendered_words(captured.result.dom, url=target.url))
+        self._catalog.record_mode_decision(target.source_id or 0, mode, reason)
+
+    def _not_captured(
+        self,
+        target: CaptureTarget,
+        reason: str,
+        *,
+        kind: str = NO_BROWSER,
+        result: BrowserResult | None = None,
+    ) -> None:
+        """A browser source left without a capture: a capture record (a WARC metadata record and its
+        catalog row) says why, so it is never silently skipped."""
+        now = self._app.clock()
+        with self._write_lock:
+            writer = self._browser_writer()
+            written = writer.write_failure(FetchFailure(target.url, kind, reason, now))
+            writer.sync()
+        self._catalog.record_captures(
+            [
+                NewCapture(
+                    capture=CaptureRecord(
+                        role=ROLE_SOURCE,
+                        url=target.url,
+                        captured_at=now,
+                        record_type="metadata",
+                        source_id=target.source_id,
+                        warc_name=written.warc_name,
+                        offset=written.offset,
+                        length=written.length,
+                        record_id=written.record_id,
+                        error_kind=kind,
+                        error=reason,
+                        status=result.status if result is not None else None,
+                        mode="browser",
+                    ),
+                    scheduled_at=now,
+                    lease=target.lease,
+                )
+            ],
+            next_due=self._app.next_due,
+        )
+        self.tally.not_captured += 1
+        if self._on_capture is not None:
+            self._on_capture(target.url, None)
+
+    # -- set-up --------------------------------------------------------------------------------
+
+    def _browser_writer(self) -> WarcWriter:
+        if self._writer is None:
+            self._writer = self._app.warc_writer(suffix="browser")
+        return self._writer
+
+    def _unavailable(self) -> str | None:
+        """Why no browser capture can run here (None: it can), checked without starting anything."""
+        from crawler.browser.recorder import DEFAULT_PYTHON
+
+        executable = self._settings.chromium or shutil.which("chromium") or shutil.which("chromium-browser")
+        if executable is None or not Path(executable).exists():
+            return str(BrowserMissing())
+        if not DEFAULT_PYTHON.exists():
+            return str(RecorderMissing(str(DEFAULT_PYTHON)))
+        return None
+
+    def _stale(self, mode: SourceMode) -> bool:
+        if mode.mode != "auto" or mode.checked_at is None:
+            return False
+        return mode.checked_at < self._app.clock() - timedelta(days=self._settings.mode_recheck_days)
+
+    def _warn_missing(self) -> None:
+        if self.tally.warnings:
+            return  # one warning per crawl
+        message = (
+            f"{self._missing}; sources that need a browser are captured over HTTP this time "
+            "(those set to `citewatch mode URL browser` are recorded as not captured)"
+        )
+        self.tally.warnings.append(message)
+        logger.warning("%s", message)

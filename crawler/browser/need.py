@@ -1,0 +1,77 @@
+"""Does a page need a browser?  Two looks: a cheap one at the HTTP capture, and a comparison with
+what a first browser visit rendered.
+
+`http_signs` reads the HTTP payload: a page whose main text is (nearly) empty but which ships
+scripts, or whose ``<noscript>`` asks for JavaScript, is a candidate.  Only candidates are
+visited with the browser (a server-rendered page costs no browser time); `decide` then keeps the
+browser when the rendered text is much longer than the HTTP text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lxml import etree, html
+
+from archive.text.extract import main_text
+from archive.text.mediatype import essence_of
+
+# Main text shorter than this (in words) is "nearly empty": a shell's title, a loading message.
+NEARLY_EMPTY_WORDS = 25
+# A rendered page whose text has this many times the HTTP text's words, and at least
+# RENDERED_MORE_WORDS more of them, needs the browser.
+RENDERED_FACTOR = 2.0
+RENDERED_MORE_WORDS = 20
+_ASKS_FOR_JS = re.compile(r"\b(?:java\s*script|enable\s+js|\bjs\b)", re.IGNORECASE)
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "")
+MAX_SCAN_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Signs:
+    """What the HTTP capture says: ``candidate`` (worth a browser visit) and why, and its words."""
+
+    candidate: bool
+    reason: str
+    http_words: int
+
+
+def http_signs(payload: bytes | None, content_type: str | None, *, url: str | None = None) -> Signs:
+    """Whether an HTTP capture looks like a page that is only complete with JavaScript."""
+    if not payload or essence_of(content_type) not in _HTML_TYPES:
+        return Signs(False, "not an HTML page", 0)
+    words = len(main_text(payload, content_type, url=url).split())
+    try:
+        tree = html.document_fromstring(payload[:MAX_SCAN_BYTES])
+    except (etree.ParserError, ValueError):
+        return Signs(False, "the page could not be parsed", words)
+    scripts = len(tree.xpath("//script"))
+    noscript = " ".join(" ".join(n.text_content().split()) for n in tree.xpath("//noscript"))
+    if noscript and _ASKS_FOR_JS.search(noscript):
+        return Signs(True, f"its <noscript> asks for JavaScript ({noscript[:80]!r})", words)
+    if words < NEARLY_EMPTY_WORDS and scripts:
+        reason = f"its main text is nearly empty ({words} words) but it ships {scripts} scripts"
+        return Signs(True, reason, words)
+    return Signs(False, f"server-rendered: {words} words of main text without a browser", words)
+
+
+def decide(signs: Signs, rendered_words: int) -> tuple[str, str]:
+    """(mode, reason) after a browser visit: browser when the rendered text is much longer."""
+    more = rendered_words - signs.http_words
+    if rendered_words >= signs.http_words * RENDERED_FACTOR and more >= RENDERED_MORE_WORDS:
+        return "browser", (
+            f"{signs.reason}; the browser rendered {rendered_words} words of main text, "
+            f"against {signs.http_words} over HTTP"
+        )
+    return "http", (
+        f"{signs.reason}, but the browser rendered no more text ({rendered_words} words against "
+        f"{signs.http_words} over HTTP)"
+    )
+
+
+def rendered_words(dom: str | None, *, url: str | None = None) -> int:
+    """Words of main text in a rendered DOM (the same extraction as change detection's)."""
+    if not dom:
+        return 0
+    return len(main_text(dom.encode("utf-8", "replace"), "text/html; charset=utf-8", url=url).split())

@@ -1,0 +1,138 @@
+"""A browser-capture session: the warcprox sidecar and one Chromium, and what a kept capture becomes.
+
+`BrowserSession.visit` loads a page (`BrowserCapturer.capture`); `keep` then copies the page's
+records out of the sidecar's WARC into the crawl's own WARC, byte for byte (`WarcWriter.copy_records`:
+raw payloads, digests and record ids unchanged), and writes the evidence beside them (screenshot,
+rendered DOM and text, how it was captured).  A visit that is not kept (auto mode's first look
+at a page that turned out not to need a browser) leaves nothing in the crawl's WARC.  The
+sidecar's own files are scratch, removed when the session ends.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+
+from archive.warc.exchange import WrittenRecord
+from archive.warc.reader import read_record
+from archive.warc.writer import WarcWriter
+from crawler.browser.capture import BrowserCapturer, BrowserLimits, BrowserResult
+from crawler.browser.evidence import EvidenceError, EvidenceRecords, write_evidence
+from crawler.browser.recorder import RecordEntry, WarcproxSidecar
+
+
+@dataclass(frozen=True)
+class CopiedResponse:
+    """A response record of the page (its document, a script, an XHR...) in the crawl's WARC."""
+
+    url: str
+    status: int | None
+    content_type: str | None
+    record: WrittenRecord
+
+
+@dataclass(frozen=True)
+class BrowserCapture:
+    """A kept browser capture: ``document`` is the page's final response in the crawl's WARC
+    (None when the page never answered: ``error`` says why); ``resources`` every other response
+    the page loaded; ``evidence`` the screenshot, DOM, text and metadata records."""
+
+    result: BrowserResult
+    captured_at: datetime
+    document: CopiedResponse | None
+    resources: tuple[CopiedResponse, ...]
+    evidence: EvidenceRecords | None
+    error: str | None = None
+
+
+class BrowserSession:
+    """The sidecar and the browser for one crawl, writing kept captures with ``writer``.
+
+    ``work_dir`` holds the sidecar's scratch WARCs and its CA; the WARCs are deleted on close.
+    """
+
+    def __init__(
+        self,
+        writer: WarcWriter,
+        work_dir: Path,
+        *,
+        limits: BrowserLimits | None = None,
+        allow_private: bool = False,
+        allow_addresses: tuple[str, ...] = (),
+        user_agent: str | None = None,
+        executable: str | None = None,
+    ) -> None:
+        self.writer = writer
+        self.work_dir = Path(work_dir)
+        self.sidecar = WarcproxSidecar(
+            self.work_dir / "warcs",
+            self.work_dir / "state",
+            allow_private=allow_private,
+            allow_addresses=allow_addresses,
+        )
+        self.capturer = BrowserCapturer(
+            self.sidecar, limits=limits or BrowserLimits(), user_agent=user_agent, executable=executable
+        )
+        self._recorder_version: str | None = None
+
+    def __enter__(self) -> BrowserSession:
+        shutil.rmtree(self.work_dir / "warcs", ignore_errors=True)  # a killed run's scratch
+        self.sidecar.start()
+        try:
+            self.capturer.start()
+            self._recorder_version = self.sidecar.version()
+        except BaseException:
+            self.sidecar.stop()
+            raise
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            self.capturer.close()
+        finally:
+            self.sidecar.stop()
+            shutil.rmtree(self.work_dir / "warcs", ignore_errors=True)
+
+    @property
+    def browser_version(self) -> str:
+        return self.capturer.browser_version
+
+    def visit(self, url: str, *, page_id: str | None = None) -> BrowserResult:
+        """Load ``url`` and keep what the reader saw (not written to the crawl's WARC yet)."""
+        return self.capturer.capture(url, page_id=page_id)
+
+    def discard(self, result: BrowserResult) -> None:
+        self.sidecar.forget(result.page_id)
+
+    def keep(self, result: BrowserResult, *, captured_at: datetime | None = None) -> BrowserCapture:
+        """Copy the visit's records into the crawl's WARC and write its evidence beside them."""
+        at = captured_at or datetime.now(UTC)
+        entries = result.records
+        members = [self.sidecar.read_member(entry) for entry in entries]
+        written = self.writer.copy_records(members)
+        self.sidecar.forget(result.page_id)
+        responses = [
+            _response(entry, member, record)
+            for entry, member, record in zip(entries, members, written, strict=True)
+            if entry.warc_type == "response"
+        ]
+        document = next((r for r in responses if r.record.record_id == result.document_record_id), None)
+        resources = tuple(r for r in responses if r is not document)
+        try:
+            assert self._recorder_version is not None
+            evidence = write_evidence(self.writer, result, recorder_version=self._recorder_version)
+        except EvidenceError as error:
+            self.writer.sync()
+            return BrowserCapture(result, at, None, resources, None, str(error))
+        self.writer.sync()
+        return BrowserCapture(result, at, document, resources, evidence)
+
+
+def _response(entry: RecordEntry, member: bytes, record: WrittenRecord) -> CopiedResponse:
+    archived = read_record(member)
+    return CopiedResponse(entry.url, archived.http_status, archived.http_header("Content-Type"), record)
