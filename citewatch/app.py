@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from archive.store.base import Store, StoredObject
     from archive.store.spool import Spool, UploadReport
     from archive.warc.writer import WarcWriter
+    from archive.web.evidence import RecordLocation
     from citewatch.browsing import BrowserPhase, BrowserTally
     from citewatch.ingest_queue import IngestQueue
     from citewatch.inputs import ArticleInput
@@ -447,8 +448,9 @@ class App:
                 raise NotYetStored(warc_name)
         return self.store.get_range(warc_key(warc_name), offset, length)
 
-    def read_record_bytes(self, capture: CaptureView) -> bytes | None:
-        """The raw gzip member of a capture's record (None for a capture without one)."""
+    def read_record_bytes(self, capture: RecordLocation) -> bytes | None:
+        """The raw gzip member of a capture's record, or of a browser capture's evidence record
+        (None for a capture without one)."""
         if capture.warc_name is None or capture.offset is None or capture.length is None:
             return None
         return self.read_range(capture.warc_name, capture.offset, capture.length)

@@ -6,14 +6,14 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Row, Select, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from archive.catalog import keyset
 from archive.catalog.errors import InvalidValue, UnknownCapture
 from archive.catalog.keyset import Key
 from archive.catalog.mapping import aware
-from archive.catalog.models import Article, Capture, Change, Citation, Source
+from archive.catalog.models import Article, Capture, Change, Citation, Evidence, Source
 from archive.catalog.transactions import Transactions
 from archive.catalog.views import CHANGE_KINDS, ArticleRef, ChangeRecord, ChangeView, CitingArticle
 
@@ -81,23 +81,29 @@ class ChangeLog(Transactions):
         return views[0] if views else None
 
     @staticmethod
-    def _change_query() -> Select[Change, str, datetime, datetime]:
+    def _change_query() -> Select[Change, str, datetime, datetime, str, bool]:
         before, after = aliased(Capture), aliased(Capture)
+        # Whether the after capture kept a screenshot (a browser capture): alerts link it.
+        screenshot = (
+            exists()
+            .where(Evidence.capture_id == Change.after_capture_id, Evidence.kind == "screenshot")
+            .correlate(Change)
+        )
         return (
-            select(Change, Source.url, before.captured_at, after.captured_at)
+            select(Change, Source.url, before.captured_at, after.captured_at, after.mode, screenshot)
             .join(Source, Source.id == Change.source_id)
             .join(after, after.id == Change.after_capture_id)
             .outerjoin(before, before.id == Change.before_capture_id)
         )
 
     def _change_views(
-        self, session: Session, query: Select[Change, str, datetime, datetime]
+        self, session: Session, query: Select[Change, str, datetime, datetime, str, bool]
     ) -> list[ChangeView]:
         return self._views_of_rows(session, list(session.execute(query)))
 
     def _views_of_rows(self, session: Session, found: Sequence[Row[Any]]) -> list[ChangeView]:
         # The outer-joined "before" time may be None, whatever the Select's type says.
-        rows: list[tuple[Change, str, datetime | None, datetime]] = [tuple(r) for r in found]
+        rows: list[tuple[Change, str, datetime | None, datetime, str, bool]] = [tuple(r) for r in found]
         citing = self._citing(session, {row[0].source_id for row in rows})
         return [
             ChangeView(
@@ -115,8 +121,10 @@ class ChangeLog(Transactions):
                 tuple(change.removed_quotes),
                 tuple(CitingArticle(a.id, a.title, a.origin) for a in citing.get(change.source_id, ())),
                 change.source_id,
+                after_mode,
+                bool(after_screenshot),
             )
-            for change, url, before_at, after_at in rows
+            for change, url, before_at, after_at, after_mode, after_screenshot in rows
         ]
 
     def quotes_for_source(self, source_id: int) -> tuple[str, ...]:

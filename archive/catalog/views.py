@@ -290,7 +290,9 @@ class CitingArticle(NamedTuple):
 
 @dataclass(frozen=True)
 class ChangeView:
-    """A recorded change, with the source URL, the capture times and the articles citing it."""
+    """A recorded change, with the source URL, the capture times and the articles citing it;
+    ``after_mode`` is how the after capture was made (http | browser), ``after_screenshot``
+    whether it kept a screenshot."""
 
     id: int
     url: str
@@ -306,6 +308,8 @@ class ChangeView:
     removed_quotes: tuple[str, ...]
     articles: tuple[CitingArticle, ...]
     source_id: int = 0
+    after_mode: str = "http"
+    after_screenshot: bool = False
 
 
 @dataclass(frozen=True)

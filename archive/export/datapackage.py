@@ -18,11 +18,13 @@ PAGES_FORMAT = "json-pages-1.0"
 
 @dataclass(frozen=True)
 class Page:
-    """One entry point of the package, as replay tools list it."""
+    """One entry point of the package, as replay tools list it; ``text`` is the page's text as a
+    browser rendered it (the spec's full-text field, for search), None when not captured."""
 
     url: str
     ts: datetime
     title: str
+    text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,16 @@ def iso_seconds(moment: datetime) -> str:
 
 def pages_jsonl(pages: Sequence[Page], *, title: str) -> bytes:
     """A header line, then one JSON object per page."""
-    lines = [{"format": PAGES_FORMAT, "id": "pages", "title": title}]
-    lines.extend({"url": p.url, "ts": iso_seconds(p.ts), "title": p.title} for p in pages)
+    lines: list[dict[str, str]] = [{"format": PAGES_FORMAT, "id": "pages", "title": title}]
+    lines.extend(_page_line(p) for p in pages)
     return b"".join(json.dumps(line, ensure_ascii=False).encode("utf-8") + b"\n" for line in lines)
+
+
+def _page_line(page: Page) -> dict[str, str]:
+    line = {"url": page.url, "ts": iso_seconds(page.ts), "title": page.title}
+    if page.text is not None:
+        line["text"] = page.text
+    return line
 
 
 def datapackage_json(

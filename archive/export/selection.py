@@ -1,24 +1,29 @@
 """Which captures make up an article's evidence, and where a revisit's original payload lives.
 
 The evidence of an article is its own archived page (if any) and every capture of every source it
-cites, oldest first, each followed by its page requisites.  Captures without a WARC location (not
-written yet) cannot be copied and are left out.
+cites, oldest first, each followed by its page requisites; a browser capture brings the records it
+kept beside the page (screenshot, rendered DOM and text, how it was made), which may sit in another
+WARC file than its page.  Captures without a WARC location (not written yet) cannot be copied and
+are left out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from archive.catalog import ArticleView, CaptureView, Catalog
+from archive.catalog.views import EVIDENCE_KINDS, EvidenceView
 
 
 @dataclass(frozen=True)
 class Selected:
-    """A capture to copy into the package; ``title`` is set for the ones listed as pages."""
+    """A capture to copy into the package; ``title`` is set for the ones listed as pages,
+    ``evidence`` holds a browser capture's evidence records (in `EVIDENCE_KINDS` order)."""
 
     capture: CaptureView
     title: str | None = None
+    evidence: tuple[EvidenceView, ...] = ()
 
 
 def select_captures(catalog: Catalog, article: ArticleView) -> list[Selected]:
@@ -33,7 +38,14 @@ def select_captures(catalog: Catalog, article: ArticleView) -> list[Selected]:
         for capture in catalog.captures_for(citation.url):
             selected.append(Selected(capture, citation.label or citation.url))
             selected.extend(Selected(r) for r in catalog.requisites_of(capture.id))
-    return [s for s in selected if has_location(s.capture)]
+    located = [s for s in selected if has_location(s.capture)]
+    evidence = catalog.evidence_for(sorted({s.capture.id for s in located}))
+    return [
+        replace(s, evidence=tuple(kinds[k] for k in EVIDENCE_KINDS if k in kinds))
+        if (kinds := evidence.get(s.capture.id))
+        else s
+        for s in located
+    ]
 
 
 def has_location(capture: CaptureView) -> bool:

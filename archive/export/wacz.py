@@ -5,11 +5,13 @@ package is, then the original gzip members of the article page capture and of ev
 every cited source, with their page requisites, copied byte for byte (digests and record IDs stay
 as archived, so each record can be checked against the store).  Each response or revisit comes with
 the ``request`` record written just before it (see `archive.export.members`), and each revisit with
-the response holding its payload, so the package replays on its own.  ``indexes/index.cdxj`` is
-cdxj-indexer's sorted index of that WARC, ``pages/pages.jsonl`` lists the article page and every
-source capture that has something to replay (fetch failures have not), and ``datapackage.json``
-hashes every file.  The WARC is zipped STORED (uncompressed), as the WACZ spec asks, so replay
-tools can read records by range; the other files are deflated.
+the response holding its payload, so the package replays on its own.  A browser capture brings its
+evidence records (screenshot, rendered DOM and text, capture metadata: ``resource`` and ``metadata``
+records, wherever they were written), and its page entry the rendered text as ``text``.
+``indexes/index.cdxj`` is cdxj-indexer's sorted index of that WARC, ``pages/pages.jsonl`` lists the
+article page and every source capture that has something to replay (fetch failures have not), and
+``datapackage.json`` hashes every file.  The WARC is zipped STORED (uncompressed), as the WACZ spec
+asks, so replay tools can read records by range; the other files are deflated.
 
 The package is built in a hidden temporary directory beside ``out_path`` and renamed into place
 only when complete: a failed export leaves nothing behind, never a half-written WACZ.
@@ -46,6 +48,8 @@ from archive.export.errors import NothingToExport
 from archive.export.members import Member, ReadRange, find_request, read_member
 from archive.export.selection import Selected, find_original, select_captures
 from archive.index.cdxj import write_cdxj
+from archive.warc.errors import WarcError
+from archive.warc.reader import read_record
 from archive.warc.writer import warc_date
 
 WARC_NAME = "data.warc.gz"
@@ -179,9 +183,10 @@ class _Copier:
             member = self._copy(item.capture)
             if member is None:
                 continue
+            text = self._copy_evidence(item)
             if item.title is not None and member.rec_type in ("response", "revisit"):
                 when = _parse_warc_date(member.date) or item.capture.captured_at
-                self.pages.append(Page(member.target_uri or item.capture.url, when, item.title))
+                self.pages.append(Page(member.target_uri or item.capture.url, when, item.title, text))
             if member.rec_type == "revisit":
                 uri = member.refers_to_uri or member.target_uri or item.capture.url
                 original = find_original(
@@ -199,18 +204,38 @@ class _Copier:
                 else:
                     self._copy(original)
 
+    def _copy_evidence(self, item: Selected) -> str | None:
+        """Copy a browser capture's evidence records; returns its rendered text, if it kept one."""
+        text = None
+        for evidence in item.evidence:
+            member = self._copy_member(
+                evidence.warc_name, evidence.offset, evidence.length, evidence.record_id, item.capture.url
+            )
+            if evidence.kind == "text" and member is not None:
+                try:
+                    text = read_record(member.data).raw_payload.decode("utf-8", "replace")
+                except WarcError as exc:  # the member parsed once already: not expected
+                    self.notes.append(f"rendered text {member.record_id} of {item.capture.url}: {exc}")
+        return text
+
     def _copy(self, capture: CaptureView) -> Member | None:
-        name, offset, length = capture.warc_name, capture.offset, capture.length
+        return self._copy_member(
+            capture.warc_name, capture.offset, capture.length, capture.record_id, capture.url
+        )
+
+    def _copy_member(
+        self, name: str | None, offset: int | None, length: int | None, record_id: str | None, url: str
+    ) -> Member | None:
         if name is None or offset is None or length is None:
             return None
-        member = read_member(self._read_range, name, offset, length, record_id=capture.record_id)
+        member = read_member(self._read_range, name, offset, length, record_id=record_id)
         if (name, offset) in self._seen:
             return member
         self._seen.add((name, offset))
         if member.rec_type in ("response", "revisit"):
             request = find_request(self._read_range, name, offset, member)
             if request is None:
-                self.notes.append(f"{member.rec_type} {member.record_id} of {capture.url}: no request record")
+                self.notes.append(f"{member.rec_type} {member.record_id} of {url}: no request record")
             else:
                 self.write(request.data)
         self.write(member.data)

@@ -251,3 +251,19 @@ def parse_warc_date(value: str | None) -> datetime | None:
 def _first(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
     lowered = name.lower()
     return next((value for key, value in headers if key.lower() == lowered), None)
+
+
+def parse_warc_fields(payload: bytes) -> tuple[tuple[str, str], ...]:
+    """The (name, value) pairs of an ``application/warc-fields`` payload (a metadata or warcinfo
+    record), in order, repeated names kept.  Never raises: undecodable bytes are replaced, lines
+    without a colon are skipped, continuation lines (starting with a space or tab) join the field
+    above them."""
+    pairs: list[list[str]] = []
+    for line in payload.decode("utf-8", "replace").splitlines():
+        if line[:1] in (" ", "\t") and pairs:
+            pairs[-1][1] = f"{pairs[-1][1]} {line.strip()}"
+            continue
+        name, colon, value = line.partition(":")
+        if colon and name.strip():
+            pairs.append([name.strip(), value.strip()])
+    return tuple((name, value) for name, value in pairs)

@@ -14,9 +14,10 @@ from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.responses import JSONResponse, Response
 
-from archive.catalog import CaptureView, Catalog
+from archive.catalog import Catalog
 from archive.catalog.mapping import utc_now
 from archive.web.context import WebContext, build_templates, web_context
+from archive.web.evidence import RecordReader
 from archive.web.hosts import HostPolicy
 from archive.web.nul import RefuseNul
 from archive.web.queries import WebQueries
@@ -34,7 +35,7 @@ MAX_BODY_BYTES = 1024 * 1024
 def create_app(
     *,
     catalog: Catalog,
-    read_record: Callable[[CaptureView], bytes | None],
+    read_record: RecordReader,
     admin_token: str | None,
     submit_ingest: Callable[[str], object] | None = None,
     ingest_jobs: Callable[[], Sequence[IngestRow]] | None = None,
@@ -46,9 +47,10 @@ def create_app(
 ) -> FastAPI:
     """Build the browsing UI on ``catalog``.
 
-    ``read_record(capture)`` returns the raw gzip member of the capture's WARC record (None if it
-    cannot be read). ``admin_token`` guards the state-changing actions (None disables them; a
-    token shorter than 16 characters raises `archive.web.errors.WeakAdminToken`);
+    ``read_record(location)`` returns the raw gzip member of the WARC record at a capture's (or a
+    browser capture's evidence record's) location (None if it has none). ``admin_token`` guards
+    the state-changing actions (None disables them; a token shorter than 16 characters raises
+    `archive.web.errors.WeakAdminToken`);
     ``submit_ingest(url)`` starts or queues ingesting an article (None disables ingest from the
     UI; it may raise `archive.web.errors.IngestQueueFull`), ``ingest_jobs()`` lists those ingests
     with their state for the articles page and ``/api/ingests``.  ``cluster_status()`` gives the

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from archive.catalog import CaptureView
 from archive.store.errors import StoreError
@@ -14,7 +15,20 @@ from archive.warc.reader import ArchivedRecord, read_record
 
 _log = logging.getLogger(__name__)
 
-RecordReader = Callable[[CaptureView], bytes | None]
+
+class RecordLocation(Protocol):
+    """Where one WARC record's gzip member is: a capture's record, or a browser capture's evidence."""
+
+    @property
+    def warc_name(self) -> str | None: ...
+    @property
+    def offset(self) -> int | None: ...
+    @property
+    def length(self) -> int | None: ...
+
+
+# The raw gzip member at a record's location (None when it has none): one ranged read.
+RecordReader = Callable[[RecordLocation], bytes | None]
 
 
 @dataclass(frozen=True)

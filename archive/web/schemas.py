@@ -101,12 +101,19 @@ class ArticleRefOut(Model):
 
 
 class SourceDetailOut(Model):
-    """A source; ``articles`` are the first 100 articles citing it, ``source.articles`` how many."""
+    """A source; ``articles`` are the first 100 articles citing it, ``source.articles`` how many.
+    ``mode`` is how it is to be captured (auto | http | browser, the operator's choice); with auto,
+    ``detected_mode`` is what citewatch decided (null: not yet), ``mode_reason`` why and
+    ``mode_checked_at`` when."""
 
     source: SourceOut
     ignore_selectors: list[str]
     ignore_patterns: list[str]
     articles: list[ArticleRefOut]
+    mode: str = "auto"
+    detected_mode: str | None = None
+    mode_reason: str | None = None
+    mode_checked_at: datetime | None = None
 
 
 class RedirectOut(Model):
@@ -114,7 +121,22 @@ class RedirectOut(Model):
     status: int
 
 
+class EvidenceOut(Model):
+    """One record a browser capture kept beside the page (screenshot, dom, text or metadata):
+    ``url`` is where the UI serves it (the screenshot), null for the kinds it does not serve."""
+
+    url: str | None
+    content_type: str
+    size: int
+    width: int | None
+    height: int | None
+    record_id: str
+
+
 class CaptureOut(Model):
+    """A capture; ``mode`` says how it was made (http | browser), ``evidence`` what a browser
+    capture kept beside the page, by kind (empty for HTTP captures)."""
+
     id: int
     source_id: int | None
     role: str
@@ -130,6 +152,8 @@ class CaptureOut(Model):
     redirects: list[RedirectOut]
     replay: str | None
     page: str
+    mode: str = "http"
+    evidence: dict[str, EvidenceOut] = {}
 
 
 class ChangeOut(Model):

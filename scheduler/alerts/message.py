@@ -45,7 +45,11 @@ def render_alert(change: ChangeView, *, ui_base_url: str | None = None) -> tuple
     # receivers can drop the duplicate.
     evidence.append(f"Change id: citewatch-change-{change.id}")
     if ui_base_url:
-        evidence.append(f"Details: {ui_base_url.rstrip('/')}/changes/{change.id}")
+        base = ui_base_url.rstrip("/")
+        evidence.append(f"Details: {base}/changes/{change.id}")
+        if change.after_mode == "browser" and change.after_screenshot:
+            # What a reader saw: the picture needs no replay and runs no archived code.
+            evidence.append(f"Screenshot: {base}/captures/{change.after_capture_id}/screenshot.png")
     sections.append("\n".join(evidence))
     # Titles, quotes and diffs come from pages and articles: no control character or bidi
     # override of theirs reaches a chat message or a mail.

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, HTTPException, Query
 
 from archive.catalog import CaptureView
-from archive.web.context import Web
+from archive.catalog.views import EvidenceView
+from archive.web.browser_evidence import screenshot_path
+from archive.web.context import Web, WebContext
 from archive.web.params import After, Before, Id, OptionalId, PageNo, PerPage
 from archive.web.paths import diff_path, replay_path
 from archive.web.queries import PER_PAGE
@@ -20,6 +22,7 @@ from archive.web.schemas import (
     ArticleRefOut,
     CaptureOut,
     ChangeOut,
+    EvidenceOut,
     IngestOut,
     Model,
     PageOut,
@@ -48,8 +51,9 @@ def _page(page: Page[R], convert: Callable[[R], M]) -> PageOut[M]:
     )
 
 
-def capture_out(capture: CaptureView) -> CaptureOut:
-    """A capture with links to its page and, when it has a payload, its replay."""
+def capture_out(capture: CaptureView, evidence: Mapping[str, EvidenceView] | None = None) -> CaptureOut:
+    """A capture with links to its page and, when it has a payload, its replay; a browser
+    capture with its ``evidence`` (by kind) and a link to what the UI serves of it."""
     replay = None if capture.record_type == "metadata" else replay_path(capture.captured_at, capture.url)
     return CaptureOut.model_validate(
         {
@@ -57,8 +61,26 @@ def capture_out(capture: CaptureView) -> CaptureOut:
             "redirects": list(capture.redirects),
             "replay": replay,
             "page": f"/captures/{capture.id}",
+            "evidence": {kind: _evidence_out(item) for kind, item in (evidence or {}).items()},
         }
     )
+
+
+def _evidence_out(item: EvidenceView) -> EvidenceOut:
+    return EvidenceOut(
+        url=screenshot_path(item.capture_id) if item.kind == "screenshot" else None,
+        content_type=item.content_type,
+        size=item.size,
+        width=item.width,
+        height=item.height,
+        record_id=item.record_id,
+    )
+
+
+def _captures_out(web: WebContext, captures: Page[CaptureView]) -> PageOut[CaptureOut]:
+    """A page of captures with their evidence, read by one query for the whole page."""
+    evidence = web.catalog.evidence_for([c.id for c in captures.items])
+    return _page(captures, lambda c: capture_out(c, evidence.get(c.id)))
 
 
 def change_out(change: ChangeRow) -> ChangeOut:
@@ -113,11 +135,16 @@ def api_source(web: Web, source_id: Id) -> SourceDetailOut:
     source = web.queries.source(source_id)
     if source is None:
         raise HTTPException(404, f"source #{source_id} does not exist")
+    mode = web.catalog.source_modes([source_id]).get(source_id)
     return SourceDetailOut(
         source=SourceOut.model_validate(source.summary),
         ignore_selectors=list(source.ignore_selectors),
         ignore_patterns=list(source.ignore_patterns),
         articles=[ArticleRefOut.model_validate(a) for a in source.articles],
+        mode=mode.mode if mode else "auto",
+        detected_mode=mode.detected_mode if mode else None,
+        mode_reason=mode.reason if mode else None,
+        mode_checked_at=mode.checked_at if mode else None,
     )
 
 
@@ -134,7 +161,7 @@ def api_captures(
     if not web.queries.source_exists(source_id):
         raise HTTPException(404, f"source #{source_id} does not exist")
     found = web.queries.captures(source_id, page=page, per_page=per_page, after=after, before=before)
-    return _page(found, capture_out)
+    return _captures_out(web, found)
 
 
 @router.get("/captures/{capture_id}", response_model=CaptureOut)
@@ -143,7 +170,7 @@ def api_capture(web: Web, capture_id: Id) -> CaptureOut:
     capture = web.queries.capture(capture_id)
     if capture is None:
         raise HTTPException(404, f"capture #{capture_id} does not exist")
-    return capture_out(capture)
+    return capture_out(capture, web.catalog.evidence_for([capture.id]).get(capture.id))
 
 
 @router.get("/changes", response_model=PageOut[ChangeOut])

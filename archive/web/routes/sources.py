@@ -43,15 +43,20 @@ def source_page(
     changes_after: After = None,
     changes_before: Before = None,
 ) -> HTMLResponse:
-    """A source's capture timeline (newest first) and its detected changes."""
+    """A source's capture timeline (newest first, a browser capture with its screenshot's
+    thumbnail), how it is captured, and its detected changes."""
     source = web.queries.source(source_id)
     if source is None:
         raise HTTPException(404, f"source #{source_id} does not exist")
+    captures = web.queries.captures(source_id, page=page, after=after, before=before)
     return web.render(
         request,
         "source.html",
         source=source,
-        captures=web.queries.captures(source_id, page=page, after=after, before=before),
+        mode=web.catalog.source_modes([source_id]).get(source_id),
+        captures=captures,
+        # One query for the page's rows; the thumbnails' bytes come with each <img>'s own request.
+        evidence=web.catalog.evidence_for([c.id for c in captures.items]),
         changes=web.queries.changes(
             source_id=source_id, page=changes_page, after=changes_after, before=changes_before
         ),

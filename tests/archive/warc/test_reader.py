@@ -11,7 +11,7 @@ import brotli
 import pytest
 
 from archive.warc.errors import InvalidRecordError, UnsupportedContentEncodingError
-from archive.warc.reader import decode_payload, iter_records, read_record
+from archive.warc.reader import decode_payload, iter_records, parse_warc_fields, read_record
 from archive.warc.writer import WarcWriter
 from tests.archive.warc.samples import HTML, counting_ids, exchange, fixed_clock
 
@@ -118,3 +118,24 @@ def test_an_http_status_is_three_digits(tmp_path: Path) -> None:
     for status in (b"2100", b"\xc2\xb200", b"099"):
         assert read_record(_with(record, b"HTTP/1.1 200 ", b"HTTP/1.1 " + status + b" ")).http_status is None
     assert read_record(record).http_status == 200
+
+
+def test_warc_fields_read_back_as_written_repeats_and_order_kept(tmp_path: Path) -> None:
+    writer = WarcWriter(tmp_path, fsync=False)
+    fields = [("browser", "Chromium 131"), ("blocked", "a http://127.0.0.1/"), ("blocked", "b x"),
+              ("note", "two\nlines: folded")]  # fmt: skip
+    written = writer.write_metadata("http://example.com/", "<urn:uuid:x>", fields)
+    writer.close()
+    data = (tmp_path / written.warc_name).read_bytes()[written.offset : written.offset + written.length]
+
+    parsed = parse_warc_fields(read_record(data).raw_payload)
+
+    assert [name for name, _ in parsed] == ["browser", "blocked", "blocked", "note"]
+    assert parsed[1] == ("blocked", "a http://127.0.0.1/")
+    assert "two" in parsed[3][1] and "folded" in parsed[3][1]
+
+
+def test_warc_fields_never_raise_on_junk() -> None:
+    assert parse_warc_fields(b"\xff\xfe no colon\r\n: no name\r\n ok\r\nname:  v \r\n  cont\r\n") == (
+        ("name", "v cont"),
+    )

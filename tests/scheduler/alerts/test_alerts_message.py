@@ -75,3 +75,15 @@ def test_alerts_carry_no_control_characters_and_no_live_bidi_overrides() -> None
         assert not any(c in text for c in ("\x01", "\x1b", "\u202e", "\ud800"))
     assert "Minister resigns[2J [U+202E]fdp.exe" in body
     assert "https://gov.example/[U+202E]statement" in title
+
+
+def test_a_browser_capture_with_a_screenshot_links_it_next_to_the_details() -> None:
+    shown = change(after_mode="browser", after_screenshot=True)
+    _, body = render_alert(shown, ui_base_url="https://archive.example/")
+    lines = body.splitlines()
+    details = lines.index("Details: https://archive.example/changes/7")
+    assert lines[details + 1] == "Screenshot: https://archive.example/captures/9/screenshot.png"
+    # No link without a UI to point at, nor for captures that kept no screenshot.
+    assert "Screenshot" not in render_alert(shown)[1]
+    for other in (change(), change(after_mode="browser"), change(after_screenshot=True)):
+        assert "Screenshot" not in render_alert(other, ui_base_url="https://archive.example/")[1]
