@@ -51,9 +51,13 @@ def http_signs(payload: bytes | None, content_type: str | None, *, url: str | No
     if noscript and _ASKS_FOR_JS.search(noscript):
         return Signs(True, f"its <noscript> asks for JavaScript ({noscript[:80]!r})", words)
     if words < NEARLY_EMPTY_WORDS and scripts:
-        reason = f"its main text is nearly empty ({words} words) but it ships {scripts} scripts"
+        reason = f"its main text is nearly empty ({_words(words)}) but it ships {scripts} script(s)"
         return Signs(True, reason, words)
-    return Signs(False, f"server-rendered: {words} words of main text without a browser", words)
+    return Signs(False, f"server-rendered: {_words(words)} of main text without a browser", words)
+
+
+def _words(n: int) -> str:
+    return f"{n} word" if n == 1 else f"{n} words"
 
 
 def decide(signs: Signs, rendered_words: int) -> tuple[str, str]:
@@ -61,11 +65,11 @@ def decide(signs: Signs, rendered_words: int) -> tuple[str, str]:
     more = rendered_words - signs.http_words
     if rendered_words >= signs.http_words * RENDERED_FACTOR and more >= RENDERED_MORE_WORDS:
         return "browser", (
-            f"{signs.reason}; the browser rendered {rendered_words} words of main text, "
+            f"{signs.reason}; the browser rendered {_words(rendered_words)} of main text, "
             f"against {signs.http_words} over HTTP"
         )
     return "http", (
-        f"{signs.reason}, but the browser rendered no more text ({rendered_words} words against "
+        f"{signs.reason}, but the browser rendered no more text ({_words(rendered_words)} against "
         f"{signs.http_words} over HTTP)"
     )
 

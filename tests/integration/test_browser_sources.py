@@ -8,8 +8,12 @@ HTTP crawler keeps the suite's ``CITEWATCH_ALLOW_PRIVATE=1``.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
+import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,11 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import sync_playwright
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.browser.evidence import png_size
-from tests.fixtures.site import TestSite
-from tests.integration.conftest import Citewatch
+from tests.fixtures.site import TestSite, free_port
+from tests.integration.conftest import REPO, Citewatch
 from tests.integration.test_browser_capture import UdpCanary
 from tests.integration.test_browser_recorder import Canary
 
@@ -36,6 +41,7 @@ pytestmark = [
 ]
 
 SITE_HOST = "127.0.0.2"
+ARTIFACTS = REPO / "test-artifacts"
 WARCIO = str(Path(sys.executable).with_name("warcio"))
 QUOTE = "every family in the valley will receive clean water by June"
 STATEMENT = (
@@ -137,6 +143,34 @@ def read_record(cw: Citewatch, warc_name: str, offset: int, length: int) -> tupl
     raise AssertionError("no record there")
 
 
+@contextlib.contextmanager
+def serving(cw: Citewatch) -> Iterator[str]:
+    """`citewatch serve` on a free loopback port, for as long as the block lasts."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "citewatch", "serve", "--port", str(port)],
+        env=cw.environ(),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AssertionError("citewatch serve did not start") from None
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+
+
 def browser_requests(site: TestSite, path: str) -> list[Any]:
     return [r for r in site.requests_for(path, host=SITE_HOST) if "Chrome/" in (r.header("User-Agent") or "")]
 
@@ -161,6 +195,8 @@ def test_spa_source_is_found_to_need_a_browser_and_its_edits_and_deletion_are_de
     cw.json("ingest", str(article))
 
     # The SPA was looked at, visited with the browser, and marked browser with its reason.
+    shown = cw.json("mode", spa)
+    assert (shown["mode"], shown["effective"]) == ("auto", "browser") and "nearly empty" in shown["reason"]
     spa_source = source_row(cw, spa)
     assert spa_source["mode"] == "auto" and spa_source["detected_mode"] == "browser", spa_source
     assert "nearly empty" in spa_source["mode_reason"] and "rendered" in spa_source["mode_reason"]
@@ -214,6 +250,23 @@ def test_spa_source_is_found_to_need_a_browser_and_its_edits_and_deletion_are_de
         check = subprocess.run([WARCIO, "check", "-v", str(warc)], capture_output=True, text=True, timeout=60)
         assert check.returncode == 0, check.stdout + check.stderr
 
+    # The source's timeline in the UI, with a thumbnail per browser capture (the README's picture).
+    with serving(cw) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(f"{base}/sources/{spa_source['id']}")
+        thumbs = page.locator("img[src$='/screenshot.png']")
+        assert thumbs.count() == 3
+        for n in range(3):
+            thumbs.nth(n).scroll_into_view_if_needed()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll(\"img[src$='/screenshot.png']\")]"
+            ".every(i => i.complete && i.naturalWidth > 0)"
+        )
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "browser-timeline.png"), full_page=True)
+        browser.close()
+
 
 def test_without_chromium_auto_degrades_to_http_with_one_warning_and_forced_browser_is_recorded(
     tmp_path: Path, site: TestSite, browser_cw: Citewatch
@@ -238,8 +291,7 @@ def test_without_chromium_auto_degrades_to_http_with_one_warning_and_forced_brow
         assert source_row(cw, url)["detected_mode"] is None  # looked at again once there is a browser
 
     # A source forced to the browser is reported as not captured, with the reason, never skipped.
-    with catalog(cw) as db:
-        db.execute("UPDATE source SET mode = 'browser' WHERE url = ?", (urls[0],))
+    cw.run("mode", urls[0], "browser")
     crawl = cw.run("crawl", "--all", "--json")
     assert len([line for line in crawl.stderr.splitlines() if "Chromium" in line]) == 1, crawl.stderr
     forced = captures(cw, urls[0])
@@ -292,8 +344,8 @@ def test_hostile_page_captured_with_the_browser_reaches_no_canary_opens_nothing_
     article.write_text(f"A [strange page]({hostile}).\n", encoding="utf-8")
     try:
         cw.json("ingest", str(article))
-        with catalog(cw) as db:  # forced: the page has text, auto would keep it on HTTP
-            db.execute("UPDATE source SET mode = 'browser' WHERE url = ?", (hostile,))
+        # Forced: the page has text, auto would keep it on HTTP.
+        assert cw.json("mode", hostile, "browser")["effective"] == "browser"
         started = time.monotonic()
         cw.json("crawl", "--all")
         elapsed = time.monotonic() - started
