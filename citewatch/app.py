@@ -276,11 +276,13 @@ class App:
         redis_url = self.settings.redis_url
         if self.worker_id is None or redis_url is None:
             raise ConfigError("a worker needs CITEWATCH_REDIS_URL (and a worker id)")
+        from citewatch.browsing import BrowserPhase
         from crawler.settings import worker_settings
         from crawler.spiders.worker import WorkerSpider
 
         s = self.settings
-        sink = self._sink(all_links=False, progress=progress)
+        sink = self._sink(all_links=False, progress=progress, collect_sources=True)
+        browser = BrowserPhase(self, on_capture=sink.on_browser_capture)
         spider = {
             "spider_cls": WorkerSpider,
             "spider_args": {
@@ -291,10 +293,12 @@ class App:
                 "round_seconds": s.worker_round_seconds,
                 "stopping": stopping,
                 "wait_for_work": wait_for_work,
+                "divert": browser.divert,
+                "backlog": browser.backlog,
             },
             "extra_settings": worker_settings(redis_url),
         }
-        return self._crawl_then_judge(sink, lambda: self._run(iter(()), sink, spider=spider))
+        return self._crawl_then_judge(sink, lambda: self._run(iter(()), sink, spider=spider), browser=browser)
 
     def settle(self) -> CrawlOutcome:
         """What a crawl does after its captures, with no crawl: judge what waits, upload what is
@@ -302,11 +306,18 @@ class App:
         captures its recovery put back are judged and uploaded before it waits for work."""
         return self._crawl_then_judge(self._sink(all_links=False, progress=None), None)
 
-    def _sink(self, *, all_links: bool, progress: ProgressFn | None) -> CatalogSink:
+    def _sink(
+        self, *, all_links: bool, progress: ProgressFn | None, collect_sources: bool = False
+    ) -> CatalogSink:
         from citewatch.sink import CatalogSink
 
         return CatalogSink(
-            self.catalog, policy=self.policy, clock=self.clock, all_links=all_links, on_progress=progress
+            self.catalog,
+            policy=self.policy,
+            clock=self.clock,
+            all_links=all_links,
+            on_progress=progress,
+            collect_sources=collect_sources,
         )
 
     def _crawl_then_judge(
@@ -323,7 +334,8 @@ class App:
                     if run is not None:
                         stats = run()
                     if browser is not None and run is not None:
-                        browser.check_new(started)  # auto sources the crawl found to need one
+                        # The auto sources the crawl captured over HTTP: do they need a browser?
+                        browser.check_new(started, only=sink.http_sources)
                 finally:
                     if browser is not None:
                         browser.finish()

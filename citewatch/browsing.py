@@ -111,9 +111,46 @@ class BrowserPhase:
                     self._warn_missing()
                     self._not_captured(target, self._missing)
 
-    def check_new(self, captured_since: datetime) -> None:
-        """Look at the auto sources this crawl captured over HTTP and whose mode is undecided."""
+    def divert(self, target: CaptureTarget) -> bool:
+        """For a worker (scale-out): take ``target`` if it needs the browser (True: it will be
+        captured, or recorded as not captured, here; False: Scrapy fetches it)."""
+        if target.role != ROLE_SOURCE or target.source_id is None:
+            return False
+        mode = self._catalog.source_modes([target.source_id]).get(target.source_id)
+        if mode is None or mode.effective != "browser":
+            return False
+        if self._missing is None:
+            self._submit(_Job(target, recheck=self._stale(mode)))
+            return True
+        self._warn_missing()
+        if mode.mode == "auto":
+            return False
+        self._not_captured(target, self._missing)
+        return True
+
+    def backlog(self) -> int:
+        """Browser jobs queued and not started."""
+        return self._jobs.qsize()
+
+    def check_new(self, captured_since: datetime, *, only: set[int] | None = None) -> None:
+        """Look at the auto sources this crawl captured over HTTP and whose mode is undecided
+        (``only``: just these sources, the ones this worker captured; other workers look at
+        theirs)."""
         stale_before = self._app.clock() - timedelta(days=self._settings.mode_recheck_days)
+        if only is not None:
+            ids = sorted(only)
+            for start in range(0, len(ids), ROUTE_CHUNK):
+                modes = self._catalog.source_modes(ids[start : start + ROUTE_CHUNK])
+                for source in modes.values():
+                    if source.mode == "auto" and (
+                        source.detected_mode is None
+                        or (
+                            source.detected_mode == "http"
+                            and (source.checked_at is None or source.checked_at < stale_before)
+                        )
+                    ):
+                        self._check(source)
+            return
         after = 0
         while sources := self._catalog.sources_to_check(
             captured_since=captured_since, stale_before=stale_before, after_id=after

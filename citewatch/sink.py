@@ -129,6 +129,7 @@ class CatalogSink:
         all_links: bool = False,
         on_progress: Callable[[CaptureResult, CrawlTally], None] | None = None,
         batch_size: int = BATCH_SIZE,
+        collect_sources: bool = False,
     ) -> None:
         self._catalog = catalog
         self._policy = policy
@@ -144,6 +145,9 @@ class CatalogSink:
         self._ahead_previous: dict[str, PreviousCapture | None] = {}
         self._ahead_captured: dict[int, bool] = {}
         self.tally = CrawlTally()
+        # The sources captured over HTTP (a worker's round only: a local crawl asks the catalog),
+        # for the look at whether they need a browser.
+        self.http_sources: set[int] | None = set() if collect_sources else None
 
     def prefetching(self, targets: Iterable[CaptureTarget]) -> Iterator[CaptureTarget]:
         """The targets, read lazily as before, with what `previous` and `has_earlier_capture`
@@ -176,6 +180,8 @@ class CatalogSink:
         self._held.append(_Held(ref, record, target.parent, scheduled, lease=target.lease))
         if record.record_type == "response":
             self._held_responses[record.url] = _previous(record)
+        if self.http_sources is not None and target.role == ROLE_SOURCE and target.source_id is not None:
+            self.http_sources.add(target.source_id)
         self._count(result)
         if len(self._held) >= self._batch_size:
             self.flush()

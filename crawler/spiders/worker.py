@@ -32,7 +32,7 @@ from twisted.internet.task import LoopingCall
 
 from crawler.cluster import keys
 from crawler.cluster.queue import BadEntry, Entry, decode
-from crawler.model import CaptureResult
+from crawler.model import CaptureResult, CaptureTarget
 from crawler.spiders.capture import CaptureSpider
 
 logger = logging.getLogger(__name__)
@@ -52,6 +52,11 @@ class LeaseBook(Protocol):
     def release_leases(self, tokens: Iterable[str], *, owner: str) -> int: ...
 
 
+# Browser captures waiting in this worker past which it takes no more entries (a capture takes
+# seconds: a short line keeps every lease well inside its time).
+BROWSER_BACKLOG = 4
+
+
 class WorkerSpider(RedisMixin, CaptureSpider):  # type: ignore[misc]  # scrapy-redis is untyped
     name = "citewatch-worker"
     redis_key = keys.REQUESTS
@@ -66,6 +71,8 @@ class WorkerSpider(RedisMixin, CaptureSpider):  # type: ignore[misc]  # scrapy-r
         round_seconds: float,
         stopping: Callable[[], bool] = lambda: False,
         wait_for_work: bool = True,
+        divert: Callable[[CaptureTarget], bool] | None = None,
+        backlog: Callable[[], int] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)  # targets: none, or a few to start with; the rest come from the queue
@@ -78,6 +85,11 @@ class WorkerSpider(RedisMixin, CaptureSpider):  # type: ignore[misc]  # scrapy-r
         self.stopping = stopping
         # False: a round with nothing to do ends too (``citewatch worker --once``).
         self.wait_for_work = wait_for_work
+        # Browser captures (citewatch.browsing): ``divert`` takes a claimed source that needs the
+        # browser away from Scrapy; ``backlog`` is how many wait for it (no more is taken while
+        # it is long, so a lease never runs out in the browser's line).
+        self.divert = divert
+        self.backlog = backlog
         self.in_work: set[str] = set()  # lease tokens claimed and not captured yet
         self.taken = 0  # entries claimed this round
         self._started = time.monotonic()
@@ -117,6 +129,8 @@ class WorkerSpider(RedisMixin, CaptureSpider):  # type: ignore[misc]  # scrapy-r
 
     def _room(self) -> int:
         """Entries to take now: enough to keep every download slot busy, and a little more."""
+        if self.backlog is not None and self.backlog() >= BROWSER_BACKLOG:
+            return 0
         return max(0, 2 * int(self.redis_batch_size) - len(self.in_work))
 
     def next_requests(self) -> Iterator[scrapy.Request]:
@@ -160,6 +174,9 @@ class WorkerSpider(RedisMixin, CaptureSpider):  # type: ignore[misc]  # scrapy-r
                     logger.warning("dropped a queue entry whose URL is not its source's: %.200r", entry.url)
                     self._give_back([entry.lease])
                     continue
+            if self.divert is not None and self.divert(entry.target()):
+                self.taken += 1  # captured (and its lease ended) by the browser
+                continue
             try:
                 request = self.request_for(entry.target())
             except ValueError as exc:

@@ -19,14 +19,19 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from playwright.sync_api import sync_playwright
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.catalog import open_catalog
 from crawler.browser.evidence import png_size
+from crawler.cluster.queue import push
+from scheduler.dispatch import entry
 from tests.fixtures.site import TestSite, free_port
 from tests.integration.conftest import REPO, Citewatch
 from tests.integration.test_browser_capture import UdpCanary
@@ -169,6 +174,10 @@ def serving(cw: Citewatch) -> Iterator[str]:
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)
+
+
+def scrapy_fetches(site: TestSite, path: str) -> int:
+    return len(site.requests_for(path, host=SITE_HOST)) - len(browser_requests(site, path))
 
 
 def browser_requests(site: TestSite, path: str) -> list[Any]:
@@ -374,3 +383,54 @@ def test_hostile_page_captured_with_the_browser_reaches_no_canary_opens_nothing_
     with catalog(cw) as db:
         urls = {u for (u,) in db.execute("SELECT url FROM capture WHERE parent_id = ?", (capture["id"],))}
     assert not [u for u in urls if "127.0.0.1" in u or "localhost" in u or "169.254" in u], urls
+
+
+def test_a_worker_finds_and_captures_browser_sources_from_the_shared_queue(
+    tmp_path: Path, site: TestSite, browser_cw: Citewatch, redis_url: str
+) -> None:
+    """Scale-out: a worker's round looks at the sources it captured over HTTP, and in the next
+    round a browser source popped from the queue goes to the browser, never to Scrapy."""
+    cw = browser_cw
+    cw.env.update(
+        {
+            "CITEWATCH_STORE": str(tmp_path / "store"),
+            "CITEWATCH_REDIS_URL": redis_url,
+            "CITEWATCH_WORKER_ID": "w1",
+            "CITEWATCH_WORKER_IDLE_SECONDS": "0.5",
+        }
+    )
+    site.set_page("/statement", SHELL)
+    site.set_page("/app.js", APP_JS, content_type="application/javascript")
+    site.set_page("/api/statement.json", statement_json(STATEMENT), content_type="application/json")
+    site.set_page("/press/bridge", SERVER_RENDERED)
+    spa, plain = site.url("/statement", host=SITE_HOST), site.url("/press/bridge", host=SITE_HOST)
+    article = tmp_path / "water.md"
+    article.write_text(f"[statement]({spa}) and [bridge]({plain})\n", encoding="utf-8")
+    cw.run("ingest", "--no-crawl", str(article))
+    book = open_catalog(f"sqlite:///{cw.home / 'catalog.db'}")
+    client = redis.Redis.from_url(redis_url)
+
+    def round_of_everything() -> None:
+        leases = book.lease_sources(lease_for=timedelta(minutes=5), limit=10, due_only=False)
+        push(client, [entry(lease) for lease in leases])
+        cw.run("worker", "--once", timeout=180)
+
+    round_of_everything()
+    assert cw.json("mode", spa)["effective"] == "browser"
+    assert cw.json("mode", plain)["effective"] == "http"
+    scrapy_fetches = len(site.requests_for("/statement", host=SITE_HOST)) - len(
+        browser_requests(site, "/statement")
+    )
+    assert scrapy_fetches == 1
+
+    site.set_page("/api/statement.json", statement_json(EDITED), content_type="application/json")
+    round_of_everything()
+    assert [c["mode"] for c in captures(cw, spa)] == ["http", "browser", "browser"]
+    assert [c["mode"] for c in captures(cw, plain)] == ["http", "http"]
+    # The second round's capture of the SPA was the browser's alone.
+    assert (
+        len(site.requests_for("/statement", host=SITE_HOST)) - len(browser_requests(site, "/statement")) == 1
+    )
+    counts = book.lease_counts()
+    assert (counts.leased, counts.expired) == (0, 0)  # the browser capture ended its lease
+    assert [c["kind"] for c in cw.json("changes") if c["url"] == spa] == ["edited"]
