@@ -78,6 +78,7 @@ class WarcproxSidecar:
         prefix: str = "citewatch-browser",
         allow_private: bool = False,
         allow_addresses: Sequence[str] = (),
+        max_resource_size: int | None = None,
         python: Path = DEFAULT_PYTHON,
         start_timeout: float = 20.0,
         stop_timeout: float = 10.0,
@@ -87,6 +88,9 @@ class WarcproxSidecar:
         self.prefix = prefix
         self.allow_private = allow_private
         self.allow_addresses = tuple(allow_addresses)
+        # One response past this many bytes is cut there, and its record says so
+        # (``WARC-Truncated: length``): a single endless or huge body cannot fill the disk.
+        self.max_resource_size = max_resource_size
         self.python = Path(python)
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
@@ -117,6 +121,7 @@ class WarcproxSidecar:
             *("--warc-filename", "{prefix}-{timestamp17}-{serialno}"),
             *("--dedup-db-file", "/dev/null", "--stats-db-file", "/dev/null"),
             *("--cacert", str(certs / "citewatch-ca.pem"), "--certs-dir", str(certs)),
+            *(("--max-resource-size", str(self.max_resource_size)) if self.max_resource_size else ()),
         ]
 
     def environ(self) -> dict[str, str]:

@@ -73,8 +73,10 @@ class BrowserSession:
             allow_private=allow_private,
             allow_addresses=allow_addresses,
         )
+        limits = limits or BrowserLimits()
+        self.sidecar.max_resource_size = limits.max_bytes
         self.capturer = BrowserCapturer(
-            self.sidecar, limits=limits or BrowserLimits(), user_agent=user_agent, executable=executable
+            self.sidecar, limits=limits, user_agent=user_agent, executable=executable
         )
         self._recorder_version: str | None = None
 

@@ -7,6 +7,7 @@ The site is on 127.0.0.2 (allowed to the sidecar and the browser by address); th
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import socket
 import struct
@@ -300,6 +301,30 @@ def test_page_over_the_byte_cap_gets_no_more_requests(site: TestSite, sidecar: W
     assert result.bytes_received > limits.max_bytes
     assert [(b.reason, b.url) for b in result.blocked] == [("byte-cap", site.url("/after.json"))]
     assert site.requests_for("/after.json") == []
+
+
+def test_one_response_past_the_byte_cap_is_cut_and_says_so(site: TestSite, tmp_path: Path) -> None:
+    site.set_page("/huge.bin", b"z" * 400_000, content_type="application/octet-stream")
+    site.set_page(
+        "/huge", "<!doctype html><html><body><p>Huge</p><script>fetch('/huge.bin');</script></body></html>"
+    )
+    with (
+        WarcproxSidecar(
+            tmp_path / "w", tmp_path / "s", allow_addresses=[SITE_HOST], max_resource_size=100_000
+        ) as capped,
+        BrowserCapturer(capped, limits=LIMITS, executable=CHROMIUM) as capturer,
+    ):
+        result = capturer.capture(site.url("/huge"), page_id="huge")
+        (entry,) = [r for r in result.records if r.warc_type == "response" and r.url.endswith("/huge.bin")]
+        headers = warc_headers_at(capped.read_member(entry))
+    assert headers.get("WARC-Truncated") == "length", headers
+    # The record's block (HTTP headers and the body as far as it was kept) stopped near the cap.
+    assert 100_000 <= int(headers["Content-Length"]) < 200_000, headers
+
+
+def warc_headers_at(member: bytes) -> dict[str, str]:
+    (record,) = list(ArchiveIterator(io.BytesIO(member)))
+    return dict(record.rec_headers.headers)
 
 
 def test_tagging_requests_keeps_their_cookies(site: TestSite, capturer: BrowserCapturer) -> None:
