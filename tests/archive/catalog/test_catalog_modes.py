@@ -278,3 +278,33 @@ def test_a_catalog_at_0005_is_upgraded_with_auto_sources_and_http_captures(db_ur
         assert catalog.source_mode("https://gov.example/new").mode == "auto"
     finally:
         catalog.close()
+
+
+def test_sources_to_check_are_auto_captured_since_and_undecided_or_stale_http(
+    tagged: Catalog, clock: FakeClock
+) -> None:
+    ids = {u: tagged.source_mode(u).source_id for u in NEWS + SPORT + OTHER}
+    for url in ids:
+        tagged.record_capture(
+            CaptureRecord(role="source", url=url, captured_at=T0, source_id=ids[url], status=200)
+        )
+    start = T0 - timedelta(minutes=1)
+    stale_before = T0 - timedelta(days=30)
+    # b: decided http long ago (stale); c: decided http lately; d: decided browser long ago
+    # (a browser source is checked again by its own captures); a: undecided but forced to http.
+    tagged.record_mode_decision(ids[NEWS[1]], "http", "old", now=T0 - timedelta(days=40))
+    tagged.record_mode_decision(ids[SPORT[1]], "http", "fresh", now=T0 - timedelta(days=1))
+    tagged.record_mode_decision(ids[OTHER[0]], "browser", "old", now=T0 - timedelta(days=40))
+    assert {s.url for s in tagged.sources_to_check(captured_since=start, stale_before=stale_before)} == {
+        NEWS[0],
+        NEWS[1],
+    }
+    tagged.set_mode(NEWS[0], "http")
+    found = tagged.sources_to_check(captured_since=start, stale_before=stale_before)
+    assert [s.url for s in found] == [NEWS[1]]
+    # Not captured since the crawl began: not looked at.
+    assert tagged.sources_to_check(captured_since=T0 + timedelta(seconds=1), stale_before=stale_before) == []
+    # Paged by id.
+    assert (
+        tagged.sources_to_check(captured_since=start, stale_before=stale_before, after_id=ids[NEWS[1]]) == []
+    )
