@@ -78,7 +78,7 @@ GREW = "() => document.documentElement.scrollHeight > window.__citewatchHeight"
 # Playwright's own timeouts do not always fire while a page's script loops forever (seen with a
 # wait_for_function in flight when the loop started): past its limits plus this, a capture's
 # renderer is killed, which fails the call that hangs and lets the capture end.
-WATCHDOG_GRACE_SECONDS = 5.0
+WATCHDOG_GRACE_SECONDS = 2.0
 ALLOWED_SCHEMES = ("http", "https")
 # Requests the browser answers itself, with no network and so nothing to record or to guard.
 LOCAL_SCHEMES = ("data", "blob", "about")

@@ -181,12 +181,18 @@ class WarcproxSidecar:
             time.sleep(0.05)
         return False
 
-    def stop(self) -> int | None:
-        """SIGTERM (warcprox closes and renames its open WARCs), SIGKILL after ``stop_timeout``."""
+    def stop(self, *, graceful: bool = True) -> int | None:
+        """SIGTERM (warcprox closes and renames its open WARCs), SIGKILL after ``stop_timeout``.
+
+        ``graceful`` False kills it at once (~2 s sooner): for a caller that copied out every
+        record it wanted and throws the files away."""
         process, self._process = self._process, None
         if process is None:
             return self.returncode
-        if process.poll() is None:
+        if process.poll() is None and not graceful:
+            process.kill()
+            process.wait()
+        elif process.poll() is None:
             process.send_signal(signal.SIGTERM)
             try:
                 process.wait(self.stop_timeout)
@@ -214,6 +220,10 @@ class WarcproxSidecar:
         if self._version is None:
             if not self.python.exists():
                 raise RecorderMissing(str(self.python))
+            # The venv's package metadata says it without starting a Python (~0.5 s).
+            for info in self.python.parent.parent.glob("lib/python3*/site-packages/warcprox-*.dist-info"):
+                self._version = info.name.removeprefix("warcprox-").removesuffix(".dist-info")
+                return self._version
             answer = subprocess.run(
                 [str(self.python), "-c", "import importlib.metadata as m; print(m.version('warcprox'))"],
                 capture_output=True,

@@ -97,7 +97,9 @@ class BrowserSession:
         try:
             self.capturer.close()
         finally:
-            self.sidecar.stop()
+            # Every record kept was copied out: the sidecar's files are thrown away, so it need
+            # not close them first.
+            self.sidecar.stop(graceful=False)
             shutil.rmtree(self.work_dir / "warcs", ignore_errors=True)
 
     @property

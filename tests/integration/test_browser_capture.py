@@ -238,7 +238,8 @@ def test_hostile_page_is_bounded_and_reaches_no_canary(
         tcp.close()
         udp.close()
 
-    assert elapsed < LIMITS.total_seconds + 4, elapsed
+    # Within the limit, or the watchdog's grace after it when Playwright's own timeouts did not fire.
+    assert elapsed < LIMITS.total_seconds + WATCHDOG_GRACE_SECONDS + 3, elapsed
     assert result.timed_out, result.notes
     assert result.status == 200
     assert tcp.hits == [] and udp.packets == 0
