@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from archive.catalog.views import CaptureRecord, EvidenceRecord, NewCapture, SourceMode
 from archive.warc.exchange import FetchFailure
+from archive.warc.note import CaptureNote
 from archive.warc.writer import WarcWriter
 from crawler.browser.errors import BrowserMissing, RecorderError, RecorderMissing
 from crawler.config import MB
@@ -256,6 +257,7 @@ class BrowserPhase:
                 logger.info("%s needs a browser: %s", target.url, reason)
             with self._write_lock:
                 captured = session.keep(result, captured_at=self._app.clock())
+                self._write_notes(target, captured)
             self._record(target, captured, first_look=job.signs is not None)
             if job.recheck:
                 self._recheck(target, captured)
@@ -275,10 +277,11 @@ class BrowserPhase:
             return
         assert captured.evidence is not None
         record = document.record
+        # When the document was fetched, as its record says (what a reindex reads back).
         capture = CaptureRecord(
             role=ROLE_SOURCE,
             url=target.url,
-            captured_at=captured.captured_at,
+            captured_at=document.fetched_at or captured.captured_at,
             source_id=target.source_id,
             final_url=result.final_url,
             status=document.status,
@@ -288,6 +291,7 @@ class BrowserPhase:
             offset=record.offset,
             length=record.length,
             record_id=record.record_id,
+            body_length=document.body_length,
             mode="browser",
         )
         # The page's other responses are its requisites: replay finds them by URL.
@@ -296,7 +300,7 @@ class BrowserPhase:
                 capture=CaptureRecord(
                     role="requisite",
                     url=r.url,
-                    captured_at=captured.captured_at,
+                    captured_at=r.fetched_at or captured.captured_at,
                     final_url=r.url,
                     status=r.status,
                     content_type=r.content_type,
@@ -305,6 +309,7 @@ class BrowserPhase:
                     offset=r.record.offset,
                     length=r.record.length,
                     record_id=r.record.record_id,
+                    body_length=r.body_length,
                     mode="browser",
                 ),
                 parent=0,
@@ -343,6 +348,25 @@ class BrowserPhase:
         if self._on_capture is not None:
             self._on_capture(target.url, document.status)
 
+    def _write_notes(self, target: CaptureTarget, captured: BrowserCapture) -> None:
+        """The capture notes of the page and of each response it loaded: what each record is, so
+        that `citewatch reindex` puts them back as this crawl records them (source, requisites of
+        it, made by the browser), evidence included."""
+        document, writer = captured.document, self._writer
+        if document is None or writer is None:
+            return
+        page = document.record.record_id
+        notes = [
+            (document, CaptureNote(role=ROLE_SOURCE, target=target.url, source=target.url, mode="browser"))
+        ]
+        notes += [
+            (r, CaptureNote(role="requisite", target=r.url, parent=page, mode="browser"))
+            for r in captured.resources
+        ]
+        for response, note in notes:
+            writer.write_metadata(response.url, response.record.record_id, note.fields(), sync=False)
+        writer.sync()
+
     def _recheck(self, target: CaptureTarget, captured: BrowserCapture) -> None:
         """A browser source checked long ago: would its HTTP response do now?"""
         from crawler.browser.need import decide, http_signs, rendered_words
@@ -375,6 +399,8 @@ class BrowserPhase:
         with self._write_lock:
             writer = self._browser_writer()
             written = writer.write_failure(FetchFailure(target.url, kind, reason, now))
+            note = CaptureNote(role=ROLE_SOURCE, target=target.url, source=target.url, mode="browser")
+            writer.write_metadata(target.url, written.record_id, note.fields(), sync=False)
             writer.sync()
         self._catalog.record_captures(
             [

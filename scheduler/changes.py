@@ -80,7 +80,10 @@ class SourceTask:
 def judge_source(task: SourceTask) -> tuple[list[Verdict], str | None]:
     """The verdicts on a source's waiting captures, in order, and why the next one could not be
     judged (its verdicts stop there: each depends on the one before)."""
-    before, state = task.baseline, task.state
+    state = task.state
+    # The last capture of each mode: a browser capture and an HTTP one of a page differ in what
+    # they hold (rendered text against the skeleton), so each is compared with its own kind.
+    befores = {task.baseline.mode: task.baseline} if task.baseline is not None else {}
     verdicts: list[Verdict] = []
     for current, failures, probe in task.steps:
         if current.error_kind == NOT_FETCHED:
@@ -89,9 +92,7 @@ def judge_source(task: SourceTask) -> tuple[list[Verdict], str | None]:
             continue
         try:
             verdict = detect(
-                # A browser capture and an HTTP one of a page differ in what they hold (rendered
-                # text against the skeleton): the first of a new mode is compared with nothing.
-                before if before is None or before.mode == current.mode else None,
+                befores.get(current.mode),
                 current,
                 previous_state=state,
                 consecutive_failures=failures,
@@ -105,7 +106,7 @@ def judge_source(task: SourceTask) -> tuple[list[Verdict], str | None]:
         verdicts.append(verdict)
         state = verdict.state
         if current.status is not None:
-            before = current
+            befores[current.mode] = current
     return verdicts, None
 
 
@@ -291,13 +292,15 @@ class ChangeRecorder:
         task, context = prepared.task, prepared.context
         if task is None:
             return []  # its baseline could not be read: no verdicts
-        previous = context.baseline if task.baseline is not None else None
+        baseline = context.baseline if task.baseline is not None else None
+        # What each capture was compared with: the last one made the same way (`judge_source`).
+        previous = {baseline.mode: baseline} if baseline is not None else {}
         out = []
         # The failure counts are the task's own: each verdict was reached with them.
         for capture, (_, failures, _), verdict in zip(context.captures, task.steps, verdicts, strict=False):
-            out.append(self._judgement(context, capture, previous, verdict, failures))
+            out.append(self._judgement(context, capture, previous.get(capture.mode), verdict, failures))
             if capture.status is not None:
-                previous = capture
+                previous[capture.mode] = capture
         return out
 
     def _judgement(

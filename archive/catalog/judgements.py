@@ -301,10 +301,11 @@ def newest_captures(partition: QueryableAttribute[Any], *conditions: ColumnEleme
 def _baseline(
     session: Session, source_id: int, first: CaptureView, newest: CaptureView | None
 ) -> CaptureView | None:
-    """The last comparable capture before ``first`` (the first waiting one), given the newest."""
+    """The last comparable capture before ``first`` (the first waiting one), given the newest.
+    Comparable means made the same way too: a browser capture is compared with browser captures."""
     if newest is None:
         return None  # none at all, so none before it
-    if (newest.captured_at, newest.id) < (first.captured_at, first.id):
+    if newest.mode == first.mode and (newest.captured_at, newest.id) < (first.captured_at, first.id):
         return newest
     return _comparable_before(session, source_id, first)
 
@@ -316,6 +317,7 @@ def _comparable_before(session: Session, source_id: int, first: CaptureView) -> 
         .where(
             Capture.source_id == source_id,
             _comparable(),
+            Capture.mode == first.mode,
             (Capture.captured_at < first.captured_at)
             | ((Capture.captured_at == first.captured_at) & (Capture.id < first.id)),
         )

@@ -22,6 +22,7 @@ linked again if its row exists), tags, changes, alerts, pauses and ignore rules.
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -34,8 +35,9 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from archive.catalog.batches import NextDue
 from archive.catalog.repository import Catalog
-from archive.catalog.views import CaptureRecord, NewCapture, Redirect
+from archive.catalog.views import CAPTURE_MODES, CaptureRecord, EvidenceRecord, NewCapture, Redirect
 from archive.warc.errors import UnreadableWarcError
+from archive.warc.images import png_size
 from archive.warc.note import CaptureNote, parse_note, parse_warc_fields
 from archive.warc.reader import parse_warc_date
 
@@ -84,6 +86,14 @@ class _Record:
 class _Scan:
     records: list[_Record] = field(default_factory=list)
     notes: dict[str, CaptureNote] = field(default_factory=dict)  # by the record they describe
+    # A browser capture's evidence (screenshot, DOM, text, how it was made), by the record id of
+    # the page's response it is concurrent to.
+    evidence: dict[str, list[EvidenceRecord]] = field(default_factory=dict)
+
+
+# A browser capture's evidence records, by the prefix of their target URI (Browsertrix's names).
+EVIDENCE_PREFIXES = (("urn:fullPage:", "screenshot"), ("urn:dom:", "dom"), ("urn:text:", "text"))
+BROWSER_CAPTURE = ("capture", "browser")  # the field that marks a browser capture's metadata record
 
 
 def scan(stream: BinaryIO) -> _Scan:
@@ -98,7 +108,8 @@ def scan(stream: BinaryIO) -> _Scan:
         date = _date(headers.get_header("WARC-Date"))
         body = b""
         body_length = 0
-        if rec_type == "metadata":
+        kind = _evidence_kind(rec_type, headers.get_header("WARC-Target-URI") or "")
+        if rec_type == "metadata" or kind is not None:
             body = record.raw_stream.read()
         else:
             while chunk := record.raw_stream.read(_READ):
@@ -106,7 +117,12 @@ def scan(stream: BinaryIO) -> _Scan:
         records.read_to_end(record)
         if not record_id or not uri or date is None:
             continue
-        if rec_type in ("response", "revisit"):
+        about = headers.get_header("WARC-Concurrent-To")
+        if kind is not None and about:
+            found.evidence.setdefault(about, []).append(
+                _evidence(kind, headers.get_header("Content-Type"), body, records, record_id)
+            )
+        elif rec_type in ("response", "revisit"):
             http = record.http_headers
             status = http.get_statuscode() if http is not None else None
             found.records.append(
@@ -126,10 +142,13 @@ def scan(stream: BinaryIO) -> _Scan:
         elif rec_type == "metadata":
             pairs = parse_warc_fields(body)
             values = dict(pairs)
-            about = headers.get_header("WARC-Concurrent-To")
             note = parse_note(pairs)
             if note is not None and about:
                 found.notes[about] = note
+            elif BROWSER_CAPTURE in pairs and about:
+                found.evidence.setdefault(about, []).append(
+                    _evidence("metadata", "application/warc-fields", body, records, record_id)
+                )
             elif FAILURE_KIND in values:
                 fetched = _date(values.get("citewatch-fetch-time")) or date
                 found.records.append(
@@ -219,6 +238,9 @@ def reindex_warc(
         ids = catalog.record_captures(batch, next_due=next_due)
         parents.update((r.record_id, capture_id) for (r, _, _), capture_id in zip(chunk, ids, strict=True))
         added += len(ids)
+        for (r, _, _), capture_id in zip(chunk, ids, strict=True):
+            if r.record_id in found.evidence:
+                catalog.record_evidence(capture_id, _located(found.evidence[r.record_id], warc_name))
     return ReindexReport(
         warcs=1,
         records=report.records,
@@ -255,9 +277,11 @@ def _capture(
             return None
         redirects = tuple(_redirect(h.record_id, h.status, h.url, warc_name, by_id) for h in note.redirects)
         article = articles.get(note.article) if note.article else None
+    mode = note.mode if note is not None and note.mode in CAPTURE_MODES else "http"
     capture = CaptureRecord(
         role=role,
         url=url,
+        mode=mode,
         captured_at=r.date,
         record_type=r.rec_type,
         source_id=source,
@@ -276,6 +300,35 @@ def _capture(
     )
     scheduled = r.date if role == "source" else None
     return r, NewCapture(capture=capture, article_id=article, scheduled_at=scheduled), parent
+
+
+def _evidence_kind(rec_type: str, uri: str) -> str | None:
+    if rec_type != "resource":
+        return None
+    return next((kind for prefix, kind in EVIDENCE_PREFIXES if uri.startswith(prefix)), None)
+
+
+def _evidence(
+    kind: str, content_type: str | None, payload: bytes, records: ArchiveIterator, record_id: str | None
+) -> EvidenceRecord:
+    """An evidence record found in the file (its file name is filled in by `_located`)."""
+    size = png_size(payload) if kind == "screenshot" else None
+    return EvidenceRecord(
+        kind=kind,
+        content_type=content_type or "application/octet-stream",
+        warc_name="",
+        offset=records.get_record_offset(),
+        length=records.get_record_length(),
+        record_id=record_id or "",
+        digest=hashlib.sha256(payload).hexdigest(),
+        size=len(payload),
+        width=size[0] if size else None,
+        height=size[1] if size else None,
+    )
+
+
+def _located(items: list[EvidenceRecord], warc_name: str) -> list[EvidenceRecord]:
+    return [replace(item, warc_name=warc_name) for item in items if item.record_id]
 
 
 def _redirect(record_id: str, status: int, url: str, warc_name: str, by_id: dict[str, _Record]) -> Redirect:

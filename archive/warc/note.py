@@ -14,6 +14,7 @@ capture's response, revisit or failure record), holding these fields:
 ``citewatch-parent``      the record id of the page this requisite belongs to
 ``citewatch-article``     the origin of the article this page is (article captures)
 ``citewatch-body-length`` the payload length as received (a revisit record has no payload)
+``citewatch-mode``        browser, for a capture a browser made (absent: HTTP)
 
 Metadata records like this one are what WARC 1.1 has them for (crawl-time facts about another
 record); replay tools and cdxj-indexer skip them.
@@ -31,6 +32,7 @@ REDIRECT = "citewatch-redirect"
 PARENT = "citewatch-parent"
 ARTICLE = "citewatch-article"
 BODY_LENGTH = "citewatch-body-length"
+MODE = "citewatch-mode"
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class CaptureNote:
     parent: str | None = None
     article: str | None = None
     body_length: int | None = None
+    mode: str | None = None
 
     def fields(self) -> list[tuple[str, str]]:
         """The note as ``application/warc-fields`` (name, value) pairs, hops in order."""
@@ -66,6 +69,8 @@ class CaptureNote:
             out.append((ARTICLE, self.article))
         if self.body_length is not None:
             out.append((BODY_LENGTH, str(self.body_length)))
+        if self.mode is not None:
+            out.append((MODE, self.mode))
         return out
 
 
@@ -92,6 +97,7 @@ def parse_note(fields: Iterable[tuple[str, str]]) -> CaptureNote | None:
         parent=values.get(PARENT),
         article=values.get(ARTICLE),
         body_length=int(length) if length is not None and length.isdigit() else None,
+        mode=values.get(MODE),
     )
 
 

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from archive.catalog.views import EvidenceView
 from archive.store.errors import StoreError
 from archive.warc.errors import WarcError
+from archive.warc.images import PNG_SIGNATURE
 from archive.warc.reader import ArchivedRecord, parse_warc_fields, read_record
 from archive.web.evidence import RecordReader
 
 _log = logging.getLogger(__name__)
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # The capture page shows this much rendered text; a page of text is a few kB, a huge one is cut.
 TEXT_SHOWN = 200_000
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from hashlib import sha256
 
 from archive.warc.exchange import WrittenRecord
+from archive.warc.images import png_size
 from archive.warc.writer import WarcWriter, warc_fields
 from crawler.browser.capture import BrowserResult
 
@@ -116,10 +117,3 @@ def write_evidence(writer: WarcWriter, result: BrowserResult, *, recorder_versio
     payload = warc_fields(fields)
     written["metadata"] = Written(metadata, FIELDS, len(payload), sha256(payload).hexdigest())
     return EvidenceRecords(written)
-
-
-def png_size(data: bytes) -> tuple[int, int] | None:
-    """A PNG's width and height, from its IHDR chunk (None if it is not a PNG)."""
-    if len(data) < 24 or data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
-        return None
-    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")

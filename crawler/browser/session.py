@@ -32,6 +32,8 @@ class CopiedResponse:
     status: int | None
     content_type: str | None
     record: WrittenRecord
+    fetched_at: datetime | None  # the record's WARC-Date: when the recorder had the response
+    body_length: int  # the payload as received (still content-encoded)
 
 
 @dataclass(frozen=True)
@@ -139,4 +141,11 @@ class BrowserSession:
 
 def _response(entry: RecordEntry, member: bytes, record: WrittenRecord) -> CopiedResponse:
     archived = read_record(member)
-    return CopiedResponse(entry.url, archived.http_status, archived.http_header("Content-Type"), record)
+    return CopiedResponse(
+        entry.url,
+        archived.http_status,
+        archived.http_header("Content-Type"),
+        record,
+        archived.date,
+        len(archived.raw_payload),
+    )

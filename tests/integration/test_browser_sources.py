@@ -29,13 +29,14 @@ from playwright.sync_api import sync_playwright
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.catalog import open_catalog
-from crawler.browser.evidence import png_size
+from archive.warc.images import png_size
 from crawler.cluster.queue import push
 from scheduler.dispatch import entry
 from tests.fixtures.site import TestSite, free_port
 from tests.integration.conftest import REPO, Citewatch
 from tests.integration.test_browser_capture import UdpCanary
 from tests.integration.test_browser_recorder import Canary
+from tests.integration.test_reindex import CAPTURES, rows
 
 pytestmark = [
     pytest.mark.integration,
@@ -434,3 +435,35 @@ def test_a_worker_finds_and_captures_browser_sources_from_the_shared_queue(
     counts = book.lease_counts()
     assert (counts.leased, counts.expired) == (0, 0)  # the browser capture ended its lease
     assert [c["kind"] for c in cw.json("changes") if c["url"] == spa] == ["edited"]
+
+
+def test_reindex_gives_back_browser_captures_with_their_mode_and_evidence(
+    tmp_path: Path, site: TestSite, browser_cw: Citewatch
+) -> None:
+    """The WARCs are the source of truth: a lost catalog rebuilt from them knows which captures the
+    browser made, which responses belong to which page, and where each screenshot is."""
+    cw = browser_cw
+    site.set_page("/statement", SHELL)
+    site.set_page("/app.js", APP_JS, content_type="application/javascript")
+    site.set_page("/api/statement.json", statement_json(STATEMENT), content_type="application/json")
+    spa = site.url("/statement", host=SITE_HOST)
+    article = tmp_path / "water.md"
+    article.write_text(f"[statement]({spa})\n", encoding="utf-8")
+    cw.json("ingest", str(article))
+    query = CAPTURES.replace("c.captured_at,", "c.captured_at, c.mode,")
+    evidence_query = (
+        "SELECT c.record_id, e.kind, e.content_type, e.warc_name, e.offset, e.length, e.record_id, "
+        "e.digest, e.size, e.width, e.height FROM evidence e JOIN capture c ON c.id = e.capture_id "
+        "ORDER BY e.record_id"
+    )
+    before, evidence_before = rows(cw.home, query), rows(cw.home, evidence_query)
+    assert {r[14] for r in before} == {"http", "browser"} and len(evidence_before) == 4
+
+    for leftover in cw.home.glob("catalog.db*"):
+        leftover.unlink()
+    cw.json("reindex")
+
+    after = rows(cw.home, query)
+    assert [r for r in after if r not in before] == [r for r in before if r not in after] == []
+    assert after == before
+    assert rows(cw.home, evidence_query) == evidence_before

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from archive.catalog import CaptureRecord, CaptureView, Catalog, CitationRecord, open_catalog
+from archive.catalog.views import EvidenceRecord
 from archive.store.errors import NotYetStored
 from scheduler.changes import MAX_JUDGE_ATTEMPTS, ChangeRecorder
 from scheduler.policy import RevisitPolicy
@@ -189,3 +190,83 @@ def test_a_capture_in_another_workers_spool_waits_without_spending_its_retries(c
     [change_id] = recorder(catalog, archive).process()
     change = catalog.get_change(change_id)
     assert change is not None and change.after_capture_id == edited and change.kind == "edited"
+
+
+SHELL_PAGE = b"<html><body><main id='app'>Loading...</main><script src='/app.js'></script></body></html>"
+
+
+def browser_capture(catalog: Catalog, archive: Archive, minutes: int, number: int) -> int:
+    """A browser capture: its row is the document (the same shell every time); what it is judged on
+    is its rendered DOM, an evidence record with its own digest."""
+    cid = catalog.record_capture(
+        CaptureRecord(
+            role="source",
+            source_id=catalog.sources_for_urls([URL])[0].id,
+            url=URL,
+            captured_at=T0 + timedelta(minutes=minutes),
+            status=200,
+            content_type="text/html",
+            payload_digest="sha1:shell",
+            warc_name="w.warc.gz",
+            offset=1000 + minutes,
+            length=1,
+            mode="browser",
+        )
+    )
+    catalog.record_evidence(
+        cid,
+        [
+            EvidenceRecord(
+                kind="dom",
+                content_type="text/html; charset=utf-8",
+                warc_name="w.warc.gz",
+                offset=5000 + minutes,
+                length=1,
+                record_id=f"<urn:uuid:dom-{minutes}>",
+                digest=f"{number:064d}",
+                size=1,
+            )
+        ],
+    )
+    archive.payloads[cid] = page(number)  # what read_payload gives for a browser capture: its DOM
+    return cid
+
+
+def http_capture(catalog: Catalog, archive: Archive, minutes: int) -> int:
+    cid = catalog.record_capture(
+        CaptureRecord(
+            role="source",
+            source_id=catalog.sources_for_urls([URL])[0].id,
+            url=URL,
+            captured_at=T0 + timedelta(minutes=minutes),
+            status=200,
+            content_type="text/html",
+            payload_digest="sha1:shell",
+            warc_name="w.warc.gz",
+            offset=minutes,
+            length=1,
+        )
+    )
+    archive.payloads[cid] = SHELL_PAGE
+    return cid
+
+
+@pytest.mark.parametrize("one_pass", [True, False], ids=["judged-together", "judged-in-turn"])
+def test_browser_captures_are_compared_with_browser_captures_only(catalog: Catalog, one_pass: bool) -> None:
+    """An HTTP capture of a page that needs a browser (its empty shell) between two browser
+    captures is neither their baseline nor an edit of them, whatever the order of capture times."""
+    archive = Archive()
+    first = browser_capture(catalog, archive, 0, 101)
+    if not one_pass:
+        assert recorder(catalog, archive).process() == []
+    http_capture(catalog, archive, 1)  # later than the browser's first, as at ingest
+    if not one_pass:
+        assert recorder(catalog, archive).process() == []
+    edited = browser_capture(catalog, archive, 2, 91)
+    [change_id] = recorder(catalog, archive).process()
+    change = catalog.get_change(change_id)
+    assert change is not None and change.kind == "edited"
+    assert (change.before_capture_id, change.after_capture_id) == (first, edited)
+    # The same rendered DOM again (same digest): unchanged, without reading a text.
+    browser_capture(catalog, archive, 3, 91)
+    assert recorder(catalog, archive).process() == []
