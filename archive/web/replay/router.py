@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import Engine
 
+from archive.web.replay.headers import connect_source
 from archive.web.replay.lookup import CaptureLookup
 from archive.web.replay.navigation import (
     REPLAY_SPACE,
@@ -52,11 +53,15 @@ def answer(replayer: Replayer, request: Request, timestamp: str, url: str, *, sc
         return replayer.capture_page(
             timestamp=timestamp, url=target, page=lambda capture_id: capture_page_path(root, capture_id)
         )
+    prefix = replay_prefix(root, scripts=scripts)
     return replayer.replay(
-        prefix=replay_prefix(root, scripts=scripts),
+        prefix=prefix,
         timestamp=timestamp,
         url=target,
         scripts=decided is Answer.WITH_SCRIPTS,
+        connect_to=connect_source(request.url.scheme, request.headers.get("host"), prefix)
+        if scripts
+        else None,
     )
 
 
