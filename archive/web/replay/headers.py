@@ -30,7 +30,9 @@ CONTENT_SECURITY_POLICY = f"sandbox allow-forms; script-src 'none'; {_CAGE}"
 SCRIPTED_CONTENT_SECURITY_POLICY = f"sandbox allow-scripts allow-forms; {_CAGE}"
 # A host-source names a host and port, and may name no IPv6 literal; ';' or ',' in a path would end
 # the directive.  What does not fit gets connect-src 'none': replay fails closed.
-_CONNECT_SOURCE = re.compile(r"https?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?/[A-Za-z0-9._~%/\-]*/")
+_CONNECT_SCHEME = re.compile(r"https?")
+_CONNECT_HOST = re.compile(r"[A-Za-z0-9.\-]+(?::[0-9]{1,5})?")
+_CONNECT_PATH = re.compile(r"/(?:[A-Za-z0-9._~%\-]+/)+")
 _OTHER_SECURITY_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"))
 SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
     ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
@@ -51,8 +53,10 @@ def connect_source(scheme: str, host: str | None, path: str) -> str | None:
     that rewrites ``Host`` makes the scripted page's fetches fail, never reach further; an ``http``
     source also matches the same host over ``https`` (CSP level 3), for a UI behind TLS.
     """
-    source = f"{scheme.lower()}://{(host or '').strip()}{path}"
-    return source if _CONNECT_SOURCE.fullmatch(source) else None
+    scheme, host = scheme.lower(), (host or "").strip()
+    if _CONNECT_SCHEME.fullmatch(scheme) and _CONNECT_HOST.fullmatch(host) and _CONNECT_PATH.fullmatch(path):
+        return f"{scheme}://{host}{path}"
+    return None
 
 
 def scripted_content_security_policy(connect_to: str | None) -> str:
