@@ -129,6 +129,18 @@ def memento_headers(original_url: str, captured_at: datetime) -> list[tuple[str,
 # credentials.  Our own error pages (not archived) never get it, so a request for what the archive
 # does not hold fails in the page as a blocked request does.
 READABLE = ("Access-Control-Allow-Origin", "*")
+# The answer to a CORS preflight in the scripted space.  The sandbox's origin is opaque, so a fetch
+# with a header beyond the CORS-safelisted ones (jQuery's X-Requested-With, which it adds because the
+# mapped URL looks same-origin to it; a token in Authorization) is preceded by an OPTIONS request.
+# Replay reads no request header a script can set (Sec-Fetch-* and Host are forbidden to scripts),
+# so any may be sent; the methods stay the ones replay answers.
+PREFLIGHT: tuple[tuple[str, str], ...] = (
+    READABLE,
+    ("Access-Control-Allow-Methods", "GET, HEAD"),
+    ("Access-Control-Allow-Headers", "*"),
+    ("Access-Control-Max-Age", "600"),
+    ("Cache-Control", ERROR_CACHE_CONTROL),
+)
 
 
 def cors_headers(content_type: str) -> list[tuple[str, str]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import Engine
 
-from archive.web.replay.headers import connect_source
+from archive.web.replay.headers import PREFLIGHT, connect_source
 from archive.web.replay.lookup import CaptureLookup
 from archive.web.replay.navigation import (
     REPLAY_SPACE,
@@ -37,6 +37,10 @@ def build_replay_router(*, engine: Engine, read_record: ReadRecord) -> APIRouter
     @router.get(SCRIPTED_ROUTE, include_in_schema=False)
     def replay_with_scripts(timestamp: str, url: str, request: Request) -> Response:
         return _respond(answer(replayer, request, timestamp, url, scripts=True))
+
+    @router.options(SCRIPTED_ROUTE, include_in_schema=False)
+    def preflight() -> Response:
+        return Response(status_code=204, headers=dict(PREFLIGHT))
 
     @router.get(ROUTE, include_in_schema=False)
     def replay(timestamp: str, url: str, request: Request) -> Response:

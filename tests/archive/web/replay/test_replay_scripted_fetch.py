@@ -210,3 +210,19 @@ def test_mounted_below_a_prefix_the_space_and_the_policy_are_below_it(archive: R
     )
     shim = shim_of(r.text)
     assert f'SPACE = "/ui/replay/scripts/{TS1}/"' in shim and 'PREFIX = "/ui/replay/scripts/"' in shim
+
+
+def test_a_preflight_in_the_scripted_space_lets_any_header_through_for_get(client: TestClient) -> None:
+    asked = {
+        "Origin": "null",
+        "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "x-requested-with, authorization",
+    }
+    r = client.options(f"/replay/scripts/{TS1}/{API}", headers=asked)
+    assert r.status_code == 204 and r.content == b""
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert r.headers["access-control-allow-headers"] == "*"
+    assert r.headers["access-control-allow-methods"] == "GET, HEAD"
+    assert "access-control-allow-credentials" not in r.headers
+    # Only there: the space without scripts, where no script fetches, answers no preflight.
+    assert client.options(f"/replay/{TS1}/{API}", headers=asked).status_code == 405

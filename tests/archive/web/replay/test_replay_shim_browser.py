@@ -42,9 +42,11 @@ read('root', fetch('/api/two.json'));
 read('absolute', fetch('http://cdn.example/three.json'));
 read('request', fetch(new Request('/api/two.json')));
 read('link', fetch(document.getElementById('more').href));
+read('header', fetch('/api/two.json', {headers: {'X-Requested-With': 'XMLHttpRequest'}}));
 read('live', fetch('@LIVE@/live.json'));
 var xhr = new XMLHttpRequest();
 xhr.open('GET', '/api/five.json');
+xhr.setRequestHeader('Authorization', 'Bearer archived-token');
 xhr.onload = function () { note('xhr', xhr.responseText); };
 xhr.onerror = function () { note('xhr', 'blocked'); };
 xhr.send();
@@ -56,6 +58,7 @@ EXPECTED = {
     "request": "root-relative",
     "link": "read from a link",
     "xhr": "xhr",
+    "header": "root-relative",  # preflighted: not a CORS-safelisted header
     "live": "blocked:TypeError",  # not archived: our 404 is not readable, and the site is not asked
 }
 
