@@ -16,9 +16,10 @@ from __future__ import annotations
 import json
 import re
 
-# Not covered, on purpose: WebSocket, EventSource, navigator.sendBeacon, workers' own fetch() and
-# form posts are not mapped.  The policy lets them reach nothing but the scripted replay space,
-# which answers only archived GETs: they fail, or get an archived copy, never the UI or the web.
+# Not covered, on purpose: WebSocket, EventSource, navigator.sendBeacon and workers' own fetch() are
+# not mapped.  The policy's connect-src (an http source: no ws: URL matches it) lets them reach
+# nothing but the scripted replay space, which answers only archived GETs: they fail, or get an
+# archived copy, never the UI or the web.  Forms stay under form-action 'none'.
 _SHIM = """(function () {
   "use strict";
   var BASE = @BASE@, SPACE = @SPACE@, PREFIX = @PREFIX@;
