@@ -43,6 +43,18 @@ try { note('cookie', 'read:' + document.cookie); } catch (e) { note('cookie', 'b
 try { note('parent', 'read:' + parent.document.title); } catch (e) { note('parent', 'blocked:' + e.name); }
 fetch('/api/articles').then(function (r) { note('api', 'status:' + r.status); })
   .catch(function (e) { note('api', 'blocked:' + e.name); });
+document.addEventListener('securitypolicyviolation', function (e) {
+  if (e.effectiveDirective === 'connect-src' && !document.getElementById('unmapped')) {
+    note('unmapped', 'blocked:' + e.effectiveDirective);
+  }
+});
+try {
+  var source = new EventSource(location.origin + '/api/articles');
+  source.onerror = function () {
+    source.close();
+    setTimeout(function () { if (!document.getElementById('unmapped')) { note('unmapped', 'sent'); } }, 1000);
+  };
+} catch (e) { note('unmapped', 'blocked:' + e.name); }
 fetch('LIVE_URL').then(function (r) { note('live', 'status:' + r.status); })
   .catch(function (e) { note('live', 'blocked:' + e.name); });
 var img = new Image(); img.src = 'LIVE_URL?img'; document.body.appendChild(img);
@@ -208,7 +220,7 @@ def test_archived_scripts_cannot_reach_the_ui_or_the_live_web(
     page.locator("#scripts-on").click()
     page.wait_for_url(capture_page + "?scripts=on")
     frame = page.frame_locator("iframe#replay")
-    names = ("cookie", "parent", "api", "live", "popup")
+    names = ("cookie", "parent", "api", "unmapped", "live", "popup")
     for name in names:
         frame.locator(f"#{name}").wait_for(timeout=10_000)
     results = {name: frame.locator(f"#{name}").inner_text() for name in names}
@@ -216,7 +228,13 @@ def test_archived_scripts_cannot_reach_the_ui_or_the_live_web(
     assert "blocked" in results["cookie"], results
     assert "secret" not in results["cookie"]
     assert "blocked" in results["parent"], results
+    # The replay shim maps the page's fetch('/api/articles') (and the live URL) into the archive,
+    # where they are not: our 404 carries no Access-Control-Allow-Origin, so the fetch fails as a
+    # blocked one did when connect-src was 'none'.  "unmapped" asks the UI's own API with what the
+    # shim does not map (EventSource): only the policy stops it, whose connect-src names the scripted
+    # replay space alone (with 'self' the request would go out: "sent").
     assert "blocked" in results["api"], results
+    assert results["unmapped"] == "unmapped: blocked:connect-src", results
     assert "blocked" in results["live"], results
     assert "blocked" in results["popup"], results
     assert len(page.context.pages) == 1, "no window was opened"

@@ -15,13 +15,14 @@ from archive.web.replay.errors import NotArchived, RecordUnavailable, ReplayErro
 from archive.web.replay.headers import (
     CAPTURE_CACHE_CONTROL,
     ERROR_CACHE_CONTROL,
-    SCRIPTED_SECURITY_HEADERS,
+    READABLE,
     SECURITY_HEADERS,
     VARY,
     cors_headers,
     header_value,
     memento_headers,
     passed_archived_headers,
+    scripted_security_headers,
 )
 from archive.web.replay.lookup import CaptureLookup, CaptureRow, url_forms, url_variants
 from archive.web.replay.pages import error_page
@@ -53,18 +54,26 @@ class Replayer:
         self._lookup = lookup
         self._read = read
 
-    def replay(self, *, prefix: str, timestamp: str, url: str, scripts: bool = False) -> Reply:
+    def replay(
+        self, *, prefix: str, timestamp: str, url: str, scripts: bool = False, connect_to: str | None = None
+    ) -> Reply:
         """The reply to ``{prefix}{timestamp}/{url}``; errors become small pages with their status.
 
-        ``scripts`` serves it under the policy that lets its scripts run (`SCRIPTED_SECURITY_HEADERS`).
+        ``scripts`` serves it under the policy that lets its scripts run, an HTML page with the fetch
+        shim first in its head (`archive.web.replay.shim`).  ``connect_to`` is set in the scripted
+        space (a `connect_source`): there the page's scripts may connect to it, and every archived
+        answer is readable by them (`READABLE`: the sandboxed page's origin is opaque).
         """
-        security = SCRIPTED_SECURITY_HEADERS if scripts else SECURITY_HEADERS
+        security = scripted_security_headers(connect_to) if scripts else SECURITY_HEADERS
         try:
             target = target_url(url)
             row = self._closest(timestamp, target)
-            return self._serve(row, target, ReplaySpace(timestamp, prefix), security)
+            reply = self._serve(row, target, ReplaySpace(timestamp, prefix), security, scripts=scripts)
         except ReplayError as exc:
             return error_reply(exc)
+        if connect_to is None or any(name.lower() == READABLE[0].lower() for name, _ in reply.headers):
+            return reply
+        return Reply(reply.status, (*reply.headers, READABLE), reply.body)
 
     def capture_page(self, *, timestamp: str, url: str, page: Callable[[int], str]) -> Reply:
         """A redirect to ``page(capture_id)``, the UI page framing the capture `replay` would serve
@@ -84,7 +93,13 @@ class Replayer:
         return row
 
     def _serve(
-        self, row: CaptureRow, target: str, requested: ReplaySpace, security: tuple[tuple[str, str], ...]
+        self,
+        row: CaptureRow,
+        target: str,
+        requested: ReplaySpace,
+        security: tuple[tuple[str, str], ...],
+        *,
+        scripts: bool,
     ) -> Reply:
         # A page links with its own capture time; a stylesheet keeps the time it was asked for,
         # which is its page's, so the requisites of requisites stay with that page too.
@@ -106,7 +121,7 @@ class Replayer:
         page_url = record.target_uri or row.final_url or row.url
         status = status or row.status or 200
         media = _media_type(headers, row.content_type) or _sniff(payload)
-        body, content_type = _rewritten(payload, media, page_url, space, requested)
+        body, content_type = _rewritten(payload, media, page_url, space, requested, scripts=scripts)
         out = [("Content-Type", header_value(content_type) or "application/octet-stream")]
         archived_location = _first(headers, "Location")
         if 300 <= status < 400 and archived_location:
@@ -187,14 +202,21 @@ def _media_type(headers: tuple[tuple[str, str], ...], catalogued: str | None) ->
 
 
 def _rewritten(
-    payload: bytes, media: MediaType, page_url: str, page: ReplaySpace, requisite: ReplaySpace
+    payload: bytes,
+    media: MediaType,
+    page_url: str,
+    page: ReplaySpace,
+    requisite: ReplaySpace,
+    *,
+    scripts: bool,
 ) -> tuple[bytes, str]:
     """The payload to serve, HTML and CSS rewritten (and re-encoded as UTF-8), and its Content-Type:
     always the serialisation of ``media``, so the browser reads the type replay rewrote for."""
     declared = media.essence if media.charset is None else f"{media.essence}; charset={media.charset}"
     if media.essence in HTML_TYPES:
         text = decode_payload(payload, declared, markup=True)
-        return rewrite_html(text, page_url, page).encode("utf-8"), "text/html; charset=utf-8"
+        html = rewrite_html(text, page_url, page, scripted=scripts)
+        return html.encode("utf-8"), "text/html; charset=utf-8"
     if media.essence in CSS_TYPES:
         text = decode_payload(payload, declared)
         return rewrite_css(text, page_url, requisite).encode("utf-8"), "text/css; charset=utf-8"

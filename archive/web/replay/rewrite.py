@@ -4,7 +4,9 @@ An absolute or relative URL becomes ``{prefix}{timestamp}/{absolute_url}``; the 
 is kept for its requisites, so the closest-in-time lookup picks the ones captured with it.
 ``#fragments``, ``data:``, ``mailto:`` and other non-HTTP URLs are left alone; ``javascript:``
 URLs are neutralised to ``#``.  JavaScript is not rewritten: replay runs no archived script unless
-the reader turns scripts on for one view, and then sandboxed (`archive.web.replay.navigation`).
+the reader turns scripts on for one view, and then sandboxed (`archive.web.replay.navigation`),
+with our shim first in ``<head>`` so the page's fetch() and XHR go to the archive too
+(`archive.web.replay.shim`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import lxml.html
 from lxml import etree
 
 from archive.text.characters import xml_safe
+from archive.web.replay.shim import fetch_shim
 
 # Attributes holding one URL, on whatever element carries them.
 URL_ATTRIBUTES = frozenset(
@@ -133,10 +136,13 @@ def rewrite_refresh(content: str, base: str, space: ReplaySpace) -> str:
     return f"{match.group('delay')}{prefix}{quote}{space.url(url.strip(), base)}{quote}"
 
 
-def rewrite_html(html: str, page_url: str, space: ReplaySpace) -> str:
+def rewrite_html(html: str, page_url: str, space: ReplaySpace, *, scripted: bool = False) -> str:
     """An HTML document with every URL attribute, ``<base href>`` (used, then removed), inline
     style, ``<style>`` block and meta refresh in replay space.  Unparseable input comes back as is:
-    the sandbox and Content-Security-Policy, not the rewriting, are what keep replay safe."""
+    the sandbox and Content-Security-Policy, not the rewriting, are what keep replay safe.
+
+    ``scripted`` (a view whose scripts run) puts `fetch_shim` first in ``<head>``, before any
+    archived script can take a reference to the unpatched ``fetch``."""
     # lxml's parser reads control characters into attributes and text but refuses to set them
     # back; rewriting sees (and the browser gets) the page without them, as text extraction does.
     body = xml_safe(_XML_DECLARATION.sub("", html, count=1))
@@ -146,13 +152,13 @@ def rewrite_html(html: str, page_url: str, space: ReplaySpace) -> str:
         root = lxml.html.document_fromstring(body)
     except (etree.ParserError, ValueError):
         return html
-    _rewrite_tree(root, page_url, space)
+    _rewrite_tree(root, page_url, space, scripted=scripted)
     doctype = _DOCTYPE.match(body)
     serialised: str = lxml.html.tostring(root, encoding="unicode", method="html")
     return (doctype.group(1) + "\n" if doctype else "") + serialised
 
 
-def _rewrite_tree(root: lxml.html.HtmlElement, page_url: str, space: ReplaySpace) -> None:
+def _rewrite_tree(root: lxml.html.HtmlElement, page_url: str, space: ReplaySpace, *, scripted: bool) -> None:
     base = _take_base(root, page_url)
     attribute: Callable[[str], str] = lambda v: space.url(v, base)  # noqa: E731 - local shorthand
     for element in list(root.iter()):
@@ -172,9 +178,22 @@ def _rewrite_tree(root: lxml.html.HtmlElement, page_url: str, space: ReplaySpace
             elif lowered == "style":
                 element.set(name, rewrite_css(value, base, space))
             elif lowered == "srcdoc":
-                element.set(name, rewrite_html(value, base, space))
+                element.set(name, rewrite_html(value, base, space, scripted=scripted))
         if tag == "style" and element.text:
             element.text = rewrite_css(element.text, base, space)
+    if scripted:
+        _insert_shim(root, fetch_shim(base, space.prefix, space.timestamp))
+
+
+def _insert_shim(root: lxml.html.HtmlElement, source: str) -> None:
+    """``<script>source</script>`` as the first element of the document's ``<head>`` (made if missing)."""
+    head = root.find("head")
+    if head is None:
+        head = lxml.html.Element("head")
+        root.insert(0, head)
+    script = lxml.html.Element("script")
+    script.text = source
+    head.insert(0, script)
 
 
 def _take_base(root: lxml.html.HtmlElement, page_url: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import Engine
 
+from archive.web.replay.headers import PREFLIGHT, connect_source
 from archive.web.replay.lookup import CaptureLookup
 from archive.web.replay.navigation import (
     REPLAY_SPACE,
@@ -37,6 +38,10 @@ def build_replay_router(*, engine: Engine, read_record: ReadRecord) -> APIRouter
     def replay_with_scripts(timestamp: str, url: str, request: Request) -> Response:
         return _respond(answer(replayer, request, timestamp, url, scripts=True))
 
+    @router.options(SCRIPTED_ROUTE, include_in_schema=False)
+    def preflight() -> Response:
+        return Response(status_code=204, headers=dict(PREFLIGHT))
+
     @router.get(ROUTE, include_in_schema=False)
     def replay(timestamp: str, url: str, request: Request) -> Response:
         return _respond(answer(replayer, request, timestamp, url, scripts=False))
@@ -52,11 +57,15 @@ def answer(replayer: Replayer, request: Request, timestamp: str, url: str, *, sc
         return replayer.capture_page(
             timestamp=timestamp, url=target, page=lambda capture_id: capture_page_path(root, capture_id)
         )
+    prefix = replay_prefix(root, scripts=scripts)
     return replayer.replay(
-        prefix=replay_prefix(root, scripts=scripts),
+        prefix=prefix,
         timestamp=timestamp,
         url=target,
         scripts=decided is Answer.WITH_SCRIPTS,
+        connect_to=connect_source(request.url.scheme, request.headers.get("host"), prefix)
+        if scripts
+        else None,
     )
 
 

@@ -21,6 +21,7 @@ from archive.web.replay import (
     answer_for,
     build_replay_router,
     capture_scripts,
+    scripted_content_security_policy,
 )
 from tests.archive.web.replay.replay_archive import ReplayArchive
 
@@ -28,6 +29,9 @@ T1 = datetime(2026, 11, 25, 15, 30, 0, tzinfo=UTC)
 TS1 = "20261125153000"
 PAGE = "http://news.example/statement?id=7"
 BODY = b'<html><body><script>document.title="ran"</script><a href="/next">next</a></body></html>'
+# A scripted frame may connect to the scripted replay space of the origin it was asked from (the
+# test client's is http://testserver), and nowhere else.
+FRAMED_SCRIPTED_POLICY = scripted_content_security_policy("http://testserver/replay/scripts/")
 
 
 @pytest.mark.parametrize(
@@ -147,8 +151,8 @@ def test_top_level_navigation_to_what_is_not_archived_is_our_error_page(client: 
     [
         ("/replay/", "iframe", CONTENT_SECURITY_POLICY),
         ("/replay/", None, CONTENT_SECURITY_POLICY),
-        ("/replay/scripts/", "iframe", SCRIPTED_CONTENT_SECURITY_POLICY),
-        ("/replay/scripts/", "frame", SCRIPTED_CONTENT_SECURITY_POLICY),
+        ("/replay/scripts/", "iframe", FRAMED_SCRIPTED_POLICY),
+        ("/replay/scripts/", "frame", FRAMED_SCRIPTED_POLICY),
         ("/replay/scripts/", None, CONTENT_SECURITY_POLICY),  # not provably a frame: scripts off
         ("/replay/scripts/", "image", CONTENT_SECURITY_POLICY),
     ],
