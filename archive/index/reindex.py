@@ -38,8 +38,8 @@ from archive.catalog.repository import Catalog
 from archive.catalog.views import CAPTURE_MODES, CaptureRecord, EvidenceRecord, NewCapture, Redirect
 from archive.warc.errors import UnreadableWarcError
 from archive.warc.images import png_size
-from archive.warc.note import CaptureNote, parse_note, parse_warc_fields
-from archive.warc.reader import parse_warc_date
+from archive.warc.note import CaptureNote, parse_note
+from archive.warc.reader import parse_warc_date, parse_warc_fields
 
 # Captures per transaction, and URLs per lookup (far below SQLite's variable limit).
 BATCH = 500

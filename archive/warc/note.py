@@ -99,13 +99,3 @@ def parse_note(fields: Iterable[tuple[str, str]]) -> CaptureNote | None:
         body_length=int(length) if length is not None and length.isdigit() else None,
         mode=values.get(MODE),
     )
-
-
-def parse_warc_fields(body: bytes) -> list[tuple[str, str]]:
-    """``application/warc-fields`` (one ``name: value`` per line) as pairs, repeats kept in order."""
-    pairs: list[tuple[str, str]] = []
-    for line in body.decode("utf-8", errors="replace").splitlines():
-        name, sep, value = line.partition(":")
-        if sep:
-            pairs.append((name.strip(), value.strip()))
-    return pairs
