@@ -76,16 +76,18 @@ def process_kind(pid: int) -> str:
     return "python" if pid == os.getpid() else comm
 
 
-def memory_mb() -> dict[str, float]:
+def memory_mb(root: int | None = None, *, root_name: str | None = None) -> dict[str, float]:
+    """PSS in MB of ``root`` (this process by default) and every process under it, by kind."""
+    root = os.getpid() if root is None else root
     tree = children()
-    todo, seen = [os.getpid()], []
+    todo, seen = [root], []
     while todo:
         pid = todo.pop()
         seen.append(pid)
         todo += tree.get(pid, [])
     kinds: dict[str, float] = {}
     for pid in seen:
-        kind = process_kind(pid)
+        kind = root_name if pid == root and root_name else process_kind(pid)
         kinds[kind] = kinds.get(kind, 0.0) + pss_kb(pid) / 1024
     return {kind: round(mb, 1) for kind, mb in sorted(kinds.items())}
 

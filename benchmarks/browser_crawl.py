@@ -30,25 +30,11 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from benchmarks.browser_capture import children, process_kind, pss_kb  # noqa: E402
+from benchmarks.browser_capture import memory_mb  # noqa: E402
 from tests.fixtures.site import TestSite  # noqa: E402
 from tests.integration.test_browser_sources import APP_JS, SERVER_RENDERED, SHELL, STATEMENT  # noqa: E402
 
 HOST = "127.0.0.2"
-
-
-def tree_memory_mb(root: int) -> dict[str, float]:
-    tree = children()
-    todo, seen = [root], []
-    while todo:
-        pid = todo.pop()
-        seen.append(pid)
-        todo += tree.get(pid, [])
-    kinds: dict[str, float] = {}
-    for pid in seen:
-        kind = "citewatch" if pid == root else process_kind(pid)
-        kinds[kind] = kinds.get(kind, 0.0) + pss_kb(pid) / 1024
-    return kinds
 
 
 def main() -> None:
@@ -104,7 +90,7 @@ def main() -> None:
 
         def sample() -> None:
             while crawl.poll() is None:
-                samples.append(tree_memory_mb(crawl.pid))
+                samples.append(memory_mb(crawl.pid, root_name="citewatch"))
                 time.sleep(0.5)
 
         sampler = threading.Thread(target=sample, daemon=True)

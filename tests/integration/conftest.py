@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.site import TestSite
+from tests.fixtures.site import TestSite, free_port
 from tests.seaweed import SeaweedFS
 
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
@@ -84,3 +88,31 @@ def cw(tmp_path: Path) -> Citewatch:
     # Fast and deterministic on loopback; politeness defaults are covered by unit tests.
     c.config(autothrottle=False, download_timeout=3.0, concurrent_per_domain=4)
     return c
+
+
+@contextlib.contextmanager
+def serving(cw: Citewatch) -> Iterator[str]:
+    """`citewatch serve` on a free loopback port, for as long as the block lasts."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "citewatch", "serve", "--port", str(port)],
+        env=cw.environ(),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AssertionError("citewatch serve did not start") from None
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)

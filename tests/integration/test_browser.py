@@ -6,13 +6,8 @@ the crawls.  Screenshots land in test-artifacts/ (the README's come from here).
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.site import TestSite, free_port
-from tests.integration.conftest import REPO, Citewatch
+from tests.fixtures.site import TestSite
+from tests.integration.conftest import REPO, Citewatch, serving
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = REPO / "test-artifacts"
@@ -105,28 +100,8 @@ def archive(tmp_path: Path, site: TestSite, cw: Citewatch) -> dict[str, Any]:
 
 @pytest.fixture
 def server(cw: Citewatch, archive: dict[str, Any]) -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "citewatch", "serve", "--port", str(port)],
-        env=cw.environ(),
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        raise AssertionError("citewatch serve did not start")
-    yield f"http://127.0.0.1:{port}"
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=20)
+    with serving(cw) as base:
+        yield base
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.fixtures.site import TestSite
-from tests.integration.conftest import Citewatch
+from tests.integration.conftest import Citewatch, serving
 from tests.integration.test_browser_sources import (
     APP_JS,
     QUOTE,
@@ -25,7 +25,6 @@ from tests.integration.test_browser_sources import (
     SITE_HOST,
     STATEMENT,
     captures,
-    serving,
     statement_json,
 )
 

@@ -8,12 +8,8 @@ HTTP crawler keeps the suite's ``CITEWATCH_ALLOW_PRIVATE=1``.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -32,8 +28,8 @@ from archive.catalog import open_catalog
 from archive.warc.images import png_size
 from crawler.cluster.queue import push
 from scheduler.dispatch import entry
-from tests.fixtures.site import TestSite, free_port
-from tests.integration.conftest import REPO, Citewatch
+from tests.fixtures.site import TestSite
+from tests.integration.conftest import REPO, Citewatch, serving
 from tests.integration.test_browser_capture import UdpCanary
 from tests.integration.test_browser_recorder import Canary
 from tests.integration.test_reindex import CAPTURES, rows
@@ -147,34 +143,6 @@ def read_record(cw: Citewatch, warc_name: str, offset: int, length: int) -> tupl
         for record in ArchiveIterator(f):
             return dict(record.rec_headers.headers), record.content_stream().read()
     raise AssertionError("no record there")
-
-
-@contextlib.contextmanager
-def serving(cw: Citewatch) -> Iterator[str]:
-    """`citewatch serve` on a free loopback port, for as long as the block lasts."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "citewatch", "serve", "--port", str(port)],
-        env=cw.environ(),
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise AssertionError("citewatch serve did not start") from None
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
 
 
 def scrapy_fetches(site: TestSite, path: str) -> int:
