@@ -31,7 +31,7 @@ from archive.catalog.repository import Catalog
 from archive.catalog.views import ArticleView, CaptureView
 from citewatch import __version__
 from citewatch.config import Settings
-from citewatch.coordination import crawl_lock, finishing_despite_signals
+from citewatch.coordination import crawl_lock, finishing_despite_signals, stop_requested
 from citewatch.errors import BadInput, ConfigError, NothingArchived
 from crawler.config import MB, CrawlConfig
 from crawler.model import ROLE_ARTICLE, ROLE_SOURCE, CaptureResult, CaptureTarget
@@ -330,15 +330,22 @@ class App:
         # to crawl; under the crawl lock, so no other crawl's detection judges them at once.
         if run is not None or (browser is not None and browser.busy) or self.catalog.has_unjudged():
             with crawl_lock(self.settings.home_dir, self._lock_name):
+                interrupted = True  # until the crawl says it ran to its end
                 try:
                     if run is not None:
                         stats = run()
-                    if browser is not None and run is not None:
-                        # The auto sources the crawl captured over HTTP: do they need a browser?
-                        browser.check_new(started, only=sink.http_sources)
+                    interrupted = (
+                        stats is not None and stats.finish_reason == "shutdown"
+                    ) or stop_requested.is_set()
+                    if browser is not None and run is not None and not interrupted:
+                        with finishing_despite_signals():
+                            # The auto sources the crawl captured over HTTP: do they need a browser?
+                            browser.check_new(started, only=sink.http_sources)
                 finally:
                     if browser is not None:
-                        browser.finish()
+                        # A stop (SIGTERM, Ctrl-C) ends the browser's work after its page in hand.
+                        with finishing_despite_signals():
+                            browser.finish(interrupted=interrupted or stop_requested.is_set())
                 with finishing_despite_signals():
                     changes = self.change_recorder().process(sink.tally.probes)
         with finishing_despite_signals():

@@ -18,6 +18,7 @@ and sources forced to ``browser`` get a capture record saying why they were not 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import shutil
@@ -30,10 +31,11 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from archive.catalog.views import CaptureRecord, EvidenceRecord, NewCapture, SourceMode
+from archive.catalog.views import CaptureRecord, EvidenceRecord, NewCapture, Redirect, SourceMode
 from archive.warc.exchange import FetchFailure
-from archive.warc.note import CaptureNote
+from archive.warc.note import CaptureNote, NoteHop
 from archive.warc.writer import WarcWriter
+from citewatch.coordination import stop_requested
 from crawler.browser.errors import BrowserMissing, RecorderError, RecorderMissing
 from crawler.config import MB
 from crawler.model import ROLE_SOURCE, CaptureTarget
@@ -48,8 +50,16 @@ logger = logging.getLogger(__name__)
 
 # Targets whose modes are looked up together (one catalog read).
 ROUTE_CHUNK = 100
+# error_kind of a browser capture record: no browser here, or ours failed (neither says anything
+# about the site, so neither counts toward "unreachable"); the page itself never answered (it does).
 NO_BROWSER = "no-browser"
+BROWSER_ERROR = "browser-error"
 BROWSER_FAILED = "browser"
+# Browser jobs a worker lets wait (`divert`): a capture takes seconds, a lease minutes.
+WORKER_BACKLOG = 4
+# How long the first browser job waits for the browser to start (or fail to).
+START_TIMEOUT_SECONDS = 120.0
+NOT_AVAILABLE = "the browser is not available"
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,8 @@ class BrowserPhase:
         self._writer: WarcWriter | None = None
         self._lock = threading.Lock()  # the thread's start
         self._write_lock = threading.Lock()  # the browser WARC: written by the thread and by `route`
+        self._ready = threading.Event()  # the browser is up, or could not start (`_missing` says)
+        self._stop = threading.Event()  # the crawl was interrupted: no more pages
 
     @property
     def busy(self) -> bool:
@@ -103,30 +115,33 @@ class BrowserPhase:
                 mode = modes.get(target.source_id or 0)
                 if mode is None or mode.effective != "browser":
                     yield target
-                elif self._missing is None:
-                    self._submit(_Job(target, recheck=self._stale(mode)))
+                elif self._started():
+                    self._jobs.put(_Job(target, recheck=self._stale(mode)))
                 elif mode.mode == "auto":
                     self._warn_missing()
                     yield target  # captured over HTTP, as before it needed a browser
                 else:
                     self._warn_missing()
-                    self._not_captured(target, self._missing)
+                    self._not_captured(target, self._missing or NOT_AVAILABLE)
 
-    def divert(self, target: CaptureTarget) -> bool:
+    def divert(self, target: CaptureTarget) -> bool | None:
         """For a worker (scale-out): take ``target`` if it needs the browser (True: it will be
-        captured, or recorded as not captured, here; False: Scrapy fetches it)."""
+        captured, or recorded as not captured, here; False: Scrapy fetches it; None: it needs the
+        browser, whose line is full: give it back)."""
         if target.role != ROLE_SOURCE or target.source_id is None:
             return False
         mode = self._catalog.source_modes([target.source_id]).get(target.source_id)
         if mode is None or mode.effective != "browser":
             return False
-        if self._missing is None:
-            self._submit(_Job(target, recheck=self._stale(mode)))
+        if self._started():
+            if self._jobs.qsize() >= WORKER_BACKLOG:
+                return None
+            self._jobs.put(_Job(target, recheck=self._stale(mode)))
             return True
         self._warn_missing()
         if mode.mode == "auto":
             return False
-        self._not_captured(target, self._missing)
+        self._not_captured(target, self._missing or NOT_AVAILABLE)
         return True
 
     def backlog(self) -> int:
@@ -143,6 +158,8 @@ class BrowserPhase:
             for start in range(0, len(ids), ROUTE_CHUNK):
                 modes = self._catalog.source_modes(ids[start : start + ROUTE_CHUNK])
                 for source in modes.values():
+                    if self._stopping():
+                        return
                     if source.mode == "auto" and (
                         source.detected_mode is None
                         or (
@@ -158,6 +175,8 @@ class BrowserPhase:
         ):
             after = sources[-1].source_id
             for source in sources:
+                if self._stopping():
+                    return
                 self._check(source)
 
     def _check(self, source: SourceMode) -> None:
@@ -175,25 +194,34 @@ class BrowserPhase:
         if not signs.candidate:
             self._catalog.record_mode_decision(source.source_id, "http", signs.reason)
             return
-        if self._missing is not None:
+        if not self._started():
             self._warn_missing()  # left undecided: checked again once a browser is there
             return
-        self._submit(_Job(CaptureTarget(url=source.url, source_id=source.source_id), signs=signs))
+        self._jobs.put(_Job(CaptureTarget(url=source.url, source_id=source.source_id), signs=signs))
 
-    def _submit(self, job: _Job) -> None:
+    def _started(self) -> bool:
+        """Start the browser's thread if it is not running, and wait until the browser is up:
+        whether it is (False: `_missing` says why not, and the caller falls back)."""
+        if self._missing is not None:
+            return False
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._work, name="citewatch-browser", daemon=True)
                 self._thread.start()
-        self._jobs.put(job)
+        self._ready.wait(START_TIMEOUT_SECONDS)
+        return self._missing is None and self._ready.is_set()
 
-    def finish(self) -> BrowserTally:
-        """Wait for every job; close this crawl's browser WARC."""
+    def finish(self, *, interrupted: bool = False) -> BrowserTally:
+        """Wait for every job (``interrupted``: only the page in hand; the others are left due, a
+        worker's leases given back); close this crawl's browser WARC."""
+        if interrupted:
+            self._stop.set()
         with self._lock:
             thread = self._thread
         if thread is not None:
             self._jobs.put(None)
             thread.join()
+        self._drain()  # what was queued after the thread ended
         if self._writer is not None:
             self._writer.close()
         return self.tally
@@ -201,6 +229,34 @@ class BrowserPhase:
     # -- the thread ----------------------------------------------------------------------------
 
     def _work(self) -> None:
+        session: BrowserSession | None = None
+        try:
+            while not self._stopping():
+                if session is None:
+                    session = self._open_session()
+                    self._ready.set()
+                    if session is None:
+                        return  # `_missing` says why; what is queued is drained below
+                job = self._jobs.get()
+                if job is None or self._stopping():
+                    if job is not None:
+                        self._leave(job)
+                    return
+                self._run_job(session, job)
+                if not session.alive:
+                    logger.warning("the browser died during a capture; starting it again")
+                    _close_quietly(session)
+                    session = None
+        finally:
+            if session is not None:
+                _close_quietly(session)
+            self._ready.set()
+            self._drain()
+
+    def _stopping(self) -> bool:
+        return self._stop.is_set() or stop_requested.is_set()
+
+    def _open_session(self) -> BrowserSession | None:
         from crawler.browser.capture import BrowserLimits
         from crawler.browser.session import BrowserSession
 
@@ -212,32 +268,51 @@ class BrowserPhase:
             max_bytes=int(s.browser_max_mb * MB),
         )
         allow_private = s.allow_private if s.browser_allow_private is None else s.browser_allow_private
+        with self._write_lock:
+            writer = self._browser_writer()
+        session = BrowserSession(
+            writer,
+            self._settings.home_dir / "browser" / (self._app.worker_id or "local"),
+            limits=limits,
+            allow_private=allow_private,
+            allow_addresses=tuple(s.browser_allow_addresses),
+            executable=self._settings.chromium,
+        )
         try:
-            with self._write_lock:
-                writer = self._browser_writer()
-            with BrowserSession(
-                writer,
-                self._settings.home_dir / "browser" / (self._app.worker_id or "local"),
-                limits=limits,
-                allow_private=allow_private,
-                allow_addresses=tuple(s.browser_allow_addresses),
-                executable=self._settings.chromium,
-            ) as session:
-                while (job := self._jobs.get()) is not None:
-                    self._run_job(session, job)
-        except (BrowserMissing, RecorderError, OSError) as error:
+            return session.__enter__()
+        except (BrowserMissing, RecorderError) as error:
             self._missing = str(error)
-            self._warn_missing()
-            self._drain(str(error))
         except Exception as error:  # Playwright failing to launch Chromium, most likely
-            self._missing = f"the browser could not start: {str(error).strip().splitlines()[0]}"
-            self._warn_missing()
-            self._drain(self._missing)
+            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            self._missing = (
+                f"Chromium would not start ({first}); check that `chromium --headless --version` runs, "
+                "or set CITEWATCH_CHROMIUM to a working Chromium"
+            )
+        self._warn_missing()
+        return None
 
-    def _drain(self, reason: str) -> None:
-        while (job := self._jobs.get()) is not None:
-            if job.signs is None:
-                self._not_captured(job.target, reason)
+    def _drain(self) -> None:
+        """Leave every job still queued (never blocks)."""
+        while True:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                return
+            if job is not None:
+                self._leave(job)
+
+    def _leave(self, job: _Job) -> None:
+        """A job that will not run: a first look is simply not made (the source stays undecided);
+        a capture, after an interruption, is left due (a worker's lease given back), and without a
+        working browser is recorded as not captured."""
+        if job.signs is not None:
+            return
+        if self._stopping():
+            if job.target.lease is not None and self._app.worker_id is not None:
+                with contextlib.suppress(Exception):  # it expires by itself otherwise
+                    self._catalog.release_leases([job.target.lease], owner=self._app.worker_id)
+            return
+        self._not_captured(job.target, self._missing or "the browser stopped", kind=NO_BROWSER)
 
     def _run_job(self, session: BrowserSession, job: _Job) -> None:
         from crawler.browser.need import decide, rendered_words
@@ -247,6 +322,12 @@ class BrowserPhase:
             result = session.visit(target.url, page_id=f"capture-{uuid.uuid4().hex}")
             if job.signs is not None:
                 self.tally.checked += 1
+                if not _complete(result):
+                    # A visit that failed or was cut short says nothing about what the page
+                    # needs: the source stays undecided, and is looked at again next time.
+                    session.discard(result)
+                    logger.info("could not look at %s with the browser: %s", target.url, result.notes)
+                    return
                 words = rendered_words(result.dom, url=result.final_url)
                 mode, reason = decide(job.signs, words)
                 self._catalog.record_mode_decision(target.source_id or 0, mode, reason)
@@ -261,11 +342,11 @@ class BrowserPhase:
             self._record(target, captured, first_look=job.signs is not None)
             if job.recheck:
                 self._recheck(target, captured)
-        except Exception as error:  # one page, whatever went wrong: the others go on
+        except Exception as error:  # one page, whatever went wrong on our side: the others go on
             logger.warning("browser capture of %s failed: %s", target.url, error)
             self.tally.failed += 1
             if job.signs is None:
-                self._not_captured(target, f"the browser capture failed: {error}", kind=BROWSER_FAILED)
+                self._not_captured(target, f"the browser capture failed: {error}", kind=BROWSER_ERROR)
 
     def _record(self, target: CaptureTarget, captured: BrowserCapture, *, first_look: bool) -> None:
         result = captured.result
@@ -292,6 +373,17 @@ class BrowserPhase:
             length=record.length,
             record_id=record.record_id,
             body_length=document.body_length,
+            redirects=tuple(
+                Redirect(
+                    url=hop.url,
+                    status=hop.status or 0,
+                    warc_name=hop.record.warc_name,
+                    offset=hop.record.offset,
+                    length=hop.record.length,
+                    record_id=hop.record.record_id,
+                )
+                for hop in captured.redirects
+            ),
             mode="browser",
         )
         # The page's other responses are its requisites: replay finds them by URL.
@@ -356,9 +448,11 @@ class BrowserPhase:
         if document is None or writer is None:
             return
         page = document.record.record_id
-        notes = [
-            (document, CaptureNote(role=ROLE_SOURCE, target=target.url, source=target.url, mode="browser"))
-        ]
+        hops = tuple(NoteHop(h.record.record_id, h.status or 0, h.url) for h in captured.redirects)
+        source = CaptureNote(
+            role=ROLE_SOURCE, target=target.url, source=target.url, redirects=hops, mode="browser"
+        )
+        notes = [(document, source)]
         notes += [
             (r, CaptureNote(role="requisite", target=r.url, parent=page, mode="browser"))
             for r in captured.resources
@@ -462,3 +556,20 @@ class BrowserPhase:
         )
         self.tally.warnings.append(message)
         logger.warning("%s", message)
+
+
+def _complete(result: BrowserResult) -> bool:
+    """Whether a visit rendered the page fully enough to judge what it needs."""
+    return (
+        result.status is not None
+        and 200 <= result.status < 300
+        and result.dom is not None
+        and not result.timed_out
+    )
+
+
+def _close_quietly(session: BrowserSession) -> None:
+    try:
+        session.__exit__(None, None, None)
+    except Exception as error:  # a dead browser may not close cleanly; its processes are gone
+        logger.warning("closing the browser: %s", error)

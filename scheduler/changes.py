@@ -37,8 +37,9 @@ from scheduler.policy import RevisitPolicy
 
 logger = logging.getLogger(__name__)
 
-# A capture that was never attempted (a browser source, and no browser): no news about the page.
-NOT_FETCHED = "no-browser"
+# Browser captures that never reached the page (no browser here, or ours failed): no news about
+# it, so they neither count as failed fetches nor change anything.
+NOT_FETCHED = frozenset(("no-browser", "browser-error"))
 # States in which an unchanged payload needs no text work at all.
 _HEALTHY = ("live", "edited", "redirected")
 # Passes that try to judge a capture before it is given up (retries are the next crawls' passes).
@@ -86,13 +87,24 @@ def judge_source(task: SourceTask) -> tuple[list[Verdict], str | None]:
     befores = {task.baseline.mode: task.baseline} if task.baseline is not None else {}
     verdicts: list[Verdict] = []
     for current, failures, probe in task.steps:
-        if current.error_kind == NOT_FETCHED:
-            # No browser to capture it with: nothing is known about the page.
-            verdicts.append(Verdict(None, state, "not captured: no browser"))
+        before = befores.get(current.mode)
+        if current.error_kind in NOT_FETCHED:
+            verdicts.append(Verdict(None, state, "not captured: the browser did not run"))
+            continue
+        if current.status is not None and not _comparable(current):
+            # The page answered, but the browser kept no rendered page (it timed out first):
+            # nothing to compare, and no new baseline.
+            verdicts.append(Verdict(None, state, "not compared: no rendered page was kept"))
+            continue
+        if before is None and befores and current.status is not None:
+            # The first capture made this way after others made the other way (the source
+            # switched to or from the browser): the new baseline, and the state stays as judged.
+            verdicts.append(Verdict(None, state, f"first {current.mode} capture: the new baseline"))
+            befores[current.mode] = current
             continue
         try:
             verdict = detect(
-                befores.get(current.mode),
+                before,
                 current,
                 previous_state=state,
                 consecutive_failures=failures,
@@ -190,7 +202,7 @@ class ChangeRecorder:
         unreadable = None
         failures = context.consecutive_failures
         for capture in context.captures:
-            if capture.error_kind != NOT_FETCHED:
+            if capture.error_kind not in NOT_FETCHED:
                 failures = failures + 1 if _failed(capture) else 0
             probe = probes.get(urlsplit(capture.final_url or capture.url).netloc) if need_bodies else None
             try:
@@ -297,9 +309,11 @@ class ChangeRecorder:
         previous = {baseline.mode: baseline} if baseline is not None else {}
         out = []
         # The failure counts are the task's own: each verdict was reached with them.
-        for capture, (_, failures, _), verdict in zip(context.captures, task.steps, verdicts, strict=False):
+        for capture, (observed, failures, _), verdict in zip(
+            context.captures, task.steps, verdicts, strict=False
+        ):
             out.append(self._judgement(context, capture, previous.get(capture.mode), verdict, failures))
-            if capture.status is not None:
+            if capture.status is not None and _comparable(observed):
                 previous[capture.mode] = capture
         return out
 
@@ -394,6 +408,11 @@ class _LazyPool:
         if self._executor is not None:
             self._executor.shutdown()
             self._executor = None
+
+
+def _comparable(observed: Observation) -> bool:
+    """False for a browser capture that kept no rendered page (nothing to compare it with)."""
+    return not (observed.mode == "browser" and observed.status is not None and observed.body is None)
 
 
 def _failed(capture: CaptureView) -> bool:

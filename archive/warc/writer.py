@@ -23,10 +23,12 @@ the body to run to the end of the WARC record, whose own ``Content-Length`` is a
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import io
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -114,6 +116,9 @@ class WarcWriter:
         self._fsync = fsync
         self._sync_each_record = sync_each_record
         self._unsynced = False  # records flushed to the kernel but not fsynced yet
+        # `sync` may be called from another thread (the catalog's before-commit hook fires on
+        # every thread's commits): the flag and the fsync it stands for change together.
+        self._sync_lock = threading.Lock()
         self._hold = hold_until_close
         # Files rolled over but not declared complete yet (hold_until_close): open, and locked.
         self._held: list[tuple[BinaryIO, str]] = []
@@ -275,7 +280,7 @@ class WarcWriter:
         offset = out.tell()
         out.write(b"".join(members))
         out.flush()
-        self._unsynced = True  # made durable by the next sync() or when the file is closed
+        self._mark_unsynced()
         placed = []
         for member, (record_type, record_id, digest) in zip(members, written, strict=True):
             placed.append(WrittenRecord(name, offset, len(member), record_type, record_id, digest))
@@ -283,10 +288,19 @@ class WarcWriter:
         return placed
 
     def sync(self) -> None:
-        """Make every record written so far durable (fsync), if one is not yet; cheap when none is."""
-        if self._unsynced and self._file is not None:
-            os.fsync(self._file.fileno())
-        self._unsynced = False
+        """Make every record written so far durable (fsync), if one is not yet; cheap when none is.
+        Safe from any thread."""
+        with self._sync_lock:
+            out = self._file
+            if self._unsynced and out is not None:
+                with contextlib.suppress(ValueError):  # closed by a roll meanwhile, which fsynced it
+                    os.fsync(out.fileno())
+            self._unsynced = False
+
+    def _mark_unsynced(self) -> None:
+        """Records were flushed without an fsync: the next `sync` (or the file's close) makes them durable."""
+        with self._sync_lock:
+            self._unsynced = True
 
     def close(self) -> None:
         """Close the current file, and any held ones (fsync, rename ``.open`` to the final name);
@@ -395,7 +409,7 @@ class WarcWriter:
             self._sync(out, each_record=True)
         else:
             out.flush()
-            self._unsynced = True  # made durable by the next sync() or when the file is closed
+            self._mark_unsynced()
         record = records[-1]
         payload_digest = record.rec_headers.get_header("WARC-Payload-Digest")
         return WrittenRecord(
@@ -477,7 +491,7 @@ class WarcWriter:
         if not self._fsync:
             return
         if each_record and not self._sync_each_record:
-            self._unsynced = True  # made durable by the next sync() or when the file is closed
+            self._mark_unsynced()
         else:
             os.fsync(out.fileno())
 

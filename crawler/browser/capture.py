@@ -80,6 +80,7 @@ GREW = "() => document.documentElement.scrollHeight > window.__citewatchHeight"
 # renderer is killed, which fails the call that hangs and lets the capture end.
 WATCHDOG_GRACE_SECONDS = 2.0
 ALLOWED_SCHEMES = ("http", "https")
+HTTP_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"))
 # Requests the browser answers itself, with no network and so nothing to record or to guard.
 LOCAL_SCHEMES = ("data", "blob", "about")
 
@@ -108,8 +109,8 @@ class BrowserLimits:
 
 @dataclass(frozen=True)
 class BlockedRequest:
-    """A request the capture refused; ``reason`` is scheme | private-address | resource-cap | byte-cap
-    | download."""
+    """A request the capture refused; ``reason`` is scheme | private-address | method | resource-cap
+    | byte-cap | download."""
 
     url: str
     reason: str
@@ -204,6 +205,11 @@ class BrowserCapturer:
         )
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
+
+    @property
+    def connected(self) -> bool:
+        """Whether the browser is still running (a crash or a kill ends it)."""
+        return self._browser is not None and self._browser.is_connected()
 
     @property
     def browser_version(self) -> str:
@@ -381,9 +387,17 @@ class BrowserCapturer:
         headers: dict[str, str] = {}
         try:
             reason = self._refusal(state, request.url)
+            if reason is None and request.method.upper() not in HTTP_METHODS:
+                reason = "method"  # warcprox's own verbs would let the page write records
             if reason is None:
                 state.resources += 1
-                headers = {**request.headers, "Warcprox-Meta": meta}
+                # The page's own Warcprox-Meta (or WARC-*) headers would steer the recorder.
+                headers = {
+                    name: value
+                    for name, value in request.headers.items()
+                    if not name.lower().startswith(("warcprox", "warc-"))
+                }
+                headers["Warcprox-Meta"] = meta
             else:
                 state.blocked.append(BlockedRequest(request.url, reason))
         finally:

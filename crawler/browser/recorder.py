@@ -147,7 +147,8 @@ class WarcproxSidecar:
                     self.command(port),
                     cwd=self.state_dir,
                     env=self.environ(),
-                    stdin=subprocess.DEVNULL,
+                    # Kept open for as long as we live: the sidecar stops at its end of file.
+                    stdin=subprocess.PIPE,
                     stdout=log,
                     stderr=subprocess.STDOUT,
                 )
@@ -203,6 +204,8 @@ class WarcproxSidecar:
                     f"warning: warcprox did not stop within {self.stop_timeout:g} s and was killed",
                     file=sys.stderr,
                 )
+        if process.stdin is not None:
+            process.stdin.close()
         self.returncode = process.returncode
         self.port = 0
         return self.returncode

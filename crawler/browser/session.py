@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import urldefrag, urljoin
 
 from archive.warc.exchange import WrittenRecord
 from archive.warc.reader import read_record
@@ -34,6 +35,7 @@ class CopiedResponse:
     record: WrittenRecord
     fetched_at: datetime | None  # the record's WARC-Date: when the recorder had the response
     body_length: int  # the payload as received (still content-encoded)
+    location: str | None = None  # a redirect's Location header
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class BrowserCapture:
     resources: tuple[CopiedResponse, ...]
     evidence: EvidenceRecords | None
     error: str | None = None
+    redirects: tuple[CopiedResponse, ...] = ()  # the 3xx hops from the URL asked for to the document
 
 
 class BrowserSession:
@@ -105,6 +108,11 @@ class BrowserSession:
             shutil.rmtree(self.work_dir / "warcs", ignore_errors=True)
 
     @property
+    def alive(self) -> bool:
+        """Whether the browser still runs (after a crash the session is to be started again)."""
+        return self.capturer.connected
+
+    @property
     def browser_version(self) -> str:
         return self.capturer.browser_version
 
@@ -118,7 +126,9 @@ class BrowserSession:
     def keep(self, result: BrowserResult, *, captured_at: datetime | None = None) -> BrowserCapture:
         """Copy the visit's records into the crawl's WARC and write its evidence beside them."""
         at = captured_at or datetime.now(UTC)
-        entries = result.records
+        # Only what the page fetched: warcprox's record-writing verbs are refused (sidecar_main),
+        # and anything else it wrote is not the page's.
+        entries = [e for e in result.records if e.warc_type in ("request", "response")]
         members = [self.sidecar.read_member(entry) for entry in entries]
         written = self.writer.copy_records(members)
         self.sidecar.forget(result.page_id)
@@ -128,15 +138,17 @@ class BrowserSession:
             if entry.warc_type == "response"
         ]
         document = next((r for r in responses if r.record.record_id == result.document_record_id), None)
-        resources = tuple(r for r in responses if r is not document)
+        redirects = _redirect_chain(result.url, document, responses)
+        hops = {id(r) for r in redirects}
+        resources = tuple(r for r in responses if r is not document and id(r) not in hops)
         try:
             assert self._recorder_version is not None
             evidence = write_evidence(self.writer, result, recorder_version=self._recorder_version)
         except EvidenceError as error:
             self.writer.sync()
-            return BrowserCapture(result, at, None, resources, None, str(error))
+            return BrowserCapture(result, at, None, resources, None, str(error), redirects)
         self.writer.sync()
-        return BrowserCapture(result, at, document, resources, evidence)
+        return BrowserCapture(result, at, document, resources, evidence, None, redirects)
 
 
 def _response(entry: RecordEntry, member: bytes, record: WrittenRecord) -> CopiedResponse:
@@ -148,4 +160,27 @@ def _response(entry: RecordEntry, member: bytes, record: WrittenRecord) -> Copie
         record,
         archived.date,
         len(archived.raw_payload),
+        archived.http_header("Location"),
     )
+
+
+MAX_HOPS = 30
+
+
+def _redirect_chain(
+    url: str, document: CopiedResponse | None, responses: list[CopiedResponse]
+) -> tuple[CopiedResponse, ...]:
+    """The redirect hops that led from ``url`` to the document, in order (as an HTTP capture lists
+    them), followed by their Location headers through the page's responses."""
+    if document is None:
+        return ()
+    by_url = {r.url: r for r in responses if r.status is not None and 300 <= r.status < 400 and r.location}
+    chain: list[CopiedResponse] = []
+    current = urldefrag(url).url
+    while current != document.url and current in by_url and len(chain) < MAX_HOPS:
+        hop = by_url[current]
+        if hop in chain:
+            break
+        chain.append(hop)
+        current = urldefrag(urljoin(hop.url, hop.location or "")).url
+    return tuple(chain) if current == document.url else ()

@@ -25,6 +25,7 @@ import importlib.util
 import json
 import logging
 import os
+import signal
 import socket
 import sys
 import threading
@@ -145,6 +146,27 @@ class RecordLog:
             self._out.flush()
 
 
+def _refuse(handler: Any, *args: Any, **kwargs: Any) -> None:
+    handler.send_error(405, "not allowed through citewatch's recorder")
+
+
+def _exit_with_parent() -> None:
+    """Stop (as on SIGTERM) when the process that started us is gone: it holds our stdin open,
+    so end of file means it died, even by SIGKILL, and no warcprox outlives its crawl."""
+
+    def watch() -> None:
+        # The raw descriptor, not sys.stdin: a daemon thread blocked inside a buffered reader
+        # makes the interpreter abort at exit.
+        try:
+            while os.read(0, 4096):
+                pass
+        except OSError:
+            pass
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def main(argv: list[str]) -> int:
     import urllib3.util.connection
     import warcprox.main
@@ -156,6 +178,11 @@ def main(argv: list[str]) -> int:
     original = urllib3.util.connection.create_connection
     urllib3.util.connection.create_connection = guard.wrap(original)
     warcprox.warcproxy.WarcProxyHandler.allow_localhost = guard.allows_localhost
+    # warcprox writes any record a client sends it with these methods: a page's fetch() could
+    # forge records (even a response for its own document).  citewatch writes its own records.
+    warcprox.warcproxy.WarcProxyHandler.do_WARCPROX_WRITE_RECORD = _refuse
+    warcprox.warcproxy.WarcProxyHandler.do_PUTMETA = _refuse
+    _exit_with_parent()
     # warcprox imports plugins by qualified name; this file runs as __main__.
     return int(warcprox.main.main(["warcprox", *argv, "--plugin", f"{__name__}.RecordLog"]) or 0)
 

@@ -71,7 +71,7 @@ class WorkerSpider(RedisMixin, CaptureSpider):  # type: ignore[misc]  # scrapy-r
         round_seconds: float,
         stopping: Callable[[], bool] = lambda: False,
         wait_for_work: bool = True,
-        divert: Callable[[CaptureTarget], bool] | None = None,
+        divert: Callable[[CaptureTarget], bool | None] | None = None,
         backlog: Callable[[], int] | None = None,
         **kwargs: Any,
     ) -> None:
@@ -130,7 +130,7 @@ class WorkerSpider(RedisMixin, CaptureSpider):  # type: ignore[misc]  # scrapy-r
     def _room(self) -> int:
         """Entries to take now: enough to keep every download slot busy, and a little more."""
         if self.backlog is not None and self.backlog() >= BROWSER_BACKLOG:
-            return 0
+            return 0  # (each entry is checked again as it is diverted: see `_requests`)
         return max(0, 2 * int(self.redis_batch_size) - len(self.in_work))
 
     def next_requests(self) -> Iterator[scrapy.Request]:
@@ -174,7 +174,12 @@ class WorkerSpider(RedisMixin, CaptureSpider):  # type: ignore[misc]  # scrapy-r
                     logger.warning("dropped a queue entry whose URL is not its source's: %.200r", entry.url)
                     self._give_back([entry.lease])
                     continue
-            if self.divert is not None and self.divert(entry.target()):
+            diverted = self.divert(entry.target()) if self.divert is not None else False
+            if diverted is None:  # it needs the browser, whose line is full: for another worker
+                if entry.lease is not None:
+                    self._give_back([entry.lease])
+                continue
+            if diverted:
                 self.taken += 1  # captured (and its lease ended) by the browser
                 continue
             try:

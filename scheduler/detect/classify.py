@@ -226,6 +226,18 @@ def _in_context(passage: str, text: str, opening: str, closing: str) -> str:
     return passage
 
 
+# A browser capture's rendered main text this short, after one with text, is a blank page: the
+# statement's script or API failed and the reader sees nothing (an empty app, "Loading…").
+BLANK_WORDS = 3
+HAD_TEXT_WORDS = 10
+
+
+def _rendered_blank(current: Observation, page: _Page, before: _Page | None) -> bool:
+    if current.mode != "browser" or before is None:
+        return False
+    return len(page.text.split()) <= BLANK_WORDS and len(before.text.split()) >= HAD_TEXT_WORDS
+
+
 def detect(
     previous: Observation | None,
     current: Observation,
@@ -288,6 +300,12 @@ def detect(
     if _soft_404(page, probe, rules):
         return _deleted(
             previous_state, "the page now says it was not found (soft 404)", _vanished(quotes, before, None)
+        )
+    if _rendered_blank(current, page, before):
+        return _deleted(
+            previous_state,
+            "the page renders nothing now (blank in the browser)",
+            _vanished(quotes, before, None),
         )
 
     if previous_state in (DELETED, UNREACHABLE) or (previous_state == REDIRECTED and not moved(current)):

@@ -24,6 +24,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler.browser.recorder import DEFAULT_PYTHON, RecordEntry, WarcproxSidecar, warcprox_meta
 from tests.fixtures.site import TestSite, free_port
+from tests.integration.conftest import REPO
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
@@ -283,3 +284,33 @@ def test_missing_warcprox_venv_says_run_make_install(tmp_path: Path) -> None:
         WarcproxSidecar(tmp_path / "w", tmp_path / "s", python=missing).start()
     assert str(missing) in str(raised.value)
     assert DEFAULT_PYTHON.name == "python"
+
+
+def test_the_sidecar_does_not_outlive_a_killed_crawl(tmp_path: Path) -> None:
+    """A crawl killed with SIGKILL cannot stop its sidecar: the sidecar sees its stdin close and
+    stops by itself, instead of lingering with its port and ~55 MB for ever."""
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from crawler.browser.recorder import WarcproxSidecar\n"
+        f"sidecar = WarcproxSidecar(Path({str(tmp_path / 'w')!r}), Path({str(tmp_path / 's')!r})).start()\n"
+        "print(sidecar._process.pid, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    crawl = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=REPO)
+    assert crawl.stdout is not None
+    sidecar_pid = int(crawl.stdout.readline())
+    crawl.kill()
+    crawl.wait()
+    deadline = time.monotonic() + 15
+    while _running(sidecar_pid):
+        assert time.monotonic() < deadline, "warcprox outlived the crawl that started it"
+        time.sleep(0.1)
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
