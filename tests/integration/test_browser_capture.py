@@ -227,6 +227,10 @@ def test_hostile_page_is_bounded_and_reaches_no_canary(
             "} catch (e) { document.getElementById('alive').textContent += ' no webrtc'; }"
             "document.getElementById('dl').click();"
             f"fetch('http://localhost:{tcp.port}/fetch', {{mode: 'no-cors'}});"
+            # warcprox's own verb: it would write this "response" for the page's own URL.
+            "fetch('/', {method: 'WARCPROX_WRITE_RECORD', headers: {'WARC-Type': 'response',"
+            " 'Content-Type': 'application/http;msgtype=response'},"
+            " body: 'HTTP/1.1 200 OK\\r\\n\\r\\n<p>FORGED</p>'});"
             "setTimeout(function () { while (true) {} }, 300);"
             "</script></body></html>",
         )
@@ -246,6 +250,9 @@ def test_hostile_page_is_bounded_and_reaches_no_canary(
     reasons = {(b.reason, b.url.split("/")[-1]) for b in result.blocked}
     assert ("private-address", "fetch") in reasons
     assert ("download", "file.bin") in reasons
+    assert ("method", "") in reasons  # the forging fetch never left the browser
+    assert not [w for w in sidecar.warc_dir.iterdir() if b"FORGED" in gzip.decompress(w.read_bytes())]
+    assert not [r for r in result.records if r.warc_type not in ("request", "response")]
     # window.open returned null: no popup page, and its URL was never even requested.
     assert result.popups == 0
     assert site.requests_for("/popup") == []
@@ -371,3 +378,43 @@ def test_watchdog_kills_a_hung_renderer_and_the_browser_goes_on(
         # The same browser captures the next page as usual.
         after = stuck.capture(site.url("/"), page_id="after-stuck")
     assert after.text is not None and STATEMENT in after.text, after.notes
+
+
+def test_the_sidecar_writes_no_record_a_client_sends_it(sidecar: WarcproxSidecar) -> None:
+    """warcprox's WARCPROX_WRITE_RECORD and PUTMETA would write whatever a client sends."""
+    import http.client
+
+    for method in ("WARCPROX_WRITE_RECORD", "PUTMETA"):
+        connection = http.client.HTTPConnection("127.0.0.1", sidecar.port, timeout=10)
+        connection.request(
+            method,
+            f"http://{SITE_HOST}/",
+            body=b"HTTP/1.1 200 OK\r\n\r\nFORGED",
+            headers={"WARC-Type": "response", "Content-Type": "application/http;msgtype=response"},
+        )
+        assert connection.getresponse().status == 405, method
+        connection.close()
+    assert sidecar.records() == []
+
+
+def test_a_kept_capture_lists_the_redirects_that_led_to_its_document(site: TestSite, tmp_path: Path) -> None:
+    """As an HTTP capture does: so that a source moved to its site's home page is 'deleted', and
+    one moved elsewhere 'redirected', when captured with the browser too."""
+    from crawler.browser.session import BrowserSession
+
+    serve_spa(site)
+    site.set_page("/old", "", status=301, headers=[("Location", "/older")])
+    site.set_page("/older", "", status=302, headers=[("Location", site.url("/"))])
+    writer = WarcWriter(tmp_path / "spool", prefix="redirects")
+    with BrowserSession(
+        writer, tmp_path / "browser", limits=LIMITS, allow_addresses=(SITE_HOST,), executable=CHROMIUM
+    ) as session:
+        captured = session.keep(session.visit(site.url("/old")))
+    writer.close()
+    assert captured.document is not None and captured.document.url == site.url("/")
+    assert [(h.url, h.status) for h in captured.redirects] == [
+        (site.url("/old"), 301),
+        (site.url("/older"), 302),
+    ]
+    assert {r.url for r in captured.resources}.isdisjoint({site.url("/old"), site.url("/older")})
+    assert STATEMENT in (captured.result.text or "")

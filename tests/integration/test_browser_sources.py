@@ -246,11 +246,16 @@ def test_spa_source_is_found_to_need_a_browser_and_its_edits_and_deletion_are_de
         browser.close()
 
 
+@pytest.mark.parametrize(
+    ("chromium", "says"),
+    [("no-such-chromium", "apt-get install chromium"), ("/bin/false", "Chromium would not start")],
+    ids=["not-installed", "will-not-launch"],
+)
 def test_without_chromium_auto_degrades_to_http_with_one_warning_and_forced_browser_is_recorded(
-    tmp_path: Path, site: TestSite, browser_cw: Citewatch
+    tmp_path: Path, site: TestSite, browser_cw: Citewatch, chromium: str, says: str
 ) -> None:
     cw = browser_cw
-    cw.env["CITEWATCH_CHROMIUM"] = str(tmp_path / "no-such-chromium")
+    cw.env["CITEWATCH_CHROMIUM"] = str(tmp_path / chromium) if not chromium.startswith("/") else chromium
     site.set_page("/app.js", APP_JS, content_type="application/javascript")
     site.set_page("/api/statement.json", statement_json(STATEMENT), content_type="application/json")
     urls = [site.url(f"/statement/{n}", host=SITE_HOST) for n in range(3)]
@@ -263,13 +268,17 @@ def test_without_chromium_auto_degrades_to_http_with_one_warning_and_forced_brow
     # Three pages that need a browser, one warning, which says what to do.
     warnings = [line for line in ingest.stderr.splitlines() if "Chromium" in line]
     assert len(warnings) == 1, ingest.stderr
-    assert "apt-get install chromium" in warnings[0] and "over HTTP" in warnings[0]
+    assert says in warnings[0] and "over HTTP" in warnings[0]
     for url in urls:
         assert [c["mode"] for c in captures(cw, url)] == ["http"]
         assert source_row(cw, url)["detected_mode"] is None  # looked at again once there is a browser
 
     # A source forced to the browser is reported as not captured, with the reason, never skipped.
     cw.run("mode", urls[0], "browser")
+    # And one that auto mode found to need a browser when there was one: over HTTP this time.
+    with catalog(cw) as db:
+        db.execute("UPDATE source SET detected_mode = 'browser', mode_reason = 'x' WHERE url = ?", (urls[1],))
+    assert cw.json("mode", urls[1])["effective"] == "browser"
     crawl = cw.run("crawl", "--all", "--json")
     assert len([line for line in crawl.stderr.splitlines() if "Chromium" in line]) == 1, crawl.stderr
     forced = captures(cw, urls[0])
@@ -277,7 +286,7 @@ def test_without_chromium_auto_degrades_to_http_with_one_warning_and_forced_brow
         ("http", "response", None),
         ("browser", "metadata", "no-browser"),
     ]
-    assert "apt-get install chromium" in forced[-1]["error"]
+    assert says in forced[-1]["error"]
     # The others were captured over HTTP again; nobody's state was made "unreachable" by it.
     for url in urls[1:]:
         assert [c["mode"] for c in captures(cw, url)] == ["http", "http"]

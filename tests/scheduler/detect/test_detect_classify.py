@@ -246,3 +246,39 @@ def test_times_counts_and_dates_inside_sentences_are_edits() -> None:
 
 def test_a_counter_on_its_own_line_is_still_noise() -> None:
     assert run(fact(), fact(views="98,311")).kind is None
+
+
+# Browser captures: what the reader saw after rendering.
+SHELL = (
+    "<html><head><title>Statement on Halvar | Ministry</title></head><body><nav><a href='/'>Home</a></nav>"
+    "<main id='app'>{clock}</main><footer>Contact</footer></body></html>"
+)
+
+
+def rendered(html: str, clock: str = "14:03") -> Observation:
+    observed = page(html, clock=clock)
+    return Observation(
+        observed.url,
+        200,
+        URL,
+        (),
+        observed.payload_digest,
+        "text/html; charset=utf-8",
+        observed.body,
+        None,
+        "browser",
+    )
+
+
+def test_a_page_that_renders_blank_after_its_statement_is_deleted() -> None:
+    for blank in ("", "Loading…", "Please wait"):
+        verdict = run(rendered(STATEMENT), rendered(SHELL, clock=blank), quotes=(QUOTE,))
+        assert (verdict.kind, verdict.state) == ("deleted", "deleted"), (blank, verdict)
+        assert "blank" in verdict.summary and verdict.removed_quotes == (QUOTE,)
+    # Over HTTP an empty main text is an edit (the shell of a page is not what its reader sees).
+    assert run(page(STATEMENT), page(SHELL, clock="Loading…")).kind == "edited"
+    # A page that keeps some text of its own is compared as usual.
+    shorter = STATEMENT.replace(
+        "<p>An independent investigation led by Judge Peter Morel will report within 30 days.</p>", ""
+    )
+    assert run(rendered(STATEMENT), rendered(shorter)).kind == "edited"
