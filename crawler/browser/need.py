@@ -23,6 +23,21 @@ NEARLY_EMPTY_WORDS = 25
 # RENDERED_MORE_WORDS more of them, needs the browser.
 RENDERED_FACTOR = 2.0
 RENDERED_MORE_WORDS = 20
+# Scripts written without spaces between words: two characters count as a word.
+_UNSPACED = re.compile(
+    "[\u0e00-\u0eff"  # Thai, Lao
+    "\u1000-\u109f"  # Myanmar
+    "\u3040-\u30ff"  # Hiragana, Katakana
+    "\u3400-\u4dbf\u4e00-\u9fff]"  # CJK ideographs
+)
+# An application's mount point left empty in the HTML: the page is built by its scripts.
+_EMPTY_MOUNTS = (
+    "//*[@id='root' or @id='app' or @id='__next' or @id='__nuxt' or @id='svelte' or @ng-version"
+    " or @data-reactroot or local-name()='app-root'][not(normalize-space())]"
+)
+# A shell with this much server-rendered furniture (cookie banner, header, footer) around an empty
+# mount point is still a shell.
+SHELL_WORDS = 150
 _ASKS_FOR_JS = re.compile(r"\b(?:java\s*script|enable\s+js|\bjs\b)", re.IGNORECASE)
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "")
 MAX_SCAN_BYTES = 2 * 1024 * 1024
@@ -41,7 +56,7 @@ def http_signs(payload: bytes | None, content_type: str | None, *, url: str | No
     """Whether an HTTP capture looks like a page that is only complete with JavaScript."""
     if not payload or essence_of(content_type) not in _HTML_TYPES:
         return Signs(False, "not an HTML page", 0)
-    words = len(main_text(payload, content_type, url=url).split())
+    words = count_words(main_text(payload, content_type, url=url))
     try:
         tree = html.document_fromstring(payload[:MAX_SCAN_BYTES])
     except (etree.ParserError, ValueError):
@@ -53,6 +68,11 @@ def http_signs(payload: bytes | None, content_type: str | None, *, url: str | No
     if words < NEARLY_EMPTY_WORDS and scripts:
         reason = f"its main text is nearly empty ({_words(words)}) but it ships {scripts} script(s)"
         return Signs(True, reason, words)
+    mounts = tree.xpath(_EMPTY_MOUNTS)
+    if mounts and scripts and words < SHELL_WORDS:
+        mount = mounts[0]
+        name = f"#{mount.get('id')}" if mount.get("id") else f"<{mount.tag}>"
+        return Signs(True, f"its application root {name} is empty and it ships {scripts} script(s)", words)
     return Signs(False, f"server-rendered: {_words(words)} of main text without a browser", words)
 
 
@@ -78,4 +98,13 @@ def rendered_words(dom: str | None, *, url: str | None = None) -> int:
     """Words of main text in a rendered DOM (the same extraction as change detection's)."""
     if not dom:
         return 0
-    return len(main_text(dom.encode("utf-8", "replace"), "text/html; charset=utf-8", url=url).split())
+    return count_words(main_text(dom.encode("utf-8", "replace"), "text/html; charset=utf-8", url=url))
+
+
+def count_words(text: str) -> int:
+    """Words of ``text``: spaced words, and for scripts written without spaces (Chinese, Japanese,
+    Thai…) two characters to a word, so such a page is not taken for an empty one."""
+    unspaced = len(_UNSPACED.findall(text))
+    if not unspaced:
+        return len(text.split())
+    return len(_UNSPACED.sub(" ", text).split()) + unspaced // 2

@@ -90,8 +90,9 @@ def canonical_url(url: str, base_url: str | None = None) -> str | None:
     netloc = host if port is None or port == DEFAULT_PORTS[scheme] else f"{host}:{port}"
     path = _remove_dot_segments(_normalise_percent(parts.path)) or "/"
     query = _clean_query(parts.query)
-    # "#!" fragments carry the document on old single-page sites (twitter.com/#!/user), keep them.
-    fragment = _normalise_percent(parts.fragment) if parts.fragment.startswith("!") else ""
+    # "#!" and "#/" fragments carry the document on single-page sites (twitter.com/#!/user, a
+    # portal's https://portal.example/#/press/123): keep them, they name different statements.
+    fragment = _normalise_percent(parts.fragment) if parts.fragment.startswith(("!", "/")) else ""
     return urlunsplit((scheme, netloc, path, query, fragment))
 
 

@@ -49,3 +49,28 @@ def test_rendered_words_reads_the_dom_like_change_detection() -> None:
     dom = f"<!DOCTYPE html><html><body><nav>Home About</nav><main><p>{PROSE}</p></main></body></html>"
     assert rendered_words(dom) == len(PROSE.split())
     assert rendered_words(None) == 0 and rendered_words("") == 0
+
+
+def test_an_empty_application_root_amid_server_rendered_furniture_is_a_candidate() -> None:
+    furniture = (
+        "<header><nav><a href='/'>Ministry of Water</a> <a href='/press'>Press</a></nav></header>"
+        f"<div class='cookies'><p>{PROSE}</p></div><div id='root'></div>"
+    )
+    signs = http_signs(page(furniture, '<script src="/static/main.js"></script>'), HTML)
+    assert signs.candidate and "#root" in signs.reason, signs
+    angular = http_signs(
+        page("<app-root ng-version='17.0.0'></app-root>", "<script src='m.js'></script>"), HTML
+    )
+    assert angular.candidate
+    # The same root filled in by the server is a server-rendered page.
+    filled = page(
+        f"<div id='root'><main><p>{PROSE}</p><p>{PROSE}</p></main></div>", "<script src='m.js'></script>"
+    )
+    assert not http_signs(filled, HTML).candidate
+
+
+def test_text_without_spaces_between_words_is_not_taken_for_an_empty_page() -> None:
+    statement = "部長は本日、谷のすべての家族が六月までにきれいな水を受け取ると発表した。" * 3
+    signs = http_signs(page(f"<main><p>{statement}</p></main>", "<script src='/a.js'></script>"), HTML)
+    assert not signs.candidate and signs.http_words > 40
+    assert rendered_words(f"<html><body><main><p>{statement}</p></main></body></html>") > 40

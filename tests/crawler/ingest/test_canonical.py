@@ -23,6 +23,8 @@ from crawler.ingest import canonical_url
         ("  https://example.org/\n\ta  ", "https://example.org/a"),
         ("https://example.org/a b", "https://example.org/a%20b"),
         ("https://twitter.com/#!/un", "https://twitter.com/#!/un"),
+        ("https://portal.example/#/press/123", "https://portal.example/#/press/123"),
+        ("https://portal.example/#press", "https://portal.example/"),
         ("https://example.org/?", "https://example.org/"),
     ],
 )

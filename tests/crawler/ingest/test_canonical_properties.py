@@ -31,7 +31,7 @@ def assert_canonical(url: str) -> None:
     parts = urlsplit(url)
     assert parts.scheme in ("http", "https") and parts.hostname, url
     assert url.isascii() and not any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url), url
-    assert not parts.fragment or parts.fragment.startswith("!"), url
+    assert not parts.fragment or parts.fragment.startswith(("!", "/")), url
 
 
 @given(url=st.one_of(URLS, ABSOLUTE), base=st.one_of(st.none(), URLS, ABSOLUTE))
