@@ -39,3 +39,30 @@ def redis_url(redis_server: RedisServer) -> Iterator[str]:
     client.flushall()
     client.close()
     yield redis_server.url
+
+
+# The modules whose tests take longest (tens of seconds each: real daemons, workers, browsers),
+# slowest first.  pytest-xdist hands tests out in collection order, so these go first: started
+# last, one of them would keep a worker busy alone at the end of the run.
+SLOW_FIRST = (
+    "test_scale_out.py",
+    "test_browser_sources.py",
+    "test_detection_isolation.py",
+    "test_scale_bench.py",
+    "test_daemon.py",
+    "test_archive_pipeline.py",
+    "test_hostile_exit_codes.py",
+    "test_change_detection.py",
+    "test_detect_realworld.py",
+    "test_browser.py",
+    "test_browser_replay.py",
+    "test_worker.py",
+    "test_store_and_recovery.py",
+    "test_cli_mode.py",
+    "test_reindex.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {name: n for n, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_FIRST)))  # stable: order kept within

@@ -42,7 +42,6 @@ from tests.integration.test_browser_recorder import (
     SPA,
     STATEMENT,
     WARCIO,
-    Canary,
 )
 
 pytestmark = [
@@ -209,61 +208,6 @@ def test_lazy_content_below_the_fold_is_loaded_by_scrolling(
     result = capturer.capture(site.url("/lazy"), page_id="lazy")
     assert result.text is not None and "Second statement, loaded on scroll." in result.text
     assert result.screenshot is not None and png_size(result.screenshot)[1] > 5000
-
-
-def test_hostile_page_is_bounded_and_reaches_no_canary(
-    site: TestSite, sidecar: WarcproxSidecar, capturer: BrowserCapturer
-) -> None:
-    tcp = Canary(("127.0.0.1", "127.0.0.3"))
-    udp = UdpCanary()
-    try:
-        site.set_page("/file.bin", b"\0" * 4096, content_type="application/octet-stream")
-        site.set_page(
-            "/hostile",
-            "<!doctype html><html><body><p id='alive'>Hostile page.</p>"
-            "<a id='dl' href='/file.bin' download='file.bin'>file</a><script>"
-            f"window.open('http://127.0.0.1:{tcp.port}/popup');"
-            f"window.open('{site.url('/popup')}', '_blank');"
-            "try { var pc = new RTCPeerConnection("
-            f"{{iceServers: [{{urls: 'stun:127.0.0.1:{udp.port}'}}]}});"
-            " pc.createDataChannel('x'); pc.createOffer().then(function (o) { pc.setLocalDescription(o); });"
-            "} catch (e) { document.getElementById('alive').textContent += ' no webrtc'; }"
-            "document.getElementById('dl').click();"
-            f"fetch('http://localhost:{tcp.port}/fetch', {{mode: 'no-cors'}});"
-            # warcprox's own verb: it would write this "response" for the page's own URL.
-            "fetch('/', {method: 'WARCPROX_WRITE_RECORD', headers: {'WARC-Type': 'response',"
-            " 'Content-Type': 'application/http;msgtype=response'},"
-            " body: 'HTTP/1.1 200 OK\\r\\n\\r\\n<p>FORGED</p>'});"
-            "setTimeout(function () { while (true) {} }, 300);"
-            "</script></body></html>",
-        )
-        started = time.monotonic()
-        result = capturer.capture(site.url("/hostile"), page_id="hostile")
-        elapsed = time.monotonic() - started
-        time.sleep(0.5)  # STUN would have been sent by now (it goes out at once)
-    finally:
-        tcp.close()
-        udp.close()
-
-    # Within the limit, or the watchdog's grace after it when Playwright's own timeouts did not fire.
-    assert elapsed < LIMITS.total_seconds + WATCHDOG_GRACE_SECONDS + 3, elapsed
-    assert result.timed_out, result.notes
-    assert result.status == 200
-    assert tcp.hits == [] and udp.packets == 0
-    reasons = {(b.reason, b.url.split("/")[-1]) for b in result.blocked}
-    assert ("private-address", "fetch") in reasons
-    assert ("download", "file.bin") in reasons
-    assert ("method", "") in reasons  # the forging fetch never left the browser
-    assert not [w for w in sidecar.warc_dir.iterdir() if b"FORGED" in gzip.decompress(w.read_bytes())]
-    assert not [r for r in result.records if r.warc_type not in ("request", "response")]
-    # window.open returned null: no popup page, and its URL was never even requested.
-    assert result.popups == 0
-    assert site.requests_for("/popup") == []
-    assert not [r for r in sidecar.records() if r.url.endswith("/popup")]
-    # The same browser is fine afterwards.
-    serve_spa(site)
-    after = capturer.capture(site.url("/"), page_id="after-hostile")
-    assert after.text is not None and STATEMENT in after.text and not after.timed_out
 
 
 def test_endless_loop_before_load_still_returns_in_time(site: TestSite, capturer: BrowserCapturer) -> None:

@@ -8,6 +8,7 @@ HTTP crawler keeps the suite's ``CITEWATCH_ALLOW_PRIVATE=1``.
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import sqlite3
@@ -323,6 +324,10 @@ def test_hostile_page_captured_with_the_browser_reaches_no_canary_opens_nothing_
         " pc.createDataChannel('x'); pc.createOffer().then(function (o) { pc.setLocalDescription(o); });"
         "} catch (e) {}"
         "document.getElementById('dl').click();"
+        # warcprox's own verb: it would write this "response" for the page's own URL.
+        "fetch('/', {method: 'WARCPROX_WRITE_RECORD', headers: {'WARC-Type': 'response',"
+        " 'Content-Type': 'application/http;msgtype=response'},"
+        " body: 'HTTP/1.1 200 OK\\r\\n\\r\\n<p>FOR' + 'GED</p>'}).catch(function () {});"
         "setTimeout(function () { while (true) {} }, 300);"
         "</script></body></html>",
     )
@@ -330,8 +335,7 @@ def test_hostile_page_captured_with_the_browser_reaches_no_canary_opens_nothing_
     article = tmp_path / "hostile.md"
     article.write_text(f"A [strange page]({hostile}).\n", encoding="utf-8")
     try:
-        cw.json("ingest", str(article))
-        # Forced: the page has text, auto would keep it on HTTP.
+        cw.json("ingest", "--no-crawl", str(article))
         assert cw.json("mode", hostile, "browser")["effective"] == "browser"
         started = time.monotonic()
         cw.json("crawl", "--all")
@@ -355,6 +359,9 @@ def test_hostile_page_captured_with_the_browser_reaches_no_canary_opens_nothing_
     assert "timeout" in notes, notes
     assert f"blocked: private-address http://localhost:{tcp.port}/localhost" in notes
     assert "blocked: download " in notes and "file.bin" in notes
+    assert "blocked: method " in notes  # the forging fetch never left the browser
+    for warc in warc_files(cw):
+        assert b"FORGED" not in gzip.decompress(warc.read_bytes()), warc
     # Nothing was saved as a download anywhere in the data directory.
     assert not [p for p in cw.home.rglob("*") if p.name == "file.bin" or "download" in p.name.lower()]
     # The refused requests never reached anyone; what the sidecar refused was not archived as a page.
