@@ -18,7 +18,7 @@ WARCPROX_STAMP := $(WARCPROX_VENV)/.installed
 # sockets, child processes), and on 2 cores the whole suite took 5:49 with 2 workers, 4:08-4:21
 # with 4, using about 1.1 cores either way.
 PYTEST_WORKERS ?= 4
-FAST := -n $(PYTEST_WORKERS)
+FAST := -n $(PYTEST_WORKERS) --maxschedchunk=1
 
 .PHONY: install demo test soak lint typecheck lock clean eval-detection fuzz bench bench-catalog bench-catalog-pg
 

@@ -42,8 +42,9 @@ def redis_url(redis_server: RedisServer) -> Iterator[str]:
 
 
 # The modules whose tests take longest (tens of seconds each: real daemons, workers, browsers),
-# slowest first.  pytest-xdist hands tests out in collection order, so these go first: started
-# last, one of them would keep a worker busy alone at the end of the run.
+# slowest first.  `make test` has pytest-xdist hand out one test at a time in collection order
+# (--maxschedchunk=1), so these start first, each on the next free worker: started last, one
+# of them would keep a worker busy alone at the end of the run.
 SLOW_FIRST = (
     "test_scale_out.py",
     "test_browser_sources.py",
