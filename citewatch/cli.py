@@ -796,6 +796,8 @@ def _main(
         handler.addFilter(_QuietFrameworks())
     logging.basicConfig(level=level, handlers=[handler])
     logging.getLogger("tldextract").setLevel(logging.CRITICAL)
+    # "discarding data" for every page with little main text (a JavaScript shell): not news to a user.
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 
 class _QuietFrameworks(logging.Filter):
