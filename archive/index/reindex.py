@@ -191,6 +191,11 @@ def reindex_warc(
     captures = [r for r in found.records if r.record_id not in hops]
     todo = [r for r in captures if r.record_id not in known_ids and r.offset not in known_offsets]
     report = ReindexReport(warcs=1, records=len(captures), known=len(captures) - len(todo))
+    # A browser capture the catalog has without its evidence (a process killed between the two
+    # writes): the evidence rows are put back (recording them again adds nothing).
+    for record_id, items in found.evidence.items():
+        if record_id in known_ids:
+            catalog.record_evidence(known_ids[record_id], _located(items, warc_name))
     if not todo:
         return report
 

@@ -451,3 +451,8 @@ def test_reindex_gives_back_browser_captures_with_their_mode_and_evidence(
     assert [r for r in after if r not in before] == [r for r in before if r not in after] == []
     assert after == before
     assert rows(cw.home, evidence_query) == evidence_before
+    # A capture whose evidence rows were never written (killed between the two): put back too.
+    with catalog(cw) as db:
+        db.execute("DELETE FROM evidence")
+    cw.json("reindex")
+    assert rows(cw.home, evidence_query) == evidence_before
