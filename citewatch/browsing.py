@@ -84,7 +84,9 @@ class BrowserTally:
 class BrowserPhase:
     """The browser work of one crawl, in one thread; `finish` waits for it."""
 
-    def __init__(self, app: App, *, on_capture: Callable[[str, int | None], None] | None = None) -> None:
+    def __init__(
+        self, app: App, *, on_capture: Callable[[str, int | None, bool], None] | None = None
+    ) -> None:
         self._app = app
         self._catalog = app.catalog
         self._settings = app.settings
@@ -438,7 +440,7 @@ class BrowserPhase:
         )
         self.tally.captured += 1
         if self._on_capture is not None:
-            self._on_capture(target.url, document.status)
+            self._on_capture(target.url, document.status, first_look)
 
     def _write_notes(self, target: CaptureTarget, captured: BrowserCapture) -> None:
         """The capture notes of the page and of each response it loaded: what each record is, so
@@ -522,7 +524,7 @@ class BrowserPhase:
         )
         self.tally.not_captured += 1
         if self._on_capture is not None:
-            self._on_capture(target.url, None)
+            self._on_capture(target.url, None, False)
 
     # -- set-up --------------------------------------------------------------------------------
 

@@ -251,13 +251,14 @@ class CatalogSink:
             return known
         return self._catalog.latest_source_capture(source_id) is not None
 
-    def on_browser_capture(self, url: str, status: int | None) -> None:
+    def on_browser_capture(self, url: str, status: int | None, again: bool = False) -> None:
         """A source the browser captured (``status`` None: it could not): counted and shown like
-        the crawl's own captures.  Called from the browser's thread."""
+        the crawl's own captures; ``again``: one this crawl captured over HTTP already (auto mode's
+        first look), counted once.  Called from the browser's thread."""
         if status is None:
             self.tally.failed += 1
         else:
-            self.tally.captured += 1
+            self.tally.captured += 0 if again else 1
             self.tally.browser += 1
         if self._on_progress is not None:
             target = CaptureTarget(url=url)

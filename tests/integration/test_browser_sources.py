@@ -171,7 +171,9 @@ def test_spa_source_is_found_to_need_a_browser_and_its_edits_and_deletion_are_de
         encoding="utf-8",
     )
 
-    cw.json("ingest", str(article))
+    ingest = cw.run("ingest", str(article), "--json")
+    # Two sources, each counted once (the SPA's first look with the browser is not a third).
+    assert "captured 2 source(s), 0 failed" in ingest.stderr, ingest.stderr
 
     # The SPA was looked at, visited with the browser, and marked browser with its reason.
     shown = cw.json("mode", spa)
