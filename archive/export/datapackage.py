@@ -51,12 +51,21 @@ def iso_seconds(moment: datetime) -> str:
 def pages_jsonl(pages: Sequence[Page], *, title: str) -> bytes:
     """A header line, then one JSON object per page."""
     lines: list[dict[str, str]] = [{"format": PAGES_FORMAT, "id": "pages", "title": title}]
-    lines.extend(_page_line(p) for p in pages)
+    seen: set[str] = set()
+    for page in pages:
+        line = _page_line(page)
+        if line["id"] in seen:
+            continue  # the same URL at the same second (a page and its revisit, two articles)
+        seen.add(line["id"])
+        lines.append(line)
     return b"".join(json.dumps(line, ensure_ascii=False).encode("utf-8") + b"\n" for line in lines)
 
 
 def _page_line(page: Page) -> dict[str, str]:
-    line = {"url": page.url, "ts": iso_seconds(page.ts), "title": page.title}
+    ts = iso_seconds(page.ts)
+    # The spec's page id: unique in the package, the same for the same page in every export.
+    page_id = hashlib.sha256(f"{ts} {page.url}".encode()).hexdigest()[:32]
+    line = {"id": page_id, "url": page.url, "ts": ts, "title": page.title}
     if page.text is not None:
         line["text"] = page.text
     return line

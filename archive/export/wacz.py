@@ -301,7 +301,12 @@ def _write_zip(path: Path, files: Sequence[tuple[str, bytes | Path]], created: d
             # Fixed attributes and times: the same evidence always zips to the same bytes.
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_STORED if name == WARC_PATH else zipfile.ZIP_DEFLATED
-            with package.open(info, "w", force_zip64=True) as entry:
+            # The size said up front: zipfile then adds Zip64 fields only to a member that needs
+            # them (over 2 GiB), in its local header and central directory alike.  Forced on every
+            # member, the local headers carried a Zip64 field the central directory lacked, and
+            # ReplayWeb.page's zip reader (it trusts the central directory) read the wrong bytes.
+            info.file_size = len(content) if isinstance(content, bytes) else content.stat().st_size
+            with package.open(info, "w") as entry:
                 if isinstance(content, bytes):
                     entry.write(content)
                 else:

@@ -207,3 +207,46 @@ def test_unknown_and_uncrawled_articles(world: World, tmp_path: Path) -> None:
     with pytest.raises(NothingToExport, match="crawl it first"):
         _export(dataclasses.replace(world, article_id=fresh.id), tmp_path / "x.wacz")
     assert not (tmp_path / "x.wacz").exists()
+
+
+def _zip64_extra(extra: bytes) -> bool:
+    """Whether a zip extra-field block holds a Zip64 field (header id 0x0001)."""
+    at = 0
+    while at + 4 <= len(extra):
+        header, size = (
+            int.from_bytes(extra[at : at + 2], "little"),
+            int.from_bytes(extra[at + 2 : at + 4], "little"),
+        )
+        if header == 1:
+            return True
+        at += 4 + size
+    return False
+
+
+def test_local_headers_agree_with_the_central_directory(world: World, tmp_path: Path) -> None:
+    """Readers that trust the central directory for a member's data offset (ReplayWeb.page's)
+    read the wrong bytes when a local header carries a Zip64 field the directory lacks."""
+    report = _export(world, tmp_path / "evidence.wacz")
+    data = report.path.read_bytes()
+    with zipfile.ZipFile(report.path) as wacz:
+        for info in wacz.infolist():
+            local = data[info.header_offset : info.header_offset + 30]
+            assert local[:4] == b"PK\x03\x04"
+            name_length = int.from_bytes(local[26:28], "little")
+            extra_length = int.from_bytes(local[28:30], "little")
+            start = info.header_offset + 30 + name_length
+            local_extra = data[start : start + extra_length]
+            assert not _zip64_extra(local_extra), info.filename  # small members need none
+            assert _zip64_extra(local_extra) == _zip64_extra(info.extra), info.filename
+
+
+def test_pages_have_unique_ids_and_no_repeated_url_and_time(world: World, tmp_path: Path) -> None:
+    report = _export(world, tmp_path / "evidence.wacz")
+    with zipfile.ZipFile(report.path) as wacz:
+        _, *pages = (json.loads(line) for line in wacz.read("pages/pages.jsonl").splitlines())
+    ids = [p["id"] for p in pages]
+    assert all(ids) and len(set(ids)) == len(ids)
+    assert len({(p["url"], p["ts"]) for p in pages}) == len(pages)
+    again = _export(world, tmp_path / "again.wacz")
+    with zipfile.ZipFile(again.path) as wacz:
+        assert [json.loads(line).get("id") for line in wacz.read("pages/pages.jsonl").splitlines()][1:] == ids
