@@ -12,6 +12,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WARCPROX_VENV ?= .venv-warcprox
 WARCPROX_STAMP := $(WARCPROX_VENV)/.installed
+# ReplayWeb.page, for the test that plays our WACZ exports in it (npm's package: ui.js and sw.js).
+RWP_VERSION := 2.5.3
+RWP_DIR := .replaywebpage
+RWP_STAMP := $(RWP_DIR)/.installed-$(RWP_VERSION)
 
 # The suite runs on pytest-xdist workers; `soak` and `fuzz` tests are the long runs `make soak` and
 # `make fuzz` are for.  Four workers on two cores: its CLI runs and servers mostly wait (timeouts,
@@ -36,12 +40,17 @@ $(WARCPROX_STAMP): requirements-warcprox.lock
 	$(WARCPROX_VENV)/bin/python -m pip install --quiet --no-deps -r requirements-warcprox.lock
 	touch $(WARCPROX_STAMP)
 
-install: $(STAMP) $(WARCPROX_STAMP)
+$(RWP_STAMP):
+	rm -rf $(RWP_DIR) && mkdir -p $(RWP_DIR)
+	cd $(RWP_DIR) && npm pack --silent replaywebpage@$(RWP_VERSION) >/dev/null && tar xzf replaywebpage-$(RWP_VERSION).tgz
+	touch $(RWP_STAMP)
+
+install: $(STAMP) $(WARCPROX_STAMP) $(RWP_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/citewatch demo
 
-test: $(STAMP) $(WARCPROX_STAMP)
+test: $(STAMP) $(WARCPROX_STAMP) $(RWP_STAMP)
 	tools/ensure-chromium.sh
 	tools/with-postgres.sh $(BIN)/python -m pytest $(FAST)
 
