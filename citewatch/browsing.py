@@ -155,31 +155,20 @@ class BrowserPhase:
         (``only``: just these sources, the ones this worker captured; other workers look at
         theirs)."""
         stale_before = self._app.clock() - timedelta(days=self._settings.mode_recheck_days)
+        chunks: list[list[int] | None] = [None]  # every source captured since, paged by id
         if only is not None:
             ids = sorted(only)
-            for start in range(0, len(ids), ROUTE_CHUNK):
-                modes = self._catalog.source_modes(ids[start : start + ROUTE_CHUNK])
-                for source in modes.values():
+            chunks = [ids[n : n + ROUTE_CHUNK] for n in range(0, len(ids), ROUTE_CHUNK)]
+        for chunk in chunks:
+            after = 0
+            while sources := self._catalog.sources_to_check(
+                captured_since=captured_since, stale_before=stale_before, after_id=after, source_ids=chunk
+            ):
+                after = sources[-1].source_id
+                for source in sources:
                     if self._stopping():
                         return
-                    if source.mode == "auto" and (
-                        source.detected_mode is None
-                        or (
-                            source.detected_mode == "http"
-                            and (source.checked_at is None or source.checked_at < stale_before)
-                        )
-                    ):
-                        self._check(source)
-            return
-        after = 0
-        while sources := self._catalog.sources_to_check(
-            captured_since=captured_since, stale_before=stale_before, after_id=after
-        ):
-            after = sources[-1].source_id
-            for source in sources:
-                if self._stopping():
-                    return
-                self._check(source)
+                    self._check(source)
 
     def _check(self, source: SourceMode) -> None:
         from crawler.browser.need import http_signs

@@ -90,16 +90,23 @@ class Modes(Transactions):
             return _mode_view(source)
 
     def sources_to_check(
-        self, *, captured_since: datetime, stale_before: datetime, after_id: int = 0, limit: int = 200
+        self,
+        *,
+        captured_since: datetime,
+        stale_before: datetime,
+        after_id: int = 0,
+        limit: int = 200,
+        source_ids: Sequence[int] | None = None,
     ) -> list[SourceMode]:
         """Auto sources captured since ``captured_since`` whose mode is not decided yet, or was
         decided ``http`` before ``stale_before`` (a site may change its stack): the next
         ``limit`` by id after ``after_id``.  (Sources decided ``browser`` are checked again by
-        their browser captures, which hold the page's HTTP response too.)"""
+        their browser captures, which hold the page's HTTP response too.)  ``source_ids``: only
+        among these (a worker looks at the ones it captured)."""
+        query = select(Source) if source_ids is None else select(Source).where(Source.id.in_(source_ids))
         with self._tx() as session:
             rows = session.scalars(
-                select(Source)
-                .where(
+                query.where(
                     Source.id > after_id,
                     Source.mode == "auto",
                     Source.last_captured_at >= captured_since,
