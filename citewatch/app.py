@@ -294,7 +294,7 @@ class App:
                 "stopping": stopping,
                 "wait_for_work": wait_for_work,
                 "divert": browser.divert,
-                "backlog": browser.backlog,
+                "browser_full": browser.full,
             },
             "extra_settings": worker_settings(redis_url),
         }

@@ -136,7 +136,7 @@ class BrowserPhase:
         if mode is None or mode.effective != "browser":
             return False
         if self._started():
-            if self._jobs.qsize() >= WORKER_BACKLOG:
+            if self.full():
                 return None
             self._jobs.put(_Job(target, recheck=self._stale(mode)))
             return True
@@ -146,9 +146,9 @@ class BrowserPhase:
         self._not_captured(target, self._missing or NOT_AVAILABLE)
         return True
 
-    def backlog(self) -> int:
-        """Browser jobs queued and not started."""
-        return self._jobs.qsize()
+    def full(self) -> bool:
+        """Whether a worker's browser line is full (`divert` takes no more)."""
+        return self._jobs.qsize() >= WORKER_BACKLOG
 
     def check_new(self, captured_since: datetime, *, only: set[int] | None = None) -> None:
         """Look at the auto sources this crawl captured over HTTP and whose mode is undecided

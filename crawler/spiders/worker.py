@@ -52,11 +52,6 @@ class LeaseBook(Protocol):
     def release_leases(self, tokens: Iterable[str], *, owner: str) -> int: ...
 
 
-# Browser captures waiting in this worker past which it takes no more entries (a capture takes
-# seconds: a short line keeps every lease well inside its time).
-BROWSER_BACKLOG = 4
-
-
 class WorkerSpider(RedisMixin, CaptureSpider):  # type: ignore[misc]  # scrapy-redis is untyped
     name = "citewatch-worker"
     redis_key = keys.REQUESTS
@@ -72,7 +67,7 @@ class WorkerSpider(RedisMixin, CaptureSpider):  # type: ignore[misc]  # scrapy-r
         stopping: Callable[[], bool] = lambda: False,
         wait_for_work: bool = True,
         divert: Callable[[CaptureTarget], bool | None] | None = None,
-        backlog: Callable[[], int] | None = None,
+        browser_full: Callable[[], bool] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)  # targets: none, or a few to start with; the rest come from the queue
@@ -86,10 +81,10 @@ class WorkerSpider(RedisMixin, CaptureSpider):  # type: ignore[misc]  # scrapy-r
         # False: a round with nothing to do ends too (``citewatch worker --once``).
         self.wait_for_work = wait_for_work
         # Browser captures (citewatch.browsing): ``divert`` takes a claimed source that needs the
-        # browser away from Scrapy; ``backlog`` is how many wait for it (no more is taken while
-        # it is long, so a lease never runs out in the browser's line).
+        # browser away from Scrapy; while ``browser_full`` says its line is full, no more is taken
+        # (a lease never runs out in the browser's line).
         self.divert = divert
-        self.backlog = backlog
+        self.browser_full = browser_full
         self.in_work: set[str] = set()  # lease tokens claimed and not captured yet
         self.taken = 0  # entries claimed this round
         self._started = time.monotonic()
@@ -129,7 +124,7 @@ class WorkerSpider(RedisMixin, CaptureSpider):  # type: ignore[misc]  # scrapy-r
 
     def _room(self) -> int:
         """Entries to take now: enough to keep every download slot busy, and a little more."""
-        if self.backlog is not None and self.backlog() >= BROWSER_BACKLOG:
+        if self.browser_full is not None and self.browser_full():
             return 0  # (each entry is checked again as it is diverted: see `_requests`)
         return max(0, 2 * int(self.redis_batch_size) - len(self.in_work))
 
