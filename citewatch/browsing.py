@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from archive.catalog.views import CaptureRecord, EvidenceRecord, NewCapture, Redirect, SourceMode
 from archive.warc.exchange import FetchFailure
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from citewatch.app import App
     from crawler.browser.capture import BrowserResult
     from crawler.browser.need import Signs
-    from crawler.browser.session import BrowserCapture, BrowserSession
+    from crawler.browser.session import BrowserCapture, BrowserSession, CopiedResponse
 
 logger = logging.getLogger(__name__)
 
@@ -348,22 +348,13 @@ class BrowserPhase:
             )
             return
         assert captured.evidence is not None
-        record = document.record
-        # When the document was fetched, as its record says (what a reindex reads back).
-        capture = CaptureRecord(
+        capture = _response_capture(
+            document,
+            captured.captured_at,
             role=ROLE_SOURCE,
             url=target.url,
-            captured_at=document.fetched_at or captured.captured_at,
             source_id=target.source_id,
             final_url=result.final_url,
-            status=document.status,
-            content_type=document.content_type,
-            payload_digest=record.payload_digest,
-            warc_name=record.warc_name,
-            offset=record.offset,
-            length=record.length,
-            record_id=record.record_id,
-            body_length=document.body_length,
             redirects=tuple(
                 Redirect(
                     url=hop.url,
@@ -375,25 +366,12 @@ class BrowserPhase:
                 )
                 for hop in captured.redirects
             ),
-            mode="browser",
         )
         # The page's other responses are its requisites: replay finds them by URL.
         requisites = [
             NewCapture(
-                capture=CaptureRecord(
-                    role="requisite",
-                    url=r.url,
-                    captured_at=r.fetched_at or captured.captured_at,
-                    final_url=r.url,
-                    status=r.status,
-                    content_type=r.content_type,
-                    payload_digest=r.record.payload_digest,
-                    warc_name=r.record.warc_name,
-                    offset=r.record.offset,
-                    length=r.record.length,
-                    record_id=r.record.record_id,
-                    body_length=r.body_length,
-                    mode="browser",
+                capture=_response_capture(
+                    r, captured.captured_at, role="requisite", url=r.url, final_url=r.url
                 ),
                 parent=0,
             )
@@ -547,6 +525,25 @@ class BrowserPhase:
         )
         self.tally.warnings.append(message)
         logger.warning("%s", message)
+
+
+def _response_capture(response: CopiedResponse, captured_at: datetime, **fields: Any) -> CaptureRecord:
+    """A response the browser's page loaded, as its catalog row (``fields``: role, URLs, source):
+    dated when its record says it was fetched (what a reindex reads back), else ``captured_at``."""
+    record = response.record
+    return CaptureRecord(
+        captured_at=response.fetched_at or captured_at,
+        status=response.status,
+        content_type=response.content_type,
+        payload_digest=record.payload_digest,
+        warc_name=record.warc_name,
+        offset=record.offset,
+        length=record.length,
+        record_id=record.record_id,
+        body_length=response.body_length,
+        mode="browser",
+        **fields,
+    )
 
 
 def _complete(result: BrowserResult) -> bool:
