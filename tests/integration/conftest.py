@@ -6,10 +6,10 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,29 +90,59 @@ def cw(tmp_path: Path) -> Citewatch:
     return c
 
 
+@dataclass
+class Served:
+    """A running `citewatch serve`."""
+
+    proc: subprocess.Popen[bytes]
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def memory_kb(self, field: str) -> int:
+        """VmRSS (now) or VmHWM (peak) of the server process, in kB."""
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
+        raise AssertionError(f"no {field} for pid {self.proc.pid}")
+
+    def get(self, path: str, timeout: float = 10) -> tuple[int, bytes]:
+        with urllib.request.urlopen(self.url + path, timeout=timeout) as response:
+            return response.status, response.read()
+
+
 @contextlib.contextmanager
-def serving(cw: Citewatch) -> Iterator[str]:
-    """`citewatch serve` on a free loopback port, for as long as the block lasts."""
+def serving(cw: Citewatch, **env: str) -> Iterator[Served]:
+    """`citewatch serve` on a free loopback port (``env``: more settings) for the block."""
+    cw.env.update(env)
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "citewatch", "serve", "--port", str(port)],
         env=cw.environ(),
         cwd=REPO,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         start_new_session=True,
     )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    served = Served(proc, port)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if served.get("/", timeout=2)[0] == 200:
                 break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise AssertionError("citewatch serve did not start") from None
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
+        except OSError:
+            if proc.poll() is not None:
+                raise AssertionError(
+                    f"citewatch serve exited: {proc.stderr.read().decode() if proc.stderr else ''}"
+                ) from None
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        raise AssertionError("citewatch serve did not start")
+    try:
+        yield served
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)

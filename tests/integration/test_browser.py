@@ -100,8 +100,8 @@ def archive(tmp_path: Path, site: TestSite, cw: Citewatch) -> dict[str, Any]:
 
 @pytest.fixture
 def server(cw: Citewatch, archive: dict[str, Any]) -> Iterator[str]:
-    with serving(cw) as base:
-        yield base
+    with serving(cw) as served:
+        yield served.url
 
 
 @pytest.fixture

@@ -86,7 +86,8 @@ def test_a_browser_capture_replays_its_fetch_from_the_archive_with_scripts_and_i
     assert browser_capture["mode"] == "browser", captures(cw, spa)
     asked_of_the_site = len(site.requests)
 
-    with serving(cw) as base, sync_playwright() as p:
+    with serving(cw) as served, sync_playwright() as p:
+        base = served.url
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         capture_page = f"{base}/captures/{browser_capture['id']}"

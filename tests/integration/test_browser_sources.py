@@ -232,7 +232,8 @@ def test_spa_source_is_found_to_need_a_browser_and_its_edits_and_deletion_are_de
         assert check.returncode == 0, check.stdout + check.stderr
 
     # The source's timeline in the UI, with a thumbnail per browser capture (the README's picture).
-    with serving(cw) as base, sync_playwright() as p:
+    with serving(cw) as served, sync_playwright() as p:
+        base = served.url
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         page.goto(f"{base}/sources/{spa_source['id']}")

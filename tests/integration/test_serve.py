@@ -5,85 +5,22 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import resource
 import selectors
-import signal
 import socket
-import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.fixtures.site import TestSite, free_port
-from tests.integration.conftest import REPO, Citewatch
+from tests.integration.conftest import Citewatch, Served, serving
 
 TOKEN = "a-long-enough-operator-token"
 MB = 1024 * 1024
-
-
-@dataclass
-class Served:
-    """A running `citewatch serve`."""
-
-    proc: subprocess.Popen[bytes]
-    port: int
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def memory_kb(self, field: str) -> int:
-        """VmRSS (now) or VmHWM (peak) of the server process, in kB."""
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1])
-        raise AssertionError(f"no {field} for pid {self.proc.pid}")
-
-    def get(self, path: str, timeout: float = 10) -> tuple[int, bytes]:
-        with urllib.request.urlopen(self.url + path, timeout=timeout) as response:
-            return response.status, response.read()
-
-
-@contextmanager
-def serving(cw: Citewatch, **env: str) -> Iterator[Served]:
-    cw.env.update(env)
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "citewatch", "serve", "--port", str(port)],
-        env=cw.environ(),
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    served = Served(proc, port)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if served.get("/", timeout=2)[0] == 200:
-                break
-        except OSError:
-            if proc.poll() is not None:
-                raise AssertionError(
-                    f"citewatch serve exited: {proc.stderr.read().decode() if proc.stderr else ''}"
-                ) from None
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        raise AssertionError("citewatch serve did not start")
-    try:
-        yield served
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
 
 
 @pytest.fixture
