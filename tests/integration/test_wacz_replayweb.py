@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Page, sync_playwright
 
 from tests.fixtures.site import TestSite
 from tests.integration.conftest import REPO, Citewatch
@@ -28,9 +28,37 @@ from tests.integration.test_browser_sources import SITE_HOST
 RWP = REPO / ".replaywebpage" / "package"
 STATEMENT = "The ministry said every family in the valley will receive clean water by June."
 
-pytestmark = pytest.mark.skipif(
-    not (RWP / "ui.js").exists(), reason="!!! ReplayWeb.page is not installed: run make install !!!"
-)
+# The replay/ service worker's scope, as ReplayWeb.page registers it.
+SW_ACTIVE = """async () => {
+    const reg = await navigator.serviceWorker.getRegistration("/replay/");
+    return !!(reg && reg.active && reg.active.state === "activated");
+}"""
+
+
+def played_text(page: Page, embed_url: str, wanted: str, timeout: float = 45) -> str:
+    """The text ReplayWeb.page shows in its replay frame at `embed_url`, once it holds `wanted`
+    (or the last text seen when `timeout` seconds pass).
+
+    ReplayWeb.page creates its replay iframe as soon as its service worker is *registered* and
+    reloads it at most three times, 100 ms apart, until the worker controls it; on a slow machine
+    the worker (1.2 MB of script) is not active by then and the frame keeps the web server's own
+    answer for /replay/. A reader would reload the page; so does this, once the worker is active.
+    """
+    page.goto(embed_url)
+    page.wait_for_function(SW_ACTIVE, timeout=timeout * 1000)
+    page.reload()
+    shown = ""
+    deadline = time.monotonic() + timeout
+    while wanted not in shown and time.monotonic() < deadline:
+        for frame in page.frames:
+            try:
+                shown = frame.evaluate("() => document.body ? document.body.innerText : ''")
+            except Exception:  # a frame navigating away
+                continue
+            if wanted in shown:
+                return shown
+        time.sleep(0.5)
+    return shown
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -41,6 +69,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture
 def player(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A loopback web root with ReplayWeb.page's ui.js at / and its sw.js at /replay/."""
+    assert (RWP / "ui.js").exists(), "ReplayWeb.page is not installed here: run make install"
     root = tmp_path / "www"
     (root / "replay").mkdir(parents=True)
     shutil.copy(RWP / "ui.js", root / "ui.js")
@@ -76,17 +105,6 @@ def test_an_exported_package_plays_in_replaywebpage(
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
         page = browser.new_page()
-        page.goto(f"{base}/index.html")
-        shown = ""
-        deadline = time.monotonic() + 45
-        while STATEMENT not in shown and time.monotonic() < deadline:
-            for frame in page.frames:
-                try:
-                    shown = frame.evaluate("() => document.body ? document.body.innerText : ''")
-                except Exception:  # a frame navigating away
-                    continue
-                if STATEMENT in shown:
-                    break
-            time.sleep(0.5)
+        shown = played_text(page, f"{base}/index.html", STATEMENT)
         browser.close()
     assert STATEMENT in shown, "ReplayWeb.page did not show the archived page"
