@@ -201,6 +201,10 @@ class Capture(Base):
     # http: Scrapy fetched it; browser: Chromium rendered it (the row is the document's response,
     # its screenshot and rendered text are `Evidence` rows).
     mode: Mapped[str] = mapped_column(String(8), default="http", server_default="http")
+    # Recovered from a Memento archive (the source was dead at ingest): the archive's name, and
+    # the archive's Memento-Datetime of the page; NULL for captures of the live web.
+    recovered_from: Mapped[str | None] = mapped_column(Text)
+    memento_datetime: Mapped[datetime | None]
 
 
 class Evidence(Base):
