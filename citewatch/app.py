@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from citewatch.ingest_queue import IngestQueue
     from citewatch.inputs import ArticleInput
     from citewatch.sink import CatalogSink, CrawlTally
+    from crawler.memento import MementoRecovery
     from crawler.runner import CrawlStats
     from scheduler.alerts.deliver import DeliveryReport
     from scheduler.changes import ChangeRecorder
@@ -373,6 +374,8 @@ class App:
         from crawler.runner import run_crawl
 
         writer = self.warc_writer()
+        spider = dict(spider or {})
+        spider["spider_args"] = {**spider.get("spider_args", {}), "recovery": self.memento_recovery()}
         # Around the last batch's commit too (the flush below).
         with self.catalog.before_commit(writer.sync):
             try:
@@ -382,7 +385,7 @@ class App:
                     warc_writer=writer,
                     sink=sink,
                     clock=self.clock,
-                    **(spider or {}),
+                    **spider,
                 )
             finally:
                 complete = False
@@ -394,6 +397,21 @@ class App:
                         writer.close()
                     else:
                         writer.abandon()  # the next start reads their records back into the catalog
+
+    def memento_recovery(self) -> MementoRecovery | None:
+        """Memento in (`crawler.memento`): the configured archives a source dead at its first
+        capture is recovered from, asked for the memento closest to when it was first cited
+        (ingest does not read an article's publication date); None when none are configured."""
+        if not self.settings.memento_archives:
+            return None
+        from crawler.memento import MementoArchive, MementoRecovery
+        from scheduler.detect.classify import first_capture_soft_404
+
+        return MementoRecovery(
+            [MementoArchive(a.name, a.timegate) for a in self.settings.memento_archives],
+            soft_not_found=first_capture_soft_404,
+            wanted_at=self.catalog.source_created_at,
+        )
 
     def warc_writer(self, *, suffix: str | None = None) -> WarcWriter:
         """A writer of this process's WARCs into its spool (``suffix``: a name part of its own,

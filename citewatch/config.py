@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -50,6 +50,16 @@ class _TomlSource(PydanticBaseSettingsSource):
 
     def __call__(self) -> dict[str, Any]:
         return {k: v for k, v in self._values.items() if k in self.settings_cls.model_fields}
+
+
+class MementoArchiveSetting(BaseModel):
+    """One Memento archive: its name (shown as "recovered from NAME") and its TimeGate, the URL
+    the source URL is appended to (``https://web.archive.org/web/``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f]+$")
+    timegate: str = Field(pattern=r"^https?://[^\s]+$")
 
 
 class Settings(BaseSettings):
@@ -155,10 +165,26 @@ class Settings(BaseSettings):
     browser_max_mb: float = Field(default=50.0, gt=0)
     mode_recheck_days: float = Field(default=30.0, gt=0)
 
+    # Memento in: TimeGates asked for a source already dead when it is first captured (none by
+    # default).  TOML: ``[[memento_archives]]`` tables with ``name`` and ``timegate``, or a
+    # ``[memento_archives]`` table of name = TimeGate; the environment takes the same as JSON.
+    memento_archives: list[MementoArchiveSetting] = Field(
+        default_factory=list,
+        description="Memento TimeGates a dead-at-ingest source is recovered from, asked in order",
+    )
+
     # WARC output.
     warc_prefix: str = "citewatch"
     warc_max_mb: float = 1000.0
     s3_multipart_threshold_mb: float = 64.0
+
+    @field_validator("memento_archives", mode="before")
+    @classmethod
+    def _archives_by_name(cls, value: Any) -> Any:
+        """``{name = timegate}`` (a TOML table, or a JSON object in the environment) as the list."""
+        if isinstance(value, dict):
+            return [{"name": name, "timegate": timegate} for name, timegate in value.items()]
+        return value
 
     @field_validator("allowed_hosts", "browser_allow_addresses", mode="before")
     @classmethod

@@ -84,6 +84,8 @@ def capture_record(result: CaptureResult) -> CaptureRecord:
             for h in result.redirects
         ),
         body_length=result.body_length,
+        recovered_from=result.recovered.archive if result.recovered else None,
+        memento_datetime=result.recovered.memento_datetime if result.recovered else None,
     )
 
 
@@ -178,7 +180,8 @@ class CatalogSink:
         ref = CaptureRef(record_id=result.record.record_id if result.record is not None else None)
         scheduled = self._clock() if target.role == ROLE_SOURCE and target.source_id is not None else None
         self._held.append(_Held(ref, record, target.parent, scheduled, lease=target.lease))
-        if record.record_type == "response":
+        if record.record_type == "response" and record.recovered_from is None:
+            # (A memento's payload is the archive's, under another URI: never a live page's revisit.)
             self._held_responses[record.url] = _previous(record)
         if self.http_sources is not None and target.role == ROLE_SOURCE and target.source_id is not None:
             self.http_sources.add(target.source_id)

@@ -66,6 +66,18 @@ class Hop:
 
 
 @dataclass(frozen=True)
+class Recovered:
+    """Where a capture of a dead source came from: a memento a Memento archive holds of it."""
+
+    archive: str  # the archive's configured name
+    timegate: str  # the TimeGate asked (the configured one, before the source URL)
+    uri_m: str  # the memento's URI as the TimeGate named it
+    raw: bool  # the unrewritten (``id_``) form of it was fetched
+    link: str  # the TimeGate's Link header, as received
+    memento_datetime: datetime | None = None  # when the archive captured the page
+
+
+@dataclass(frozen=True)
 class CaptureResult:
     """The outcome of capturing one target: the final response record, or the failure record."""
 
@@ -79,6 +91,7 @@ class CaptureResult:
     body_length: int | None = None
     error_kind: str | None = None
     error: str | None = None
+    recovered: Recovered | None = None  # a memento of a source dead at ingest (`crawler.memento`)
 
     @property
     def ok(self) -> bool:

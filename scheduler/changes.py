@@ -33,6 +33,7 @@ from archive.catalog.views import ArticleRef, CaptureView, ChangeRecord, ChangeV
 from archive.store.errors import NotYetStored
 from scheduler.alerts.message import render_alert
 from scheduler.detect import IgnoreRules, Observation, Verdict, detect
+from scheduler.detect.recovered import recovered_verdict
 from scheduler.policy import RevisitPolicy
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,20 @@ def judge_source(task: SourceTask) -> tuple[list[Verdict], str | None]:
             # nothing to compare, and no new baseline.
             verdicts.append(Verdict(None, state, "not compared: no rendered page was kept"))
             continue
+        if current.recovered_from is not None:
+            # A memento of a source dead at ingest: its text is the baseline from now on
+            # (`scheduler.detect.recovered`); the live captures after it are compared with it.
+            try:
+                verdict = recovered_verdict(
+                    current, previous_state=state, quotes=task.quotes, rules=task.rules
+                )
+            except Exception as error:  # one capture, whatever went wrong in detection
+                return verdicts, _reason(error)
+            verdicts.append(verdict)
+            state = verdict.state
+            if _baseline_worthy(current):
+                befores[current.mode] = current
+            continue
         if before is None and befores and current.status is not None:
             # The first capture made this way after others made the other way (the source
             # switched to or from the browser): the new baseline, and the state stays as judged.
@@ -117,7 +132,7 @@ def judge_source(task: SourceTask) -> tuple[list[Verdict], str | None]:
             return verdicts, _reason(error)
         verdicts.append(verdict)
         state = verdict.state
-        if current.status is not None:
+        if _baseline_worthy(current):
             befores[current.mode] = current
     return verdicts, None
 
@@ -202,7 +217,8 @@ class ChangeRecorder:
         unreadable = None
         failures = context.consecutive_failures
         for capture in context.captures:
-            if capture.error_kind not in NOT_FETCHED:
+            # A memento came from an archive: it says nothing of whether the live site answers.
+            if capture.error_kind not in NOT_FETCHED and capture.recovered_from is None:
                 failures = failures + 1 if _failed(capture) else 0
             probe = probes.get(urlsplit(capture.final_url or capture.url).netloc) if need_bodies else None
             try:
@@ -313,7 +329,7 @@ class ChangeRecorder:
             context.captures, task.steps, verdicts, strict=False
         ):
             out.append(self._judgement(context, capture, previous.get(capture.mode), verdict, failures))
-            if capture.status is not None and _comparable(observed):
+            if _baseline_worthy(observed):
                 previous[capture.mode] = capture
         return out
 
@@ -388,6 +404,8 @@ class ChangeRecorder:
             body=self._read_payload(capture) if with_body and capture.status is not None else None,
             error_kind=capture.error_kind,
             mode=capture.mode,
+            recovered_from=capture.recovered_from,
+            memento_datetime=capture.memento_datetime,
         )
 
 
@@ -413,6 +431,15 @@ class _LazyPool:
 def _comparable(observed: Observation) -> bool:
     """False for a browser capture that kept no rendered page (nothing to compare it with)."""
     return not (observed.mode == "browser" and observed.status is not None and observed.body is None)
+
+
+def _baseline_worthy(observed: Observation) -> bool:
+    """Whether a judged capture is what the next one is compared with: one with a response (a
+    404 too: "still deleted"), unless it is a browser capture that kept no rendered page, or a
+    memento the archive could not hand over."""
+    if observed.status is None or not _comparable(observed):
+        return False
+    return observed.recovered_from is None or 200 <= observed.status < 300
 
 
 def _failed(capture: CaptureView) -> bool:

@@ -268,11 +268,12 @@ def _move_sources(
     next_due: NextDue | None,
 ) -> None:
     """Each source's newest capture of the batch becomes its last status (and sets its next re-crawl),
-    unless the source was captured later already.  Its state is change detection's to set."""
+    unless the source was captured later already.  Its state is change detection's to set.  A
+    memento recovered from an archive leaves them alone: they say what the live web answers."""
     newest: dict[int, NewCapture] = {}
     for entry in batch:
         c = entry.capture
-        if c.role == "source" and c.source_id is not None:
+        if c.role == "source" and c.source_id is not None and c.recovered_from is None:
             best = newest.get(c.source_id)
             if best is None or c.captured_at >= best.capture.captured_at:
                 newest[c.source_id] = entry

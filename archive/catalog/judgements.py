@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, Select, and_, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, and_, func, or_, select, update
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from archive.catalog.alerts import AlertBook
@@ -267,12 +267,14 @@ def _open_before_savepoints(session: Session) -> None:
 
 
 def _comparable() -> ColumnElement[bool]:
-    """A source capture that can be a baseline: judged, without error, with an HTTP response."""
+    """A source capture that can be a baseline: judged, without error, with an HTTP response (a
+    memento recovered from an archive: a 2xx one, `scheduler.changes`)."""
     return and_(
         Capture.role == "source",
         Capture.judged_at.is_not(None),
         Capture.judge_error.is_(None),
         Capture.status.is_not(None),
+        or_(Capture.recovered_from.is_(None), Capture.status.between(200, 299)),
     )
 
 

@@ -348,11 +348,12 @@ class Catalog(Judgements, CaptureBatches, Leases, Modes):
     def latest_capture_for_url(self, url: str, *, responses_only: bool = False) -> CaptureView | None:
         """The newest capture of exactly this URL, in any role, that has a payload (a response or
         a revisit record).  ``responses_only`` skips revisits: a new revisit record must refer to
-        the response record that holds the payload, not to another revisit."""
+        the response record that holds the payload, not to another revisit.  A memento recovered
+        from an archive is left out: its payload was fetched from another URL (its URI-M)."""
         kinds = ("response",) if responses_only else ("response", "revisit")
         query = (
             select(Capture)
-            .where(Capture.url == url, Capture.record_type.in_(kinds))
+            .where(Capture.url == url, Capture.record_type.in_(kinds), Capture.recovered_from.is_(None))
             .order_by(Capture.captured_at.desc(), Capture.id.desc())
             .limit(1)
         )
@@ -366,7 +367,12 @@ class Catalog(Judgements, CaptureBatches, Leases, Modes):
         at a time instead of one query per page; at most a few hundred URLs at once."""
         if not urls:
             return {}
-        query = newest_captures(Capture.url, Capture.url.in_(list(urls)), Capture.record_type == "response")
+        query = newest_captures(
+            Capture.url,
+            Capture.url.in_(list(urls)),
+            Capture.record_type == "response",
+            Capture.recovered_from.is_(None),
+        )
         with self._tx() as session:
             return {row.url: to_capture_view(row) for row in session.scalars(query)}
 

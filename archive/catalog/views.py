@@ -136,6 +136,10 @@ class CaptureRecord:
     body_length: int | None = None
     record_id: str | None = None
     mode: str = "http"
+    # A memento of a source dead at ingest: the Memento archive's name and its Memento-Datetime
+    # (the record's target URI, ``final_url``, is the memento's URI; ``url`` the source's).
+    recovered_from: str | None = None
+    memento_datetime: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -16,6 +16,16 @@ capture's response, revisit or failure record), holding these fields:
 ``citewatch-body-length`` the payload length as received (a revisit record has no payload)
 ``citewatch-mode``        browser, for a capture a browser made (absent: HTTP)
 
+A capture recovered from a Memento archive (a source dead at ingest; its record's target URI is
+the memento's URI, ``citewatch-source`` the original URL) adds:
+
+``citewatch-recovered-from``   the archive's configured name
+``citewatch-timegate``         the TimeGate asked (the source URL was appended to it)
+``citewatch-memento``          the memento's URI as the TimeGate named it (URI-M)
+``citewatch-memento-raw``      ``id_`` when the unrewritten form of it was fetched instead
+``citewatch-memento-datetime`` the archive's Memento-Datetime (an HTTP-date)
+``citewatch-memento-link``     the TimeGate's Link header, as received
+
 Metadata records like this one are what WARC 1.1 has them for (crawl-time facts about another
 record); replay tools and cdxj-indexer skip them.
 """
@@ -33,6 +43,13 @@ PARENT = "citewatch-parent"
 ARTICLE = "citewatch-article"
 BODY_LENGTH = "citewatch-body-length"
 MODE = "citewatch-mode"
+RECOVERED_FROM = "citewatch-recovered-from"
+TIMEGATE = "citewatch-timegate"
+MEMENTO = "citewatch-memento"
+MEMENTO_RAW = "citewatch-memento-raw"
+MEMENTO_DATETIME = "citewatch-memento-datetime"
+MEMENTO_LINK = "citewatch-memento-link"
+RAW_MODIFIER = "id_"
 
 
 @dataclass(frozen=True)
@@ -42,6 +59,18 @@ class NoteHop:
     record_id: str
     status: int
     url: str
+
+
+@dataclass(frozen=True)
+class NoteMemento:
+    """Where a recovered capture came from (see the module's fields)."""
+
+    archive: str
+    timegate: str
+    uri_m: str
+    raw: bool
+    memento_datetime: str | None  # an HTTP-date, as the archive gave it (or as we derived it)
+    link: str
 
 
 @dataclass(frozen=True)
@@ -56,6 +85,7 @@ class CaptureNote:
     article: str | None = None
     body_length: int | None = None
     mode: str | None = None
+    memento: NoteMemento | None = None
 
     def fields(self) -> list[tuple[str, str]]:
         """The note as ``application/warc-fields`` (name, value) pairs, hops in order."""
@@ -71,6 +101,15 @@ class CaptureNote:
             out.append((BODY_LENGTH, str(self.body_length)))
         if self.mode is not None:
             out.append((MODE, self.mode))
+        if self.memento is not None:
+            m = self.memento
+            out += [(RECOVERED_FROM, m.archive), (TIMEGATE, m.timegate), (MEMENTO, m.uri_m)]
+            if m.raw:
+                out.append((MEMENTO_RAW, RAW_MODIFIER))
+            if m.memento_datetime is not None:
+                out.append((MEMENTO_DATETIME, m.memento_datetime))
+            if m.link:
+                out.append((MEMENTO_LINK, m.link))
         return out
 
 
@@ -98,4 +137,18 @@ def parse_note(fields: Iterable[tuple[str, str]]) -> CaptureNote | None:
         article=values.get(ARTICLE),
         body_length=int(length) if length is not None and length.isdigit() else None,
         mode=values.get(MODE),
+        memento=_memento(values),
+    )
+
+
+def _memento(values: dict[str, str]) -> NoteMemento | None:
+    if RECOVERED_FROM not in values:
+        return None
+    return NoteMemento(
+        archive=values[RECOVERED_FROM],
+        timegate=values.get(TIMEGATE, ""),
+        uri_m=values.get(MEMENTO, ""),
+        raw=values.get(MEMENTO_RAW) == RAW_MODIFIER,
+        memento_datetime=values.get(MEMENTO_DATETIME),
+        link=values.get(MEMENTO_LINK, ""),
     )

@@ -32,6 +32,9 @@ STARTED_KEY = "citewatch_started_at"
 # Set by the spider on a capture's requests: a note about the capture follows its record, in the
 # same WARC file (a robots.txt fetched to obey it has none).
 AWAITS_NOTE_KEY = "citewatch_awaits_note"
+# Set on a request whose exchange is not archived: a Memento TimeGate's answer (what it said goes
+# into the recovered capture's note, `crawler.memento.recovery`).
+UNRECORDED_KEY = "citewatch_unrecorded"
 
 
 class ExchangeWriter(Protocol):
@@ -115,6 +118,8 @@ class WarcRecorderMiddleware:
         return None
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
+        if request.meta.get(UNRECORDED_KEY):
+            return response
         exchange = HttpExchange(
             url=request.url,
             method=request.method,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,9 +26,10 @@ from twisted.python.failure import Failure
 from archive.text.decoding import decode_payload
 from archive.text.mediatype import extract_media_type
 from archive.warc.exchange import FetchFailure
-from archive.warc.note import CaptureNote, NoteHop
+from archive.warc.note import CaptureNote, NoteHop, NoteMemento
 from crawler.config import CrawlConfig
 from crawler.failures import classify
+from crawler.memento.recovery import MEMENTO_KEY, TIMEGATE_KEY, Asking, MementoRecovery
 from crawler.middlewares.warcrecorder import AWAITS_NOTE_KEY, HOPS_KEY, RecordedHop
 from crawler.model import (
     ROLE_ARTICLE,
@@ -40,6 +42,7 @@ from crawler.model import (
     CaptureTarget,
     Hop,
     PreviousCapture,
+    Recovered,
 )
 from crawler.requisites import css_requisites, html_requisites
 
@@ -62,9 +65,12 @@ class CaptureSpider(scrapy.Spider):
         sink: CaptureSink,
         config: CrawlConfig,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        recovery: MementoRecovery | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        # Memento in: sources dead at their first capture are looked up in Memento archives.
+        self.recovery = recovery
         self.targets = targets
         self.warc_writer = warc_writer  # read by WarcRecorderMiddleware
         self.sink = sink
@@ -128,12 +134,13 @@ class CaptureSpider(scrapy.Spider):
                 await self.crawler.signals.wait_for(signals.scheduler_empty)
             yield self.request_for(target)
 
-    def request_for(self, target: CaptureTarget) -> scrapy.Request:
+    def request_for(self, target: CaptureTarget, *, url: str | None = None) -> scrapy.Request:
+        """The request capturing ``target`` (from ``url`` instead of its own: a memento of it)."""
         maxsize = (
             self.config.max_requisite_bytes if target.role == ROLE_REQUISITE else self.config.max_body_bytes
         )
         return scrapy.Request(
-            target.url,
+            url or target.url,
             callback=self._on_response,
             errback=self._on_failure,
             # A cited source is captured even if another article cites it under the same URL in
@@ -155,6 +162,9 @@ class CaptureSpider(scrapy.Spider):
             self._stat("citewatch/unrecorded_response")
             return
         final = hops[-1]
+        recovered = response.meta.get(MEMENTO_KEY)
+        if recovered is not None:  # a memento of a dead source, dated by the archive's answer
+            recovered = MementoRecovery.fetched(recovered, final.header("Memento-Datetime"), response.url)
         result = CaptureResult(
             target=target,
             captured_at=final.fetched_at,
@@ -164,11 +174,20 @@ class CaptureSpider(scrapy.Spider):
             record=final.record,
             redirects=_redirects(hops[:-1]),
             body_length=final.raw_length,
+            recovered=recovered,
         )
         capture = self.sink.on_capture(result)
         self._note(result)
         self._took(result)
         self._stat(f"citewatch/captured/{target.role}")
+        if recovered is not None:
+            self._stat("citewatch/memento/recovered")
+            # An archived page's links point into the archive or at the dead site: no requisites,
+            # no probe; and an archive's error ends this archive's turn.
+            if not 200 <= response.status < 300:
+                yield from self._ask_next(response.meta.get(TIMEGATE_KEY))
+            return
+        yield from self._recover(result, capture, response.body)
         if target.role == ROLE_ARTICLE and 200 <= response.status < 300:
             for source in self.sink.on_article(result, capture, response.body):
                 yield self.request_for(source)
@@ -232,6 +251,11 @@ class CaptureSpider(scrapy.Spider):
             yield from self.parse_capture(failure.value.response)
             return
         request = failure.request  # type: ignore[attr-defined]
+        if MEMENTO_KEY in request.meta:  # the archive did not hand over its memento: nothing kept
+            self._stat("citewatch/memento/fetch_error")
+            self.logger.warning("could not fetch the memento %s: %s", request.url, failure.getErrorMessage())
+            yield from self._ask_next(request.meta.get(TIMEGATE_KEY))
+            return
         target: CaptureTarget = request.meta[TARGET_KEY]
         host = urlsplit(request.url).hostname or ""
         info = classify(failure, _refused_hosts(), host)
@@ -251,10 +275,66 @@ class CaptureSpider(scrapy.Spider):
             error_kind=info.kind,
             error=info.message,
         )
-        self.sink.on_capture(result)
+        capture = self.sink.on_capture(result)
         self._note(result)
         self._took(result)
         self._stat(f"citewatch/failed/{info.kind}")
+        yield from self._recover(result, capture, b"")
+
+    # -- Memento in (crawler.memento.recovery) ------------------------------------------------
+
+    def _recover(self, result: CaptureResult, capture: CaptureRef, body: bytes) -> Iterator[scrapy.Request]:
+        """Ask the Memento archives for a source found dead at its first capture."""
+        target = result.target
+        if self.recovery is None or not self.recovery.archives:
+            return
+        if target.role != ROLE_SOURCE or target.source_id is None:
+            return
+        if not self.recovery.may_be_dead(result):
+            return
+        if self.sink.has_earlier_capture(target.source_id, capture):
+            return  # dead now, but it was captured before: that is a deletion, not a hole
+        if not self.recovery.is_dead(result, body):  # reads a 200's text: only for a first capture
+            return
+        self._stat("citewatch/memento/asked")
+        yield self._timegate_request(self.recovery.first_asking(target, self.clock()))
+
+    def _timegate_request(self, asking: Asking) -> scrapy.Request:
+        assert self.recovery is not None
+        return self.recovery.timegate_request(
+            asking, callback=self._on_timegate, errback=self._on_timegate_error
+        )
+
+    def _on_timegate(self, response: Response) -> Iterator[scrapy.Request]:
+        asking: Asking = response.meta[TIMEGATE_KEY]
+        assert self.recovery is not None
+        found = self.recovery.answered(asking, response)
+        if found is None:
+            self._stat("citewatch/memento/none")
+            yield from self._ask_next(asking)
+            return
+        url, recovered = found
+        request = self.request_for(asking.target, url=url)
+        request.meta[MEMENTO_KEY] = recovered
+        request.meta[TIMEGATE_KEY] = asking
+        yield request
+
+    def _on_timegate_error(self, failure: Failure) -> Iterator[scrapy.Request]:
+        request = failure.request  # type: ignore[attr-defined]
+        asking: Asking = request.meta[TIMEGATE_KEY]
+        self._stat("citewatch/memento/timegate_error")
+        self.logger.warning(
+            "could not ask %s for %s: %s",
+            asking.archives[0].name,
+            asking.target.url,
+            str(failure.value).splitlines()[0] if str(failure.value) else type(failure.value).__name__,
+        )
+        yield from self._ask_next(asking)
+
+    def _ask_next(self, asking: Asking | None) -> Iterator[scrapy.Request]:
+        following = MementoRecovery.next_asking(asking) if asking is not None else None
+        if following is not None:
+            yield self._timegate_request(following)
 
     def _took(self, result: CaptureResult) -> None:
         """A target's capture is in the sink (a worker's lease on it is done with)."""
@@ -278,6 +358,7 @@ class CaptureSpider(scrapy.Spider):
             parent=target.parent.record_id if target.parent is not None else None,
             article=target.url if target.role == ROLE_ARTICLE else None,
             body_length=result.body_length,
+            memento=_note_memento(result.recovered),
         )
         try:
             self.warc_writer.write_metadata(
@@ -299,6 +380,20 @@ class CaptureSpider(scrapy.Spider):
 def _redirects(hops: list[RecordedHop]) -> tuple[Hop, ...]:
     return tuple(
         Hop(url=h.url, status=h.status, location=h.header("Location") or "", record=h.record) for h in hops
+    )
+
+
+def _note_memento(recovered: Recovered | None) -> NoteMemento | None:
+    if recovered is None:
+        return None
+    moment = recovered.memento_datetime
+    return NoteMemento(
+        archive=recovered.archive,
+        timegate=recovered.timegate,
+        uri_m=recovered.uri_m,
+        raw=recovered.raw,
+        memento_datetime=format_datetime(moment, usegmt=True) if moment is not None else None,
+        link=recovered.link,
     )
 
 

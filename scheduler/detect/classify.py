@@ -81,6 +81,11 @@ class _Page:
         return mask(self.text)
 
 
+def page_text(observation: Observation, rules: IgnoreRules) -> str:
+    """A capture's main text as detection compares it (normalised, the user's patterns removed)."""
+    return _Page(observation, rules).text
+
+
 def _healthy(observation: Observation) -> bool:
     return observation.status is not None and 200 <= observation.status < 300 and observation.body is not None
 
@@ -122,6 +127,24 @@ def _first_needs_reading(current: Observation, probe: Observation | None) -> boo
     return probe is not None or (current.body is not None and might_be_soft_404(current.body))
 
 
+def first_capture_soft_404(body: bytes, content_type: str | None, url: str) -> bool:
+    """Whether a source's first capture, a 200, is a soft 404 as `detect` will judge it (with no
+    probe of its host yet): what the crawl asks before it looks for a memento of the page."""
+    observation = Observation(
+        url=url,
+        status=200,
+        final_url=url,
+        redirects=(),
+        payload_digest=None,
+        content_type=content_type,
+        body=body,
+        error_kind=None,
+    )
+    return _first_needs_reading(observation, None) and _soft_404(
+        _Page(observation, IgnoreRules()), None, IgnoreRules()
+    )
+
+
 def _vanished(quotes: Sequence[str], before: _Page | None, after: _Page | None) -> tuple[str, ...]:
     """The quotes that ``before`` contained and ``after`` no longer does."""
     if before is None or not quotes:
@@ -136,7 +159,8 @@ def _deleted(previous_state: str, reason: str, removed_quotes: tuple[str, ...]) 
     return Verdict(DELETED, DELETED, f"deleted: {reason}", removed_quotes=removed_quotes)
 
 
-def _shorten(quote: str) -> str:
+def shorten_quote(quote: str) -> str:
+    """A quote on one line, cut to fit a summary."""
     quote = " ".join(quote.split())
     return quote if len(quote) <= _QUOTE_IN_SUMMARY else quote[: _QUOTE_IN_SUMMARY - 1].rstrip() + "…"
 
@@ -148,7 +172,7 @@ def _plural(count: int, noun: str) -> str:
 def _edit_summary(diff: TextDiff, removed_quotes: tuple[str, ...]) -> str:
     parts: list[str] = []
     if removed_quotes:
-        shown = ", ".join(f'"{_shorten(q)}"' for q in removed_quotes)
+        shown = ", ".join(f'"{shorten_quote(q)}"' for q in removed_quotes)
         label = "quoted passage" if len(removed_quotes) == 1 else f"{len(removed_quotes)} quoted passages"
         parts.append(f"{label} removed: {shown}")
     parts.append(f"{_plural(len(diff.removed), 'passage')} removed, {len(diff.added)} added")

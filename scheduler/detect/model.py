@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 # A source's states, and the kinds of change a verdict reports.
 LIVE = "live"
@@ -34,6 +35,10 @@ class Observation:
     mode: str = "http"
     """http, or browser: then ``body`` is the rendered DOM and ``payload_digest`` its digest.
     A capture is compared only with one made the same way."""
+    recovered_from: str | None = None
+    """The Memento archive this capture is a memento from (the source was dead at ingest)."""
+    memento_datetime: datetime | None = None
+    """When that archive captured the page."""
 
 
 @dataclass(frozen=True)

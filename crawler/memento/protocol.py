@@ -1,0 +1,141 @@
+"""The Memento protocol (RFC 7089) as plain functions: asking a TimeGate, reading its answer.
+
+A TimeGate is asked ``GET {timegate}{original URL}`` with ``Accept-Datetime``; it answers with a
+redirect to the memento closest to that time (the RFC's pattern, and the Wayback Machine's), or
+with ``200`` and the memento itself, naming its URI in ``Content-Location`` (pywb's default), or
+only in a ``Link: <…>; rel="memento"`` entry (pywb's framed replay).  Wayback-like archives
+(pywb, the Wayback Machine, OpenWayback) serve a memento's bytes as archived, without the
+rewritten links and the injected banner, under the ``id_`` modifier of its timestamp:
+``…/20200301100000id_/http://example.org/``; that raw form is what is worth keeping.
+
+Link headers are parsed here rather than by a library: the one Memento client on PyPI
+(``memento_client`` 0.6, unmaintained since 2018) asks TimeGates itself with blocking
+``requests`` calls, which a crawl must not do (the fetches go through the crawler, its address
+guard and its politeness), and ``requests.utils.parse_header_links`` splits on every ``,``
+inside a quoted ``datetime="Sun, 01 Mar 2020 …"``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from urllib.parse import urljoin
+
+# One link-value: <URI> then ;-separated params, a param's value quoted (with \-escapes) or a token.
+_LINK = re.compile(r'\s*<([^>]*)>((?:\s*;\s*[^\s=;,]+\s*(?:=\s*(?:"(?:[^"\\]|\\.)*"|[^\s;,]*))?)*)\s*(?:,|$)')
+_PARAM = re.compile(r'\s*;\s*([^\s=;,]+)\s*(?:=\s*("(?:[^"\\]|\\.)*"|[^\s;,]*))?')
+# A wayback-style memento URI: …/{14-digit timestamp}{modifier}/{original}.
+_WAYBACK = re.compile(r"^(?P<head>https?://[^?#]*?/)(?P<ts>\d{14})(?P<mod>[a-z]{2}_)?/(?P<original>.+)$")
+
+
+@dataclass(frozen=True)
+class Link:
+    """One entry of a ``Link`` header: its target and its parameters (``rel`` split into types)."""
+
+    uri: str
+    rel: tuple[str, ...]
+    params: dict[str, str]
+
+    @property
+    def datetime(self) -> datetime | None:
+        return parse_http_date(self.params.get("datetime"))
+
+
+@dataclass(frozen=True)
+class Negotiated:
+    """What a TimeGate answered: the URI of the memento it chose, and the evidence of it."""
+
+    uri_m: str
+    link: str  # the TimeGate's Link header, as received ("" when it sent none)
+    datetime: datetime | None  # the memento's datetime as the Link header gave it, if it did
+
+
+def accept_datetime(moment: datetime) -> str:
+    """The ``Accept-Datetime`` value (an HTTP-date, always GMT) asking for ``moment``."""
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
+
+
+def parse_http_date(value: str | None) -> datetime | None:
+    """An HTTP-date (``Memento-Datetime``, a Link's ``datetime``) as an aware UTC datetime, or None."""
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)  # RFC 7231: an HTTP-date is always GMT
+    return parsed.astimezone(UTC)
+
+
+def parse_links(value: str) -> tuple[Link, ...]:
+    """The entries of a Link header (RFC 8288); what cannot be parsed ends the list there."""
+    links: list[Link] = []
+    position = 0
+    while position < len(value) and value[position:].strip():
+        match = _LINK.match(value, position)
+        if match is None or match.end() == position:
+            break
+        params: dict[str, str] = {}
+        for name, raw in _PARAM.findall(match.group(2)):
+            text = raw[1:-1].replace('\\"', '"') if raw.startswith('"') else raw
+            params.setdefault(name.lower(), text)
+        rel = tuple(params.get("rel", "").lower().split())
+        links.append(Link(uri=match.group(1).strip(), rel=rel, params=params))
+        position = match.end()
+    return tuple(links)
+
+
+def timegate_url(timegate: str, url: str) -> str:
+    """The URL that asks ``timegate`` for ``url`` (TimeGates take the original URL appended)."""
+    return f"{timegate}{url}"
+
+
+def negotiate(status: int, headers: list[tuple[str, str]], base_url: str) -> Negotiated | None:
+    """The memento a TimeGate's answer points to, or None if it found none (404, no URI).
+
+    3xx: ``Location``.  200: ``Content-Location``, else the ``rel="memento"`` entry of its Link
+    header (pywb's framed TimeGate answers with a frame page and names the memento only there).
+    Relative URIs are resolved against the TimeGate's URL.
+    """
+
+    def header(name: str) -> str | None:
+        return next((v for k, v in headers if k.lower() == name), None)
+
+    link = ", ".join(v for k, v in headers if k.lower() == "link")
+    links = parse_links(link) if link else ()
+    mementos = [entry for entry in links if "memento" in entry.rel]
+    if 300 <= status < 400:
+        uri = header("location")
+    elif 200 <= status < 300:
+        uri = header("content-location") or (mementos[0].uri if mementos else None)
+    else:
+        return None
+    if not uri:
+        return None
+    uri_m = urljoin(base_url, uri.strip())
+    named = next((m for m in mementos if urljoin(base_url, m.uri) == uri_m), None)
+    chosen = named or (mementos[0] if len(mementos) == 1 else None)
+    return Negotiated(uri_m=uri_m, link=link, datetime=chosen.datetime if chosen is not None else None)
+
+
+def raw_memento_url(uri_m: str) -> str | None:
+    """The ``id_`` (as archived, unrewritten) form of a wayback-style memento URI, or None for an
+    archive whose URIs do not look like ``…/{14 digits}[mod_]/{original}``."""
+    match = _WAYBACK.match(uri_m)
+    if match is None:
+        return None
+    return f"{match['head']}{match['ts']}id_/{match['original']}"
+
+
+def wayback_timestamp(uri_m: str) -> datetime | None:
+    """The 14-digit timestamp of a wayback-style memento URI, as a datetime (None if it has none)."""
+    match = _WAYBACK.match(uri_m)
+    if match is None:
+        return None
+    try:
+        return datetime.strptime(match["ts"], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
