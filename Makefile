@@ -12,6 +12,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WARCPROX_VENV ?= .venv-warcprox
 WARCPROX_STAMP := $(WARCPROX_VENV)/.installed
+# pywb, the local Memento archive the Memento-in tests recover dead sources from (and the replay
+# tests replay our WARCs in): its own venv too, pinned by requirements-pywb.lock (pywb==2.9.1 and a
+# fresh venv's `pip freeze`), since pywb pins redis 2.10 and an old Werkzeug/gevent.  Installing it
+# takes about 32 s; tests/archive/export/pywb_server.py finds it here.
+PYWB_VENV ?= .venv-pywb
+PYWB_STAMP := $(PYWB_VENV)/.installed
 # ReplayWeb.page, for the test that plays our WACZ exports in it (npm's package: ui.js and sw.js).
 RWP_VERSION := 2.5.3
 RWP_DIR := .replaywebpage
@@ -40,17 +46,23 @@ $(WARCPROX_STAMP): requirements-warcprox.lock
 	$(WARCPROX_VENV)/bin/python -m pip install --quiet --no-deps -r requirements-warcprox.lock
 	touch $(WARCPROX_STAMP)
 
+$(PYWB_STAMP): requirements-pywb.lock
+	rm -rf $(PYWB_VENV)
+	$(PYTHON) -m venv $(PYWB_VENV)
+	$(PYWB_VENV)/bin/python -m pip install --quiet --no-deps -r requirements-pywb.lock
+	touch $(PYWB_STAMP)
+
 $(RWP_STAMP):
 	rm -rf $(RWP_DIR) && mkdir -p $(RWP_DIR)
 	cd $(RWP_DIR) && npm pack --silent replaywebpage@$(RWP_VERSION) >/dev/null && tar xzf replaywebpage-$(RWP_VERSION).tgz
 	touch $(RWP_STAMP)
 
-install: $(STAMP) $(WARCPROX_STAMP) $(RWP_STAMP)
+install: $(STAMP) $(WARCPROX_STAMP) $(PYWB_STAMP) $(RWP_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/citewatch demo
 
-test: $(STAMP) $(WARCPROX_STAMP) $(RWP_STAMP)
+test: $(STAMP) $(WARCPROX_STAMP) $(PYWB_STAMP) $(RWP_STAMP)
 	tools/ensure-chromium.sh
 	tools/with-postgres.sh $(BIN)/python -m pytest $(FAST)
 
@@ -120,4 +132,4 @@ lock: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
 
 clean:
-	rm -rf $(VENV) $(WARCPROX_VENV) citewatch-data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(WARCPROX_VENV) $(PYWB_VENV) citewatch-data .pytest_cache .mypy_cache .ruff_cache

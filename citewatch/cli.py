@@ -35,7 +35,8 @@ from citewatch.render import (
 )
 
 if TYPE_CHECKING:
-    from archive.catalog.views import SourceMode, UncomparedCapture
+    from archive.catalog.repository import Catalog
+    from archive.catalog.views import SourceMode, SourceSummary, UncomparedCapture
     from archive.index.reindex import ReindexReport
     from citewatch.app import App, CrawlOutcome
 
@@ -347,7 +348,8 @@ def sources(as_json: JsonOpt = False) -> None:
         reader = open_reader()
         rows = reader.catalog.iter_sources() if reader is not None else iter(())
         if as_json:
-            emit_json_list(source_json(s) for s in rows)
+            catalog = reader.catalog if reader is not None else None
+            emit_json_list(_with_recoveries(rows, catalog))
             return
         if reader is None:
             return
@@ -365,6 +367,14 @@ def sources(as_json: JsonOpt = False) -> None:
                 for s in rows
             ),
         )
+
+
+def _with_recoveries(rows: Iterator[SourceSummary], catalog: Catalog | None) -> Iterator[dict[str, Any]]:
+    """`source_json` of each source, with its memento recovered from an archive (a few hundred
+    sources looked up at a time, so the listing still streams)."""
+    while chunk := list(itertools.islice(rows, 500)):
+        found = catalog.recoveries_for([s.id for s in chunk]) if catalog is not None else {}
+        yield from (source_json(s, found.get(s.id)) for s in chunk)
 
 
 @app.command()

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from archive.catalog.recoveries import Recovery
     from archive.catalog.views import (
         AlertView,
         ArticleView,
@@ -40,7 +41,8 @@ def article_json(a: ArticleView) -> dict[str, Any]:
     }
 
 
-def source_json(s: SourceSummary) -> dict[str, Any]:
+def source_json(s: SourceSummary, recovery: Recovery | None = None) -> dict[str, Any]:
+    """A source; ``recovery``: its newest memento recovered from a Memento archive (Memento in)."""
     return {
         "url": s.url,
         "state": s.state,
@@ -52,6 +54,8 @@ def source_json(s: SourceSummary) -> dict[str, Any]:
         "mode": s.mode,
         "detected_mode": s.detected_mode,
         "capture_mode": s.effective_mode,
+        "recovered_from": recovery.archive if recovery is not None else None,
+        "memento_datetime": iso(recovery.memento_datetime) if recovery is not None else None,
     }
 
 
@@ -85,6 +89,8 @@ def capture_json(c: CaptureView) -> dict[str, Any]:
         "error_kind": c.error_kind,
         "error": c.error,
         "could_not_compare": c.judge_error,
+        "recovered_from": c.recovered_from,
+        "memento_datetime": iso(c.memento_datetime),
     }
 
 

@@ -27,6 +27,7 @@ from archive.catalog.mapping import (
 )
 from archive.catalog.models import Article, Capture, Citation, Source, WarcFile
 from archive.catalog.modes import Modes
+from archive.catalog.recoveries import Recoveries
 from archive.catalog.views import (
     SOURCE_STATES,
     WARC_STATES,
@@ -42,7 +43,7 @@ from archive.catalog.views import (
 from archive.text.patterns import InvalidPattern, check_pattern
 
 
-class Catalog(Judgements, CaptureBatches, Leases, Modes):
+class Catalog(Judgements, CaptureBatches, Leases, Modes, Recoveries):
     """Articles, the sources they cite, captures, WARC files, changes and alerts.
 
     Each method runs in its own short transaction, so one instance can be shared by the threads

@@ -54,6 +54,7 @@ def source_page(
         "source.html",
         source=source,
         mode=web.catalog.source_modes([source_id]).get(source_id),
+        recovery=web.catalog.recoveries_for([source_id]).get(source_id),
         captures=captures,
         # One query for the page's rows; the thumbnails' bytes come with each <img>'s own request.
         evidence=web.catalog.evidence_for([c.id for c in captures.items]),

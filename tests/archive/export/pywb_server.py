@@ -1,7 +1,8 @@
 """pywb in its own virtualenv, installed once into a cache directory, and a `wayback` server on loopback.
 
 pywb pins old dependencies (gevent, werkzeug, redis 2.x, ...) that must not leak into citewatch's
-environment, so it lives in a virtualenv of its own: ``$CITEWATCH_PYWB_VENV``, else
+environment, so it lives in a virtualenv of its own: ``$CITEWATCH_PYWB_VENV``, else the checkout's
+``.venv-pywb`` that `make install` builds from requirements-pywb.lock, else
 ``$XDG_CACHE_HOME/citewatch/pywb-<version>-py<X.Y>`` (``~/.cache`` when XDG_CACHE_HOME is unset).
 It is created with ``python -m venv`` and ``pip install pywb==<version>`` (PyPI only) the first
 time, under a file lock, and reused afterwards; a ``.installed`` stamp marks a finished install, so
@@ -30,6 +31,9 @@ def pywb_venv_dir() -> Path:
     explicit = os.environ.get("CITEWATCH_PYWB_VENV")
     if explicit:
         return Path(explicit)
+    built = Path(__file__).resolve().parents[3] / ".venv-pywb"
+    if (built / ".installed").is_file():
+        return built
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     python = f"{sys.version_info.major}.{sys.version_info.minor}"
     return cache / "citewatch" / f"pywb-{PYWB_VERSION}-py{python}"
