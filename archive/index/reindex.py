@@ -12,6 +12,8 @@ WARC-Record-ID (or, for rows older than record ids, its offset in the file), so 
 twice adds nothing the second time.  Captures come back unjudged: change detection judges them
 as it judges any new capture.
 
+A recovered memento's note (Memento in) gives its archive and Memento-Datetime back too.
+
 What a record without a note (a process killed between the two, or a WARC from before notes)
 gives back: its URL names a watched source -> a source capture; otherwise a requisite of no
 page, so replay still finds it; a redirect (3xx) -> nothing, it is a hop of a capture that
@@ -26,7 +28,8 @@ import hashlib
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import BinaryIO, TypeVar
 from urllib.parse import urlsplit
 
@@ -283,6 +286,7 @@ def _capture(
         redirects = tuple(_redirect(h.record_id, h.status, h.url, warc_name, by_id) for h in note.redirects)
         article = articles.get(note.article) if note.article else None
     mode = note.mode if note is not None and note.mode in CAPTURE_MODES else "http"
+    memento = note.memento if note is not None and role == "source" else None
     capture = CaptureRecord(
         role=role,
         url=url,
@@ -302,6 +306,9 @@ def _capture(
         redirects=redirects,
         body_length=note.body_length if note is not None and note.body_length is not None else r.body_length,
         record_id=r.record_id,
+        # A memento recovered from an archive (Memento in): its note names the archive and date.
+        recovered_from=memento.archive if memento is not None else None,
+        memento_datetime=_http_date(memento.memento_datetime) if memento is not None else None,
     )
     scheduled = r.date if role == "source" else None
     return r, NewCapture(capture=capture, article_id=article, scheduled_at=scheduled), parent
@@ -354,6 +361,17 @@ def _date(value: str | None) -> datetime | None:
         return parse_warc_date(value)
     except ValueError:
         return None
+
+
+def _http_date(value: str | None) -> datetime | None:
+    """A note's Memento-Datetime (an HTTP-date) as an aware datetime; None if it has none."""
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return (parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _lookup(catalog: Catalog, urls: set[str]) -> dict[str, int]:
