@@ -1,0 +1,50 @@
+"""The UI says where a source dead at ingest was recovered from (Memento in)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+
+from archive.catalog import CaptureRecord
+from archive.warc.writer import WarcWriter
+from tests.archive.warc.samples import exchange
+from tests.archive.web.web_site import DOWN, STATEMENT, T0, Site, site_fixture  # noqa: F401 - fixtures
+
+MEMENTO = f"https://archive.example/web/20210601120000id_/{DOWN}"
+
+
+def test_source_and_capture_pages_say_recovered_from_the_archive(site: Site) -> None:
+    writer = WarcWriter(site.spool, fsync=False)
+    written = writer.write_exchange(exchange(MEMENTO, body=b"<p>The road reopened to convoys.</p>", at=T0))
+    writer.close()
+    source_id = site.catalog.sources_for_urls([DOWN])[0].id
+    capture_id = site.catalog.record_capture(
+        CaptureRecord(
+            role="source",
+            source_id=source_id,
+            url=DOWN,
+            captured_at=T0 + timedelta(seconds=1),
+            status=200,
+            final_url=MEMENTO,
+            content_type="text/html",
+            payload_digest=written.payload_digest,
+            warc_name=written.warc_name,
+            offset=written.offset,
+            length=written.length,
+            record_id=written.record_id,
+            recovered_from="Internet Archive",
+            memento_datetime=datetime(2021, 6, 1, 12, tzinfo=UTC),
+        )
+    )
+    with TestClient(site.app()) as client:
+        source = client.get(f"/sources/{source_id}").text
+        capture = client.get(f"/captures/{capture_id}").text
+    assert 'id="recovered"' in source and "Internet Archive" in source and "2021-06-01 12:00:00 UTC" in source
+    assert f'href="/captures/{capture_id}">the archive' in source
+    assert 'id="recovered"' in capture and "Recovered from" in capture and MEMENTO in capture
+    # The other sources were never recovered: nothing is said of them.
+    other = site.catalog.sources_for_urls([STATEMENT])[0].id
+    with TestClient(site.app()) as client:
+        page = client.get(f"/sources/{other}")
+    assert page.status_code == 200 and 'id="recovered"' not in page.text
