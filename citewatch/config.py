@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any
@@ -59,7 +60,14 @@ class MementoArchiveSetting(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str = Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f]+$")
-    timegate: str = Field(pattern=r"^https?://[^\s]+$")
+    timegate: str
+
+    @field_validator("timegate")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.fullmatch(r"https?://[^\s/]+/\S*", value):
+            raise ValueError("a TimeGate must be an http(s) URL, e.g. https://web.archive.org/web/")
+        return value
 
 
 class Settings(BaseSettings):
