@@ -216,7 +216,13 @@ def _report_crawl(outcome: CrawlOutcome) -> None:
     if stats is not None:
         err.print(
             f"captured {outcome.tally.captured} source(s), {outcome.tally.failed} failed, "
-            f"{outcome.tally.requisites} page requisite(s); {stats.responses} responses in "
+            f"{outcome.tally.requisites} page requisite(s)"
+            + (
+                f", {outcome.tally.recovered} recovered from Memento archives"
+                if outcome.tally.recovered
+                else ""
+            )
+            + f"; {stats.responses} responses in "
             f"{stats.elapsed:.1f}s ({stats.responses_per_second:.1f}/s)",
             highlight=False,
         )
@@ -333,6 +339,7 @@ def crawl(
             "captured": outcome.tally.captured,
             "failed": outcome.tally.failed,
             "changes": len(outcome.changes),
+            "recovered": outcome.tally.recovered,
         }
         if as_json:
             emit_json(summary)

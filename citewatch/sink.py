@@ -101,6 +101,7 @@ class CrawlTally:
     # Captures the catalog could not take (refused, or unreachable): their WARC records are kept,
     # and the next start puts them back into the catalog.
     unrecorded: int = 0
+    recovered: int = 0  # mementos of sources dead at ingest, from Memento archives (not in ``captured``)
     browser: int = 0  # captured with the browser (`citewatch.browsing`), counted in ``captured`` too
     failed_articles: list[tuple[str, str]] = field(default_factory=list)
     article_ids: list[int] = field(default_factory=list)
@@ -194,7 +195,9 @@ class CatalogSink:
         role = result.target.role
         if role == ROLE_PROBE:
             return
-        if role == ROLE_SOURCE:
+        if role == ROLE_SOURCE and result.recovered is not None:
+            self.tally.recovered += 1
+        elif role == ROLE_SOURCE:
             if result.ok:
                 self.tally.captured += 1
             else:

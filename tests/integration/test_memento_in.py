@@ -198,7 +198,8 @@ def check_quotes_against_the_recovered_text_and_a_recrawl_is_no_news(world: Worl
     # The one quote the archived page does not hold is reported; the quotes it holds are not.
     assert changes() == [(world.gone, "deleted", [NOT_IN_MEMENTO])]
     # Still dead on the live web: compared with the memento, that is no news, and no quote is lost.
-    world.cw.json("crawl", "--all")
+    crawled = world.cw.json("crawl", "--all")
+    assert (crawled["changes"], crawled["recovered"]) == (0, 0)  # only a first capture asks the archives
     assert changes() == [(world.gone, "deleted", [NOT_IN_MEMENTO])]
     states = {s["url"]: s["state"] for s in world.cw.json("sources")}
     assert states == {world.gone: "deleted", world.dead_host: "unreachable", world.soft: "deleted"}
