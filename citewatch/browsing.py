@@ -176,6 +176,8 @@ class BrowserPhase:
         capture = self._catalog.latest_source_capture(source.source_id)
         if capture is None or capture.mode != "http" or capture.status is None:
             return
+        if capture.recovered_from is not None:
+            return  # a memento from an archive (Memento in): the next live capture is looked at
         try:
             payload = self._app.read_payload(capture)
         except Exception as error:  # an unreadable record: checked again by a later crawl
