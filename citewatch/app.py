@@ -561,6 +561,7 @@ class App:
 
         s = self.settings
         names = [*s.allowed_hosts, *([] if bind_host.strip() in WILDCARD_BINDS else [bind_host])]
+        base_url = s.ui_base_url or url_for_bind(bind_host, port)
         try:
             web = create_app(
                 catalog=self.catalog,
@@ -569,7 +570,7 @@ class App:
                 submit_ingest=self.submit_ingest,
                 ingest_jobs=self.ingests.jobs,
                 cluster_status=self.status_document,
-                base_url=s.ui_base_url or url_for_bind(bind_host, port),
+                base_url=base_url,
                 allowed_hosts=names,
             )
         except WebConfigError as exc:
@@ -582,6 +583,7 @@ class App:
                     if row.warc_name is not None and row.offset is not None and row.length is not None
                     else None
                 ),
+                base_url=base_url,
             )
         )
         return web

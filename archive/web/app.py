@@ -21,7 +21,18 @@ from archive.web.evidence import RecordReader
 from archive.web.hosts import HostPolicy
 from archive.web.nul import RefuseNul
 from archive.web.queries import WebQueries
-from archive.web.routes import actions, alerts, api, articles, captures, changes, docs, sources, status
+from archive.web.routes import (
+    actions,
+    alerts,
+    api,
+    articles,
+    captures,
+    changes,
+    docs,
+    memento,
+    sources,
+    status,
+)
 from archive.web.routes.docs import swagger_assets
 from archive.web.rows import IngestRow
 from archive.web.security import SecurityHeaders, checked_admin_token
@@ -84,7 +95,7 @@ def create_app(
         templates=build_templates(),
         hosts=hosts,
     )
-    for module in (articles, sources, captures, changes, alerts, actions, api, status, docs):
+    for module in (articles, sources, captures, changes, alerts, actions, api, status, docs, memento):
         app.include_router(module.router)
     app.mount("/static/swagger", StaticFiles(directory=swagger_assets()), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
