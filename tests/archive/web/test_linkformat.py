@@ -21,7 +21,8 @@ def test_a_datetime_with_commas_survives_a_round_trip() -> None:
     text = format_links(links, ",\n")
     assert text == (
         '<http://a.example/>; rel="original",\n'
-        f'<http://arc.example/replay/20261125153000/http://a.example/>; rel="first memento"; datetime="{DATE}"'
+        "<http://arc.example/replay/20261125153000/http://a.example/>; "
+        f'rel="first memento"; datetime="{DATE}"'
     )
     back = parse_links(text)
     assert back == links
@@ -46,7 +47,8 @@ def test_quotes_and_backslashes_in_values_are_escaped() -> None:
 def test_reads_what_other_archives_write() -> None:
     # Tokens, spaces around separators, a bare parameter, upper-case names, and a comma in a URI.
     text = (
-        '<http://x.example/a,b>;rel=original , <http://t.example/tm>; REL="self";type="application/link-format"'
+        "<http://x.example/a,b>;rel=original , "
+        '<http://t.example/tm>; REL="self";type="application/link-format"'
         ' ; from="Tue, 01 Jan 2019 00:00:00 GMT",\n\n  <http://m.example/1>; rel="memento"; crossorigin\n'
     )
     links = parse_links(text)
