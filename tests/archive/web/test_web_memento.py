@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from archive.catalog import CaptureRecord, Redirect
+from archive.catalog import CaptureRecord, Redirect, open_catalog
 from archive.web.app import create_app
 from archive.web.linkformat import Link, parse_links
 from archive.web.memento import Memento, memento_datetime, memento_url, timegate_url, timemap_url
 from archive.web.replay import build_replay_router
 from archive.web.replay.mementos import MementoIndex
+from tests.archive.catalog.backends import BACKENDS, empty_db_url
 from tests.archive.web.replay.replay_archive import ReplayArchive
 
 BASE = "http://archive.test/cw/"
@@ -200,3 +201,56 @@ def test_the_timemap_is_read_a_page_at_a_time(archive: ReplayArchive) -> None:
     listed = list(index.stream(urls, until=T3))
     assert listed == [Memento(PAGE, T1), Memento(PAGE, T2), Memento(PAGE, T3)]
     assert list(index.stream(urls, until=T2)) == listed[:2]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_mementos_are_listed_and_neighboured_on_every_backend(backend: str, tmp_path: Path) -> None:
+    catalog = open_catalog(empty_db_url(backend, tmp_path))
+    try:
+        # Five seconds of captures, two in the third second (one URI-M), a redirected fetch ending at
+        # the URL, and a failure in between; listed two rows a page.
+        times = [T1 + timedelta(seconds=s) for s in (0, 1, 2, 2.5, 4)]
+        for n, at in enumerate(times):
+            catalog.record_capture(
+                CaptureRecord(
+                    role="article",
+                    url=PAGE,
+                    final_url=PAGE,
+                    captured_at=at,
+                    status=200,
+                    warc_name="w.warc.gz",
+                    offset=n * 100,
+                    length=100,
+                )
+            )
+        catalog.record_capture(
+            CaptureRecord(
+                role="article",
+                url="http://news.example/old",
+                final_url=PAGE,
+                status=200,
+                captured_at=T1 + timedelta(seconds=3),
+                warc_name="w.warc.gz",
+                offset=900,
+                length=9,
+            )
+        )
+        catalog.record_capture(
+            CaptureRecord(
+                role="article", url=PAGE, captured_at=T1 + timedelta(seconds=3.5), record_type="metadata"
+            )
+        )
+        index = MementoIndex(catalog.engine, page_rows=2)
+        urls = index.spellings(PAGE)
+        assert urls is not None
+        seconds = [T1.replace(microsecond=0) + timedelta(seconds=s) for s in (0, 1, 2, 3, 4)]
+        listed = list(index.stream(urls, until=times[-1]))
+        assert [m.timestamp for m in listed] == [Memento(PAGE, s).timestamp for s in seconds]
+        assert {m.url for m in listed} == {PAGE}
+        third = listed[2]
+        assert index.before(urls, third) == listed[1] and index.after(urls, third) == listed[3]
+        assert index.first(urls) == listed[0] and index.last(urls) == listed[-1]
+        assert index.before(urls, listed[0]) is None and index.after(urls, listed[-1]) is None
+        assert index.spellings("http://news.example/never") is None
+    finally:
+        catalog.close()
