@@ -123,7 +123,7 @@ class Replayer:
             location = space.url(row.final_url, row.final_url)
             hop_headers = [("Location", location)]
             return _capture_reply(
-                hop_status, hop_headers, b"", row, (row.final_url, target, memento_base), security
+                hop_status, hop_headers, b"", row, (row.url, target, memento_base), security
             )
         record = self._load(row)
         headers, status, payload = record.http_headers, record.http_status, record.payload

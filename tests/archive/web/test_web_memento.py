@@ -189,6 +189,12 @@ def test_a_replayed_memento_carries_its_datetime_and_links(client: TestClient) -
         assert memento.param("datetime") == "Wed, 25 Nov 2026 15:30:00 GMT"
         assert r.headers["content-security-policy"].startswith("sandbox allow-forms; script-src 'none'")
         assert (r.content == b"") == (method == "HEAD")
+    # A fetch that followed a redirect replays as that redirect: a memento of the URL that redirected.
+    hop = client.get(f"/replay/{TS1}/http://news.example/moved")
+    assert hop.status_code == 301 and hop.headers["memento-datetime"] == "Wed, 25 Nov 2026 15:30:00 GMT"
+    hop_rels = by_rel(parse_links(hop.headers["link"]))
+    assert hop_rels["original"][0].uri == "http://news.example/moved"
+    assert hop_rels["memento"][0].uri == memento_url(BASE, TS1, "http://news.example/moved")
     scripted = client.get(f"/replay/scripts/{TS2}/{PAGE}")
     assert scripted.headers["memento-datetime"] == "Wed, 02 Dec 2026 10:00:00 GMT"
     assert by_rel(parse_links(scripted.headers["link"]))["memento"][0].uri == memento_url(BASE, TS2, PAGE)
