@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from functools import cached_property
 
 from archive.web.linkformat import Link
 from archive.web.paths import timestamp14
@@ -56,8 +57,9 @@ class Memento:
     url: str
     captured_at: datetime
 
-    @property
+    @cached_property
     def timestamp(self) -> str:
+        """The 14-digit timestamp of its URI-M."""
         return timestamp14(self.captured_at)
 
 

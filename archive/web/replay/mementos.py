@@ -84,14 +84,16 @@ class MementoIndex:
         self, urls: Sequence[str], key: tuple[datetime, int] | None, until: datetime
     ) -> list[tuple[datetime, int, str]]:
         found: dict[int, tuple[datetime, int, str]] = {}
-        with Session(self._engine) as session:
+        # A Core connection: rows of two columns need none of the ORM's loading machinery, which
+        # cost more than the query itself on a 20,000-memento TimeMap.
+        with self._engine.connect() as conn:
             for column, url in _bases(urls):
                 columns: AnySelect = select(Capture.captured_at, Capture.id)
                 query = _replayable(columns).where(column == url, Capture.captured_at <= until)
                 if key is not None:
                     query = query.where(after(KEYS, key))
                 query = query.order_by(*order(KEYS)).limit(self._page_rows)
-                for row in session.execute(query):
+                for row in conn.execute(query):
                     captured_at: datetime = row[0]
                     capture_id: int = row[1]
                     found.setdefault(capture_id, (captured_at, capture_id, url))

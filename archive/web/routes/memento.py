@@ -45,6 +45,8 @@ router = APIRouter()
 LATEST = datetime(9999, 12, 31, 23, 59, 58, tzinfo=UTC)
 # Which memento a TimeGate picks changes with the next crawl.
 NO_STORE = "private, no-store"
+# TimeMap entries per chunk sent (about 200 bytes each).
+CHUNK_ENTRIES = 500
 
 
 @router.api_route("/" + TIMEGATE_PATH + "{url:path}", methods=["GET", "HEAD"], include_in_schema=False)
@@ -109,21 +111,26 @@ def timemap_lines(
         timemap_link(base, original, rel="self", first=first, last=last),
     ]
     yield format_links(head, ",\n").encode("ascii")
+    # Yielded a batch at a time: each chunk of a streamed answer costs a hop to a worker thread.
+    batch: list[str] = []
     pending: Memento | None = None
     at_start = True
     for memento in mementos:
         if pending is not None:
-            yield _entry(base, pending, first=at_start, last=False)
+            batch.append(_entry(base, pending, first=at_start, last=False))
             at_start = False
+            if len(batch) >= CHUNK_ENTRIES:
+                yield "".join(batch).encode("ascii")
+                batch = []
         pending = memento
     if pending is not None:
-        yield _entry(base, pending, first=at_start, last=True)
-    yield b"\n"
+        batch.append(_entry(base, pending, first=at_start, last=True))
+    yield ("".join(batch) + "\n").encode("ascii")
 
 
-def _entry(base: str, memento: Memento, *, first: bool, last: bool) -> bytes:
+def _entry(base: str, memento: Memento, *, first: bool, last: bool) -> str:
     rels = [name for name, on in (("first", first), ("last", last)) if on]
-    return (",\n" + format_link(memento_link(base, memento, rels))).encode("ascii")
+    return ",\n" + format_link(memento_link(base, memento, rels))
 
 
 def accept_datetime(value: str | None, clock: Callable[[], datetime]) -> datetime:
