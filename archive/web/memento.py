@@ -24,6 +24,7 @@ from archive.web.paths import timestamp14
 REPLAY_PATH = "replay/"
 TIMEGATE_PATH = "timegate/"
 TIMEMAP_PATH = "timemap/link/"
+TIMEMAP_JSON_PATH = "timemap/json/"
 LINK_FORMAT = "application/link-format"
 
 
@@ -41,6 +42,11 @@ def timegate_url(base: str, url: str) -> str:
 def timemap_url(base: str, url: str) -> str:
     """The URI-T of ``url``: every memento of it, as ``application/link-format``."""
     return f"{_root(base)}{TIMEMAP_PATH}{url}"
+
+
+def timemap_json_url(base: str, url: str) -> str:
+    """The TimeMap of ``url`` as JSON (the Memento aggregator's Time Travel format)."""
+    return f"{_root(base)}{TIMEMAP_JSON_PATH}{url}"
 
 
 def memento_datetime(moment: datetime) -> str:

@@ -111,6 +111,27 @@ def test_the_timemap_lists_every_memento_with_its_datetime(client: TestClient) -
     assert client.head(f"/timemap/link/{PAGE}").status_code == 200
 
 
+def test_the_json_timemap_lists_the_same_mementos(client: TestClient) -> None:
+    r = client.get(f"/timemap/json/{PAGE}")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    document = r.json()
+    assert document["original_uri"] == PAGE
+    assert document["timegate_uri"] == f"{BASE}timegate/{PAGE}"
+    assert document["timemap_uri"] == {
+        "link_format": f"{BASE}timemap/link/{PAGE}",
+        "json_format": f"{BASE}timemap/json/{PAGE}",
+    }
+    listed = [(m["uri"], m["datetime"]) for m in document["mementos"]["list"]]
+    assert listed == [
+        (f"{BASE}replay/{TS1}/{PAGE}", "2026-11-25T15:30:00Z"),
+        (f"{BASE}replay/{TS2}/{PAGE}", "2026-12-02T10:00:00Z"),
+        (f"{BASE}replay/{TS3}/{PAGE}", "2026-12-09T08:00:00Z"),
+    ]
+    assert document["mementos"]["first"] == document["mementos"]["list"][0]
+    assert document["mementos"]["last"] == document["mementos"]["list"][-1]
+    assert client.get("/timemap/json/http://news.example/never").status_code == 404
+
+
 def test_revisits_and_redirected_fetches_are_mementos_of_their_url(client: TestClient) -> None:
     same = by_rel(parse_links(client.get("/timemap/link/http://news.example/same").text))
     assert [link.uri for link in same["memento"]] == [
