@@ -21,19 +21,9 @@ from archive.web.evidence import RecordReader
 from archive.web.hosts import HostPolicy
 from archive.web.nul import RefuseNul
 from archive.web.queries import WebQueries
-from archive.web.routes import (
-    actions,
-    alerts,
-    api,
-    articles,
-    captures,
-    changes,
-    docs,
-    memento,
-    sources,
-    status,
-)
+from archive.web.routes import actions, alerts, api, articles, captures, changes, docs, sources, status
 from archive.web.routes.docs import swagger_assets
+from archive.web.routes.memento import router as memento_router
 from archive.web.rows import IngestRow
 from archive.web.security import SecurityHeaders, checked_admin_token
 
@@ -95,8 +85,9 @@ def create_app(
         templates=build_templates(),
         hosts=hosts,
     )
-    for module in (articles, sources, captures, changes, alerts, actions, api, status, docs, memento):
+    for module in (articles, sources, captures, changes, alerts, actions, api, status, docs):
         app.include_router(module.router)
+    app.include_router(memento_router)  # Memento (RFC 7089): TimeGates and TimeMaps
     app.mount("/static/swagger", StaticFiles(directory=swagger_assets()), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(StarletteHTTPException, _http_error)
