@@ -1,7 +1,8 @@
 """Memento (RFC 7089) URLs and links: where the archive's mementos, TimeGates and TimeMaps live.
 
 URI-M (a memento) = the replay URL ``/replay/{14-digit timestamp}/{url}``; URI-G (the TimeGate)
-= ``/timegate/{url}``; URI-T (the TimeMap) = ``/timemap/link/{url}``.  Other parts of citewatch
+= ``/timegate/{url}``; URI-T (the TimeMap) = ``/timemap/link/{url}`` (as JSON: ``/timemap/json/{url}``).
+Other parts of citewatch
 (robust links, citations, the link-health report) link to these through the builders below, so the
 paths are spelled here alone.  ``base`` is the archive's public base URL (``ui_base_url``) for
 absolute links, or a root path (``/``) for links relative to the server.
