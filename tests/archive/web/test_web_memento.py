@@ -33,9 +33,10 @@ def html(text: str) -> bytes:
     return f"<html><body><p>{text}</p></body></html>".encode()
 
 
-@pytest.fixture
-def archive(tmp_path: Path) -> Iterator[ReplayArchive]:
-    a = ReplayArchive.open(tmp_path)
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReplayArchive]:
+    # Written once for the module: every test here only reads it.
+    a = ReplayArchive.open(tmp_path_factory.mktemp("memento"))
     a.capture(PAGE, T1, html("version 1"), role="article")
     first = a.capture("http://news.example/same", T1, html("same"))
     a.revisit("http://news.example/same", T2, first, T1, html("same"))
@@ -64,7 +65,7 @@ def archive(tmp_path: Path) -> Iterator[ReplayArchive]:
     a.catalog.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def client(archive: ReplayArchive) -> TestClient:
     app = create_app(
         catalog=archive.catalog,
