@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
     from archive.export.wacz import ExportReport
     from archive.index.reindex import ReindexReport
+    from archive.report import ArticleReport
     from archive.store.base import Store, StoredObject
     from archive.store.spool import Spool, UploadReport
     from archive.warc.writer import WarcWriter
@@ -659,6 +660,30 @@ class App:
         if self.catalog.get_article(article_id) is None:
             raise unknown_article(article_id)
         return export_wacz(self.catalog, article_id=article_id, read_range=self.read_range, out_path=path)
+
+    def report(self, article_id: int) -> ArticleReport:
+        """The link-health report of an article (`archive.report`): one capture read per source."""
+        from archive.report import build_report
+
+        report = build_report(
+            self.catalog.engine, article_id, read_payload=self.read_payload, now=self.clock()
+        )
+        if report is None:
+            raise unknown_article(article_id)
+        return report
+
+    def export_report_wacz(self, article_id: int, path: Path) -> ExportReport:
+        """Package exactly the captures an article's report points to as a WACZ file."""
+        from archive.export.wacz import export_wacz
+
+        report = self.report(article_id)
+        return export_wacz(
+            self.catalog,
+            article_id=article_id,
+            read_range=self.read_range,
+            out_path=path,
+            capture_ids=report.capture_ids(),
+        )
 
 
 def _nonempty(targets: Iterable[CaptureTarget]) -> Iterator[CaptureTarget] | None:
