@@ -742,10 +742,8 @@ def report(
         else:
             print_report(Console(), result)
             if wacz is not None:
-                written_doc = doc["wacz"]
-                echo(
-                    f"wrote {written_doc['path']} ({written_doc['bytes']:,} bytes, {written_doc['records']} records)"
-                )
+                w = doc["wacz"]
+                echo(f"wrote {w['path']} ({w['bytes']:,} bytes, {w['records']} records)")
 
 
 @app.command()
