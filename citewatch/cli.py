@@ -722,7 +722,8 @@ def report(
     with user_errors():
         reader = open_reader(say_so=False)
         if reader is None or reader.catalog.get_article(article_id) is None:
-            err.print(f"citewatch: error: {unknown_article(article_id)}", markup=False, highlight=False)
+            message = f"citewatch: error: {unknown_article(article_id)}"
+            err.print(message, markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_USAGE)
         from archive.report import report_json
         from citewatch.report_table import print_report

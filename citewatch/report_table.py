@@ -9,15 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from archive.report import ArticleReport, CitationHealth
 from archive.text.characters import inert
-
-
-def _plain(value: object) -> Text:
-    return Text(inert("-" if value is None else str(value)))
 
 
 def _when(moment: datetime | None) -> str:
@@ -34,14 +29,13 @@ def _quotes(c: CitationHealth) -> str:
 def print_report(console: Console, report: ArticleReport) -> None:
     """The report as a table of citations, then each quote of the citations with problems."""
     console.print(Text(inert(f"{report.title or report.origin} (article {report.article_id})")))
-    table = Table(box=None)
-    for header in ("severity", "state", "changed", "quotes", "url"):
-        table.add_column(header)
-    for c in report.citations:
-        table.add_row(
-            _plain(c.severity_label), _plain(c.state), _when(c.changed_at), _quotes(c), _plain(c.url)
-        )
-    console.print(table)
+    # Plain fixed-width lines, never wrapped: a folded URL cannot be copied (a Rich table folds it
+    # into its last column's few characters on an 80-column terminal).
+    rows = [("severity", "state", "changed", "quotes", "url")]
+    rows += [(c.severity_label, c.state, _when(c.changed_at), _quotes(c), c.url) for c in report.citations]
+    for severity, state, changed, quotes, url in rows:
+        line = f"{severity:<15} {state:<15} {changed:<17} {quotes:<22} {url}"
+        console.print(Text(inert(line)), soft_wrap=True)
     for c in report.problems:
         lines = [f"{c.severity_label}: {c.url} ({c.state})"]
         if c.redirected_to:
@@ -56,4 +50,5 @@ def print_report(console: Console, report: ArticleReport) -> None:
                 lines.append(
                     f"    removed: {' | '.join(q.removed) or '-'}; added: {' | '.join(q.added) or '-'}"
                 )
-        console.print(Text(inert("\n".join(lines))))
+        # Not wrapped: a URL or quote cut across lines cannot be copied or searched for.
+        console.print(Text(inert("\n".join(lines))), soft_wrap=True)

@@ -97,6 +97,7 @@ def build_report(
         title=article.title,
         origin=article.origin,
         tags=article.tags,
+        ingested_at=article.ingested_at,
         generated_at=now,
         citations=worst_first(citations),
     )

@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from archive.report.model import ArticleReport, CaptureRef, ChangeRef, CitationHealth, QuoteHealth
-from archive.web.paths import diff_path, replay_path
 
 
 def report_json(report: ArticleReport, *, base_url: str = "") -> dict[str, Any]:
@@ -60,6 +59,8 @@ def _quote(q: QuoteHealth) -> dict[str, Any]:
 def _capture(capture: CaptureRef | None, base: str) -> dict[str, Any] | None:
     if capture is None:
         return None
+    from archive.web.paths import replay_path  # here: the web package imports this module
+
     return {
         "id": capture.id,
         "url": capture.url,
@@ -77,6 +78,8 @@ def _capture(capture: CaptureRef | None, base: str) -> dict[str, Any] | None:
 def _change(change: ChangeRef | None, base: str) -> dict[str, Any] | None:
     if change is None:
         return None
+    from archive.web.paths import diff_path  # here: the web package imports this module
+
     return {
         "id": change.id,
         "kind": change.kind,

@@ -123,6 +123,7 @@ class ArticleReport:
     title: str
     origin: str
     tags: tuple[str, ...]
+    ingested_at: datetime
     generated_at: datetime
     citations: tuple[CitationHealth, ...]
 

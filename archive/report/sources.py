@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Engine, String, cast, func, select
 from sqlalchemy.orm import Session
@@ -45,6 +46,7 @@ class ArticleSources:
     title: str
     origin: str
     tags: tuple[str, ...]
+    ingested_at: datetime
     sources: tuple[CitedSource, ...]
 
 
@@ -96,7 +98,9 @@ def read_article_sources(engine: Engine, article_id: int) -> ArticleSources | No
             )
             for c, s in rows
         )
-        return ArticleSources(article.id, article.title, article.origin, tuple(article.tags or ()), sources)
+        return ArticleSources(
+            article.id, article.title, article.origin, tuple(article.tags or ()), article.ingested_at, sources
+        )
 
 
 def article_ids_tagged(engine: Engine, tag: str, *, limit: int) -> list[int]:
@@ -113,28 +117,25 @@ def article_ids_tagged(engine: Engine, tag: str, *, limit: int) -> list[int]:
         return list(session.scalars(query))
 
 
-def newest_change_id(engine: Engine) -> int:
-    """The id of the newest change recorded (0: none yet)."""
-    with Session(engine) as session:
-        return session.scalar(select(func.max(Change.id))) or 0
-
-
-def tagged_articles_changed_after(engine: Engine, change_id: int, tags: Sequence[str]) -> dict[str, set[int]]:
-    """For each of ``tags``, the articles with that tag citing a source with a change newer than
-    change ``change_id``."""
+def tagged_articles_changed_between(
+    engine: Engine, tags: Sequence[str], since: datetime, until: datetime
+) -> dict[str, list[int]]:
+    """For each of ``tags``, the ids of the articles with that tag citing a source on which a change
+    was detected at or after ``since`` and before ``until``."""
     query = (
         select(Article.id, Article.tags)
         .join(Citation, Citation.article_id == Article.id)
         .join(Change, Change.source_id == Citation.source_id)
-        .where(Change.id > change_id)
+        .where(Change.detected_at >= since, Change.detected_at < until)
         .distinct()
+        .order_by(Article.id)
     )
-    out: dict[str, set[int]] = {tag: set() for tag in tags}
+    out: dict[str, list[int]] = {tag: [] for tag in tags}
     with Session(engine) as session:
         for article_id, article_tags in session.execute(query):
             for tag in article_tags or ():
                 if tag in out:
-                    out[tag].add(article_id)
+                    out[tag].append(article_id)
     return out
 
 
