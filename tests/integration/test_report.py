@@ -121,6 +121,7 @@ def test_link_health_report_end_to_end(scenario: Scenario) -> None:
     check_unknown_article(scenario)
     check_human_table(scenario)
     check_wacz(scenario)
+    check_one_read_per_source(scenario)
     check_digest(scenario)
     check_pages(scenario)
 
@@ -212,6 +213,28 @@ def _expected_records(scenario: Scenario) -> set[str]:
 def check_wacz(scenario: Scenario) -> None:
     assert scenario.report["wacz"]["path"] == str(scenario.wacz)
     assert _warc_ids(scenario.wacz) == _expected_records(scenario)
+
+
+def check_one_read_per_source(scenario: Scenario) -> None:
+    """Building the report reads one capture per source with a page to check quotes against (not
+    the deleted one, nor the one never captured), each the capture the report names."""
+    from archive.catalog import CaptureView
+    from archive.report import build_report
+    from citewatch.app import App
+    from citewatch.config import Settings
+
+    app = App(Settings(home=scenario.cw.home), read_only=True)
+    read: list[int] = []
+
+    def counting(capture: CaptureView) -> bytes | None:
+        read.append(capture.id)
+        return app.read_payload(capture)
+
+    report = build_report(app.catalog.engine, scenario.article_id, read_payload=counting, now=app.clock())
+    assert report is not None
+    checked = {c.url: c.capture.id for c in report.citations if c.capture is not None}
+    names = ("edited", "figures", "moved", "kept")
+    assert sorted(read) == sorted(checked[scenario.urls[name]] for name in names)
 
 
 def check_digest(scenario: Scenario) -> None:
