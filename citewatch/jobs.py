@@ -202,5 +202,8 @@ def upload_spool() -> str:
 
 def report_digests() -> str:
     """At the start of each digest period, send each tag's link-health digest of the period before."""
-    app = App(load_settings())
-    return app.send_report_digests()
+    settings = load_settings()
+    if not settings.alert_tag_urls:
+        return "no tag has alert URLs"
+    # Read-only: the job only reads, and must not recover the spool under a running crawl.
+    return App(settings, read_only=True).send_report_digests()
