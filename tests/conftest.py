@@ -48,6 +48,7 @@ def redis_url(redis_server: RedisServer) -> Iterator[str]:
 SLOW_FIRST = (
     "test_scale_out.py",
     "test_browser_sources.py",
+    "test_report.py",
     "test_detection_isolation.py",
     "test_scale_bench.py",
     "test_daemon.py",

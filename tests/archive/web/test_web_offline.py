@@ -47,7 +47,7 @@ def _off_site(page_url: str, document: str) -> list[str]:
 def test_no_page_loads_anything_from_another_origin(site: Site) -> None:
     ids = {"article_id": site.ids["article"], "source_id": site.ids["statement"],
            "capture_id": site.ids["v1"], "change_id": site.ids["edited"],
-           "before_id": site.ids["v1"], "after_id": site.ids["v2"]}  # fmt: skip
+           "before_id": site.ids["v1"], "after_id": site.ids["v2"], "tag": "politics"}  # fmt: skip
     # A browser capture, for the routes that serve what only those have (its screenshot).
     writer = WarcWriter(site.spool, fsync=False)
     browser = record_browser_capture(
