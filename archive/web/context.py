@@ -16,7 +16,7 @@ from markupsafe import Markup
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
-from archive.catalog import Catalog
+from archive.catalog import CaptureView, Catalog
 from archive.text.characters import inert
 from archive.web.evidence import RecordReader
 from archive.web.hosts import HostPolicy
@@ -41,6 +41,8 @@ class WebContext:
     clock: Callable[[], datetime]
     templates: Jinja2Templates
     hosts: HostPolicy
+    # A capture's decoded payload, for the link-health reports (None: no reports).
+    read_payload: Callable[[CaptureView], bytes | None] | None = None
 
     def render(self, request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         """Render template ``name`` with ``context`` (everything autoescaped)."""
