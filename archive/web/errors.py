@@ -54,14 +54,6 @@ class StatusUnavailable(Exception):
     """The deployment's status cannot be read now (its Redis is down): the message says why."""
 
 
-class MalformedLinks(ValueError):
-    """A ``Link`` header or link-format document that does not follow RFC 8288's syntax."""
-
-    def __init__(self, text: str, position: int, problem: str) -> None:
-        excerpt = text[max(0, position - 20) : position + 20]
-        super().__init__(f"not a valid list of links at character {position} ({excerpt!r}): {problem}")
-
-
 class InvalidAcceptDatetime(HTTPException):
     """A TimeGate request whose ``Accept-Datetime`` is not an RFC 1123 date."""
 

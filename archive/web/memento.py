@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from functools import cached_property
 
-from archive.web.linkformat import Link
+from archive.links.linkformat import Link
 from archive.web.paths import timestamp14
 
 REPLAY_PATH = "replay/"

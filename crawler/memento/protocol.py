@@ -8,11 +8,11 @@ only in a ``Link: <…>; rel="memento"`` entry (pywb's framed replay).  Wayback-
 rewritten links and the injected banner, under the ``id_`` modifier of its timestamp:
 ``…/20200301100000id_/http://example.org/``; that raw form is what is worth keeping.
 
-Link headers are parsed here rather than by a library: the one Memento client on PyPI
-(``memento_client`` 0.6, unmaintained since 2018) asks TimeGates itself with blocking
-``requests`` calls, which a crawl must not do (the fetches go through the crawler, its address
-guard and its politeness), and ``requests.utils.parse_header_links`` splits on every ``,``
-inside a quoted ``datetime="Sun, 01 Mar 2020 …"``.
+Link headers are read with `archive.links` (the same RFC 8288 reader the UI's Memento routes are
+tested with).  The TimeGate is asked through the crawler rather than by a client library: the
+one Memento client on PyPI (``memento_client`` 0.6, unmaintained since 2018) asks with blocking
+``requests`` calls, which a crawl must not make (the fetches go through the crawler, its address
+guard, size limits and politeness).
 """
 
 from __future__ import annotations
@@ -23,24 +23,10 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import urljoin
 
-# One link-value: <URI> then ;-separated params, a param's value quoted (with \-escapes) or a token.
-_LINK = re.compile(r'\s*<([^>]*)>((?:\s*;\s*[^\s=;,]+\s*(?:=\s*(?:"(?:[^"\\]|\\.)*"|[^\s;,]*))?)*)\s*(?:,|$)')
-_PARAM = re.compile(r'\s*;\s*([^\s=;,]+)\s*(?:=\s*("(?:[^"\\]|\\.)*"|[^\s;,]*))?')
+from archive.links import Link, MalformedLinks, parse_links
+
 # A wayback-style memento URI: …/{14-digit timestamp}{modifier}/{original}.
 _WAYBACK = re.compile(r"^(?P<head>https?://[^?#]*?/)(?P<ts>\d{14})(?P<mod>[a-z]{2}_)?/(?P<original>.+)$")
-
-
-@dataclass(frozen=True)
-class Link:
-    """One entry of a ``Link`` header: its target and its parameters (``rel`` split into types)."""
-
-    uri: str
-    rel: tuple[str, ...]
-    params: dict[str, str]
-
-    @property
-    def datetime(self) -> datetime | None:
-        return parse_http_date(self.params.get("datetime"))
 
 
 @dataclass(frozen=True)
@@ -70,24 +56,6 @@ def parse_http_date(value: str | None) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def parse_links(value: str) -> tuple[Link, ...]:
-    """The entries of a Link header (RFC 8288); what cannot be parsed ends the list there."""
-    links: list[Link] = []
-    position = 0
-    while position < len(value) and value[position:].strip():
-        match = _LINK.match(value, position)
-        if match is None or match.end() == position:
-            break
-        params: dict[str, str] = {}
-        for name, raw in _PARAM.findall(match.group(2)):
-            text = raw[1:-1].replace('\\"', '"') if raw.startswith('"') else raw
-            params.setdefault(name.lower(), text)
-        rel = tuple(params.get("rel", "").lower().split())
-        links.append(Link(uri=match.group(1).strip(), rel=rel, params=params))
-        position = match.end()
-    return tuple(links)
-
-
 def timegate_url(timegate: str, url: str) -> str:
     """The URL that asks ``timegate`` for ``url`` (TimeGates take the original URL appended)."""
     return f"{timegate}{url}"
@@ -105,8 +73,7 @@ def negotiate(status: int, headers: list[tuple[str, str]], base_url: str) -> Neg
         return next((v for k, v in headers if k.lower() == name), None)
 
     link = ", ".join(v for k, v in headers if k.lower() == "link")
-    links = parse_links(link) if link else ()
-    mementos = [entry for entry in links if "memento" in entry.rel]
+    mementos = [entry for entry in _links(link) if "memento" in entry.rels]
     if 300 <= status < 400:
         uri = header("location")
     elif 200 <= status < 300:
@@ -118,7 +85,16 @@ def negotiate(status: int, headers: list[tuple[str, str]], base_url: str) -> Neg
     uri_m = urljoin(base_url, uri.strip())
     named = next((m for m in mementos if urljoin(base_url, m.uri) == uri_m), None)
     chosen = named or (mementos[0] if len(mementos) == 1 else None)
-    return Negotiated(uri_m=uri_m, link=link, datetime=chosen.datetime if chosen is not None else None)
+    moment = parse_http_date(chosen.param("datetime")) if chosen is not None else None
+    return Negotiated(uri_m=uri_m, link=link, datetime=moment)
+
+
+def _links(value: str) -> list[Link]:
+    """The entries of a Link header; none when it is malformed (it is evidence, not a requirement)."""
+    try:
+        return parse_links(value) if value else []
+    except MalformedLinks:
+        return []
 
 
 def raw_memento_url(uri_m: str) -> str | None:

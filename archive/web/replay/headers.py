@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from archive.web.linkformat import format_links
+from archive.links.linkformat import format_links
 from archive.web.memento import Memento, memento_response_links
 from archive.web.replay.timestamps import http_date
 

@@ -22,9 +22,9 @@ from email.utils import parsedate_to_datetime
 from fastapi import APIRouter, Request
 from starlette.responses import Response, StreamingResponse
 
+from archive.links.linkformat import format_link, format_links, link_uri
 from archive.web.context import Web, WebContext
 from archive.web.errors import InvalidAcceptDatetime, NoMementos
-from archive.web.linkformat import format_link, format_links, link_uri
 from archive.web.memento import (
     LINK_FORMAT,
     TIMEGATE_PATH,

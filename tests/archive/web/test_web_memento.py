@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from archive.catalog import CaptureRecord, Redirect, open_catalog
+from archive.links.linkformat import Link, parse_links
 from archive.web.app import create_app
-from archive.web.linkformat import Link, parse_links
 from archive.web.memento import Memento, memento_datetime, memento_url, timegate_url, timemap_url
 from archive.web.replay import build_replay_router
 from archive.web.replay.mementos import MementoIndex

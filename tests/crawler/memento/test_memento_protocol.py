@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from crawler.memento.protocol import (
-    accept_datetime,
-    negotiate,
-    parse_links,
-    raw_memento_url,
-    wayback_timestamp,
-)
+from archive.links import parse_links
+from crawler.memento.protocol import accept_datetime, negotiate, raw_memento_url, wayback_timestamp
 
 TG = "http://127.0.0.1:8080/coll/http://gov.example/statement"
 # pywb 2.9.1's Link header, verbatim (its datetime holds a comma).
@@ -25,19 +20,19 @@ PYWB_LINK = (
 MARCH = datetime(2020, 3, 1, 10, tzinfo=UTC)
 
 
-def test_link_header_entries_keep_their_quoted_commas() -> None:
+def test_pywb_link_headers_read_with_archive_links() -> None:
     links = parse_links(
         PYWB_LINK + ', <http://x.example/a>; rel="first memento"; datetime="Mon, 02 Mar 2020 10:00:00 GMT"'
     )
-    assert [link.rel for link in links] == [
+    assert [link.rels for link in links] == [
         ("original",),
         ("timegate",),
         ("timemap",),
         ("memento",),
         ("first", "memento"),
     ]
-    assert links[3].datetime == MARCH
-    assert links[2].params["type"] == "application/link-format"
+    assert links[3].param("datetime") == "Sun, 01 Mar 2020 10:00:00 GMT"
+    assert links[2].param("type") == "application/link-format"
 
 
 def test_a_redirecting_timegate_names_the_memento_in_location() -> None:
@@ -63,6 +58,7 @@ def test_a_200_timegate_names_it_in_content_location_or_only_in_its_link_header(
 
 
 def test_no_memento_is_none() -> None:
+    assert negotiate(302, [("Link", "<broken; rel=memento")], TG) is None  # no Location, a bad Link
     assert negotiate(404, [("Link", PYWB_LINK)], TG) is None
     assert negotiate(200, [("Content-Type", "text/html")], TG) is None  # a page, but no memento named
     assert negotiate(302, [], TG) is None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from archive.web.errors import MalformedLinks
-from archive.web.linkformat import Link, format_link, format_links, link_uri, parse_links
+from archive.links.errors import MalformedLinks
+from archive.links.linkformat import Link, format_link, format_links, link_uri, parse_links
 
 DATE = "Wed, 25 Nov 2026 15:30:00 GMT"
 

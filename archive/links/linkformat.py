@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from archive.web.errors import MalformedLinks
+from archive.links.errors import MalformedLinks
 
 # RFC 3986 reserved and unreserved characters, and '%' so existing escapes stay as they are.
 _URI_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
