@@ -33,6 +33,7 @@ from archive.catalog.views import ArticleRef, CaptureView, ChangeRecord, ChangeV
 from archive.store.errors import NotYetStored
 from scheduler.alerts.message import render_alert
 from scheduler.detect import IgnoreRules, Observation, Verdict, detect
+from scheduler.detect.model import DELETED, UNREACHABLE
 from scheduler.detect.recovered import recovered_verdict
 from scheduler.policy import RevisitPolicy
 
@@ -41,6 +42,8 @@ logger = logging.getLogger(__name__)
 # Browser captures that never reached the page (no browser here, or ours failed): no news about
 # it, so they neither count as failed fetches nor change anything.
 NOT_FETCHED = frozenset(("no-browser", "browser-error"))
+# States of a source with no live page, in which a recovered memento stands in for its text.
+DEAD_STATES = (DELETED, UNREACHABLE)
 # States in which an unchanged payload needs no text work at all.
 _HEALTHY = ("live", "edited", "redirected")
 # Passes that try to judge a capture before it is given up (retries are the next crawls' passes).
@@ -69,6 +72,10 @@ class SourceTask:
     quotes: tuple[str, ...]
     rules: IgnoreRules
     failure_threshold: int
+    # A memento recovered for the source (dead at ingest): its text stands in for a baseline
+    # without content (a 404) while the source is dead, so a page that comes back is compared
+    # with what the memento said.
+    recovered: Observation | None = None
 
     @property
     def reads_text(self) -> bool:
@@ -117,6 +124,8 @@ def judge_source(task: SourceTask) -> tuple[list[Verdict], str | None]:
             verdicts.append(Verdict(None, state, f"first {current.mode} capture: the new baseline"))
             befores[current.mode] = current
             continue
+        if task.recovered is not None and state in DEAD_STATES and not _has_content(before):
+            before = task.recovered
         try:
             verdict = detect(
                 before,
@@ -235,6 +244,7 @@ class ChangeRecorder:
             quotes=context.quotes,
             rules=IgnoreRules(selectors=context.selectors, patterns=context.patterns),
             failure_threshold=self._failure_threshold,
+            recovered=self._recovered(context) if need_bodies else None,
         )
         return _Prepared(context, task, unreadable)
 
@@ -261,6 +271,18 @@ class ChangeRecorder:
                 first.url,
                 first.id,
             )
+            return None
+
+    def _recovered(self, context: JudgingContext) -> Observation | None:
+        """The source's recovered memento, read, when it is not the baseline already (None if it
+        cannot be read now: the captures are judged as without one)."""
+        memento = context.recovered
+        if memento is None or (context.baseline is not None and context.baseline.id == memento.id):
+            return None
+        try:
+            return self._observe(memento, True)
+        except Exception as error:  # its text only sharpens the verdicts: they go on without it
+            logger.warning("the memento recovered for %s cannot be read: %s", memento.url, _reason(error))
             return None
 
     # -- judging: pure, in this process or in worker processes -------------------------------
@@ -324,11 +346,17 @@ class ChangeRecorder:
         # What each capture was compared with: the last one made the same way (`judge_source`).
         previous = {baseline.mode: baseline} if baseline is not None else {}
         out = []
+        state = context.state
         # The failure counts are the task's own: each verdict was reached with them.
         for capture, (observed, failures, _), verdict in zip(
             context.captures, task.steps, verdicts, strict=False
         ):
-            out.append(self._judgement(context, capture, previous.get(capture.mode), verdict, failures))
+            before = previous.get(capture.mode)
+            stood_in = task.recovered is not None and context.recovered is not None
+            if stood_in and state in DEAD_STATES and capture.recovered_from is None and not _ok(before):
+                before = context.recovered  # what `judge_source` compared it with
+            out.append(self._judgement(context, capture, before, verdict, failures))
+            state = verdict.state
             if _baseline_worthy(observed):
                 previous[capture.mode] = capture
         return out
@@ -431,6 +459,20 @@ class _LazyPool:
 def _comparable(observed: Observation) -> bool:
     """False for a browser capture that kept no rendered page (nothing to compare it with)."""
     return not (observed.mode == "browser" and observed.status is not None and observed.body is None)
+
+
+def _ok(capture: CaptureView | None) -> bool:
+    return capture is not None and capture.status is not None and 200 <= capture.status < 300
+
+
+def _has_content(observed: Observation | None) -> bool:
+    """Whether a baseline holds a page's text (not a 404 page, a failure or a redirect's)."""
+    return (
+        observed is not None
+        and observed.status is not None
+        and 200 <= observed.status < 300
+        and observed.body is not None
+    )
 
 
 def _baseline_worthy(observed: Observation) -> bool:

@@ -377,6 +377,7 @@ def _contexts(session: Session, wanted: list[int]) -> list[JudgingContext]:
     present = [sid for sid in wanted if waiting[sid] and sid in sources]
     judged = [sid for sid in present if sources[sid].state != NEVER_JUDGED]
     newest = _newest_judged(session, judged)
+    recovered = _newest_recovered(session, [sid for sid in judged if sources[sid].state in _DEAD])
     contexts = []
     for sid in present:
         source, captures = sources[sid], waiting[sid]
@@ -396,6 +397,26 @@ def _contexts(session: Session, wanted: list[int]) -> list[JudgingContext]:
                 # (always, but after a reindex of old WARCs).
                 baseline=_baseline(session, sid, captures[0], newest.get(sid)) if sid in judged else None,
                 captures=tuple(captures),
+                recovered=recovered.get(sid),
             )
         )
     return contexts
+
+
+# The states in which a source's text comes from a recovered memento, if it has one.
+_DEAD = ("deleted", "unreachable")
+
+
+def _newest_recovered(session: Session, source_ids: list[int]) -> dict[int, CaptureView]:
+    """The newest judged memento (a 2xx recovered from an archive) of each of these sources."""
+    if not source_ids:
+        return {}
+    rows = session.scalars(
+        newest_captures(
+            Capture.source_id,
+            Capture.source_id.in_(source_ids),
+            _comparable(),
+            Capture.recovered_from.is_not(None),
+        )
+    )
+    return {row.source_id: to_capture_view(row) for row in rows if row.source_id is not None}

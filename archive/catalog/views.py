@@ -250,6 +250,9 @@ class JudgingContext:
     quotes: tuple[str, ...]
     baseline: CaptureView | None
     captures: tuple[CaptureView, ...]
+    # The newest judged memento recovered from a Memento archive (a source dead at ingest), if
+    # any: the text its quotes are checked against while the live page gives none.
+    recovered: CaptureView | None = None
 
 
 @dataclass(frozen=True)

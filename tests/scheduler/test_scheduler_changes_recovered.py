@@ -144,3 +144,21 @@ def test_an_archive_error_is_no_baseline(catalog: Catalog) -> None:
     [change_id] = recorder(catalog, archive).process()
     change = catalog.get_change(change_id)
     assert change is not None and (change.kind, change.removed_quotes) == ("restored", ())
+
+
+def test_a_page_back_after_crawls_that_found_it_dead_is_compared_with_the_memento(catalog: Catalog) -> None:
+    archive = Archive()
+    capture(catalog, archive, 0, 404, statement("Not found"))
+    memento = capture(
+        catalog, archive, 1, 200, statement(f"The minister said: {KEPT}. And: {MISSING}."), recovered=True
+    )
+    assert recorder(catalog, archive).process() == []
+    for minutes in (60, 120):  # two re-crawls, each judged on its own: still dead
+        capture(catalog, archive, minutes, 404, statement("Not found"))
+        assert recorder(catalog, archive).process() == []
+    back = capture(catalog, archive, 180, 200, statement(f"The minister said: {KEPT}."))
+    [change_id] = recorder(catalog, archive).process()
+    change = catalog.get_change(change_id)
+    assert change is not None
+    assert (change.kind, change.removed_quotes) == ("restored", (MISSING,))
+    assert (change.before_capture_id, change.after_capture_id) == (memento, back)
