@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
 from archive.catalog import CaptureRecord
 from archive.warc.writer import WarcWriter
+from archive.web.replay import build_replay_router
 from tests.archive.warc.samples import exchange
 from tests.archive.web.web_site import DOWN, STATEMENT, T0, Site, site_fixture  # noqa: F401 - fixtures
 
@@ -16,15 +19,33 @@ MEMENTO = f"https://archive.example/web/20210601120000id_/{DOWN}"
 
 def test_source_and_capture_pages_say_recovered_from_the_archive(site: Site) -> None:
     writer = WarcWriter(site.spool, fsync=False)
+    dead = writer.write_exchange(exchange(DOWN, body=b"<p>Not Found</p>", at=T0, status=404))
     written = writer.write_exchange(exchange(MEMENTO, body=b"<p>The road reopened to convoys.</p>", at=T0))
     writer.close()
     source_id = site.catalog.sources_for_urls([DOWN])[0].id
+    # The live page's 404 and the memento fetched right after it, in the same second.
+    site.catalog.record_capture(
+        CaptureRecord(
+            role="source",
+            source_id=source_id,
+            url=DOWN,
+            captured_at=T0 + timedelta(milliseconds=100),
+            status=404,
+            final_url=DOWN,
+            content_type="text/html",
+            payload_digest=dead.payload_digest,
+            warc_name=dead.warc_name,
+            offset=dead.offset,
+            length=dead.length,
+            record_id=dead.record_id,
+        )
+    )
     capture_id = site.catalog.record_capture(
         CaptureRecord(
             role="source",
             source_id=source_id,
             url=DOWN,
-            captured_at=T0 + timedelta(seconds=1),
+            captured_at=T0 + timedelta(milliseconds=500),
             status=200,
             final_url=MEMENTO,
             content_type="text/html",
@@ -37,9 +58,16 @@ def test_source_and_capture_pages_say_recovered_from_the_archive(site: Site) -> 
             memento_datetime=datetime(2021, 6, 1, 12, tzinfo=UTC),
         )
     )
-    with TestClient(site.app()) as client:
+    app = site.app()
+    app.include_router(build_replay_router(engine=site.catalog.engine, read_record=site.read_record))
+    with TestClient(app) as client:
         source = client.get(f"/sources/{source_id}").text
         capture = client.get(f"/captures/{capture_id}").text
+        frame = re.search(r'<iframe id="replay"[^>]* src="([^"]+)"', capture)
+        assert frame is not None
+        replayed = client.get(html.unescape(frame.group(1)))
+    # The frame plays the memento, not the dead page captured in the same second.
+    assert replayed.status_code == 200 and b"The road reopened to convoys." in replayed.content
     assert 'id="recovered"' in source and "Internet Archive" in source and "2021-06-01 12:00:00 UTC" in source
     assert f'href="/captures/{capture_id}">the archive' in source
     assert 'id="recovered"' in capture and "Recovered from" in capture and MEMENTO in capture
