@@ -125,7 +125,9 @@ def _bases(urls: Sequence[str]) -> list[tuple[Any, str]]:
 
 
 def _replayable(query: Select[Any]) -> Select[Any]:
-    return located(query).where(Capture.record_type.in_(PAYLOAD_RECORDS))
+    # A memento recovered from another archive (Memento in) is that archive's memento of another
+    # time, not ours of the time we fetched it: it is not listed as one of ours.
+    return located(query).where(Capture.record_type.in_(PAYLOAD_RECORDS), Capture.recovered_from.is_(None))
 
 
 def _second(moment: datetime) -> datetime:

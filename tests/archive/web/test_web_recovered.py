@@ -76,3 +76,35 @@ def test_source_and_capture_pages_say_recovered_from_the_archive(site: Site) -> 
     with TestClient(site.app()) as client:
         page = client.get(f"/sources/{other}")
     assert page.status_code == 200 and 'id="recovered"' not in page.text
+
+
+def test_a_recovered_memento_is_not_listed_as_one_of_our_mementos(site: Site) -> None:
+    writer = WarcWriter(site.spool, fsync=False)
+    written = writer.write_exchange(exchange(MEMENTO, body=b"<p>The road reopened to convoys.</p>", at=T0))
+    writer.close()
+    source_id = site.catalog.sources_for_urls([DOWN])[0].id
+    site.catalog.record_capture(
+        CaptureRecord(
+            role="source",
+            source_id=source_id,
+            url=DOWN,
+            captured_at=T0 + timedelta(seconds=1),
+            status=200,
+            final_url=MEMENTO,
+            content_type="text/html",
+            payload_digest=written.payload_digest,
+            warc_name=written.warc_name,
+            offset=written.offset,
+            length=written.length,
+            record_id=written.record_id,
+            recovered_from="Internet Archive",
+            memento_datetime=datetime(2021, 6, 1, 12, tzinfo=UTC),
+        )
+    )
+    with TestClient(site.app()) as client:
+        timemap = client.get(f"/timemap/link/{DOWN}")
+        statement = client.get(f"/timemap/link/{STATEMENT}")
+    # Its only other capture is a DNS failure: we hold no memento of it (the statement's TimeMap,
+    # beside it, lists its captures).
+    assert statement.status_code == 200 and 'rel="first memento"' in statement.text
+    assert timemap.status_code == 404
