@@ -83,6 +83,11 @@ def read_article_sources(engine: Engine, article_id: int) -> ArticleSources | No
                 )
             )
         }
+        # A source dead at ingest and recovered from a Memento archive: while it stays dead, its
+        # quotes are checked against the memento (change detection's baseline too), not against a
+        # later 200 that only says "not found" (a soft 404), unless the page came back since.
+        recovered_rows = _still_dead_recoveries(session, ids, {s.id for _, s in rows if s.state in _DEAD})
+        usable_rows.update((source_id, row) for source_id, row in recovered_rows.items())
         changes = _newest_changes(session, ids)
         sources = tuple(
             CitedSource(
@@ -101,6 +106,41 @@ def read_article_sources(engine: Engine, article_id: int) -> ArticleSources | No
         return ArticleSources(
             article.id, article.title, article.origin, tuple(article.tags or ()), article.ingested_at, sources
         )
+
+
+_DEAD = ("deleted", "unreachable")
+
+
+def _still_dead_recoveries(session: Session, ids: Sequence[int], dead: set[int]) -> dict[int, Capture]:
+    """The newest recovered memento of each dead source that was not restored after it."""
+    if not dead:
+        return {}
+    found = {
+        row.source_id: row
+        for row in session.scalars(
+            newest_captures(
+                Capture.source_id,
+                Capture.source_id.in_(sorted(dead)),
+                Capture.role == "source",
+                Capture.recovered_from.is_not(None),
+                Capture.status >= 200,
+                Capture.status < 300,
+            )
+        )
+        if row.source_id is not None
+    }
+    if not found:
+        return {}
+    restored = session.execute(
+        select(Change.source_id, Capture.captured_at)
+        .join(Capture, Capture.id == Change.after_capture_id)
+        .where(Change.source_id.in_(sorted(found)), Change.kind == "restored")
+    )
+    for source_id, at in restored:
+        memento = found.get(source_id)
+        if memento is not None and at > memento.captured_at:
+            del found[source_id]
+    return found
 
 
 def article_ids_tagged(engine: Engine, tag: str, *, limit: int) -> list[int]:

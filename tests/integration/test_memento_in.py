@@ -45,6 +45,7 @@ class World:
     gone: str  # answers 404
     soft: str  # answers 200 "not found"
     dead_host: str  # no DNS entry
+    article_id: int
     ingest_seconds: float
     pywb_start_seconds: float
 
@@ -132,9 +133,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 encoding="utf-8",
             )
             started = time.monotonic()
-            cw.json("ingest", str(article))
+            [ingested] = cw.json("ingest", str(article))
             ingest_seconds = time.monotonic() - started
-            yield World(cw, pywb.port, gone, soft, DEAD_HOST_URL, ingest_seconds, pywb_start)
+            yield World(
+                cw, pywb.port, gone, soft, DEAD_HOST_URL, ingested["article_id"], ingest_seconds, pywb_start
+            )
     sys.stderr.write(f"\npywb started in {pywb_start:.1f}s; ingest with recovery {ingest_seconds:.1f}s\n")
 
 
@@ -203,6 +206,15 @@ def check_quotes_against_the_recovered_text_and_a_recrawl_is_no_news(world: Worl
     assert changes() == [(world.gone, "deleted", [NOT_IN_MEMENTO])]
     states = {s["url"]: s["state"] for s in world.cw.json("sources")}
     assert states == {world.gone: "deleted", world.dead_host: "unreachable", world.soft: "deleted"}
+    # The article's link-health report checks the quotes against the recovered copies too.
+    report = world.cw.json("report", str(world.article_id))
+    quotes = {(c["url"], q["text"]): q["status"] for c in report["citations"] for q in c["quotes"]}
+    assert quotes == {
+        (world.gone, KEPT): "present",
+        (world.gone, NOT_IN_MEMENTO): "gone",
+        (world.dead_host, ROAD): "present",
+        (world.soft, WATER): "present",
+    }
 
 
 def test_dead_sources_are_recovered_from_pywb_and_their_quotes_checked(world: World) -> None:
