@@ -40,6 +40,7 @@ from scheduler.policy import RevisitPolicy
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from archive.export.keys import PublicKey, SigningKey
     from archive.export.wacz import ExportReport
     from archive.index.reindex import ReindexReport
     from archive.store.base import Store, StoredObject
@@ -59,6 +60,8 @@ logger = logging.getLogger(__name__)
 ProgressFn = Callable[[CaptureResult, "CrawlTally"], None]
 STALE_SENDING = timedelta(minutes=10)
 UNUPLOADED_PATIENCE = timedelta(hours=1)
+# Under $CITEWATCH_HOME, beside the catalog: private to this archive, never uploaded or exported.
+SIGNING_KEY_FILE = Path("keys") / "wacz-signing-key.pem"
 
 
 def utc_now() -> datetime:
@@ -653,12 +656,37 @@ class App:
         return total
 
     def export_wacz(self, article_id: int, path: Path) -> ExportReport:
-        """Package an article with every capture of its sources as a WACZ file."""
+        """Package an article with every capture of its sources as a WACZ file, signed with the
+        archive's key (made on first use)."""
         from archive.export.wacz import export_wacz
 
         if self.catalog.get_article(article_id) is None:
             raise unknown_article(article_id)
-        return export_wacz(self.catalog, article_id=article_id, read_range=self.read_range, out_path=path)
+        return export_wacz(
+            self.catalog,
+            article_id=article_id,
+            read_range=self.read_range,
+            out_path=path,
+            signing_key=self.signing_key(),
+        )
+
+    @property
+    def signing_key_path(self) -> Path:
+        """The archive's WACZ signing key: in the data directory, never in the store or an export."""
+        return self.settings.home_dir / SIGNING_KEY_FILE
+
+    def signing_key(self) -> SigningKey:
+        """The archive's WACZ signing key, made on first use (`archive.export.keys`)."""
+        from archive.export.keys import load_or_create_key
+
+        return load_or_create_key(self.signing_key_path)
+
+    def public_signing_key(self) -> PublicKey | None:
+        """The public part of the signing key, None while no export has made one."""
+        from archive.export.keys import load_key
+
+        key = load_key(self.signing_key_path)
+        return key.public if key is not None else None
 
 
 def _nonempty(targets: Iterable[CaptureTarget]) -> Iterator[CaptureTarget] | None:

@@ -51,6 +51,7 @@ USER_ERRORS = (
     ("archive.catalog.errors", "CatalogError"),
     ("archive.store.errors", "StoreError"),
     ("archive.warc.errors", "WarcError"),
+    ("archive.export.errors", "ExportError"),
 )
 
 app = typer.Typer(
@@ -694,11 +695,95 @@ def export(
             report = reader.export_wacz(article_id, wacz)
         except ExportError as exc:  # nothing archived for it yet, a record that does not match, ...
             raise BadInput(str(exc)) from exc
-        doc = {"path": str(report.path), "bytes": report.bytes, "records": report.records}
+        doc: dict[str, Any] = {"path": str(report.path), "bytes": report.bytes, "records": report.records}
+        key = report.public_key
+        doc["signed"] = key is not None
+        doc["public_key"] = key.spki_b64 if key is not None else None
+        doc["fingerprint"] = key.fingerprint if key is not None else None
         if as_json:
             emit_json(doc)
         else:
             echo(f"wrote {report.path} ({report.bytes:,} bytes, {report.records} records)")
+            if key is not None:
+                echo(f"signed with this archive's key {key.fingerprint} (see `citewatch signing-key`)")
+
+
+@app.command("signing-key")
+def signing_key(as_json: JsonOpt = False) -> None:
+    """The public key that signs this archive's WACZ exports (made now if there is none yet).
+
+    Publish it (or its fingerprint) where readers of your exports can find it: a signature proves
+    only that a package is unchanged since the holder of this key signed it.
+    """
+    from citewatch.app import SIGNING_KEY_FILE
+    from citewatch.config import load_settings
+
+    with user_errors():
+        from archive.export.keys import load_or_create_key
+
+        path = load_settings().home_dir / SIGNING_KEY_FILE
+        key = load_or_create_key(path).public
+        if as_json:
+            emit_json({"public_key": key.spki_b64, "fingerprint": key.fingerprint, "pem": key.pem})
+        else:
+            echo(f"fingerprint: {key.fingerprint}")
+            typer.echo(key.pem, nl=False)
+
+
+@app.command("verify-wacz")
+def verify_wacz(
+    package: Annotated[Path, typer.Argument(help="The .wacz file to check.")],
+    ours: Annotated[
+        bool, typer.Option("--ours", help="Fail unless it was signed with this archive's own key.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check a WACZ package: every file against datapackage.json, that file against its digest, and
+    the digest's signature (WACZ Signing and Verification spec); exit 1 on any mismatch."""
+    from citewatch.app import SIGNING_KEY_FILE
+    from citewatch.config import load_settings
+
+    with user_errors():
+        from archive.export.keys import load_key
+        from archive.export.verification import verify_wacz as check_package
+
+        own = load_key(load_settings().home_dir / SIGNING_KEY_FILE)
+        if ours and own is None:
+            raise BadInput("this archive has no signing key yet, so no package can be its own; drop --ours")
+        report = check_package(package, trusted_keys=[own.public] if ours and own is not None else None)
+        key = report.public_key
+        is_ours = None if own is None or key is None else key == own.public
+        if as_json:
+            emit_json(
+                {
+                    "path": str(package),
+                    "ok": report.ok,
+                    "signed": report.signed,
+                    "files": report.files,
+                    "public_key": key.spki_b64 if key is not None else None,
+                    "fingerprint": key.fingerprint if key is not None else None,
+                    "key_is_ours": is_ours,
+                    "created": report.created,
+                    "software": report.software,
+                    "problems": list(report.problems),
+                }
+            )
+        elif report.ok:
+            whose = {True: "this archive's key", False: "a key that is not this archive's", None: "a key"}[
+                is_ours
+            ]
+            assert key is not None  # ok implies signed
+            echo(
+                f"{package}: OK: {report.files} file(s) match datapackage.json, which matches its digest, "
+                f"signed with {whose} {key.fingerprint} ({report.created}, {report.software})"
+            )
+        else:
+            for problem in report.problems:
+                err.print(
+                    f"citewatch: {package}: {inert(problem)}", markup=False, highlight=False, soft_wrap=True
+                )
+        if not report.ok:
+            raise typer.Exit(EXIT_FAILURE)
 
 
 @app.command()
