@@ -561,6 +561,7 @@ class App:
         from archive.web.errors import WebConfigError
         from archive.web.hosts import WILDCARD_BINDS, url_for_bind
         from archive.web.replay import build_replay_router
+        from archive.web.routes.keys import build_keys_router
 
         s = self.settings
         names = [*s.allowed_hosts, *([] if bind_host.strip() in WILDCARD_BINDS else [bind_host])]
@@ -577,6 +578,7 @@ class App:
             )
         except WebConfigError as exc:
             raise ConfigError(str(exc)) from exc
+        web.include_router(build_keys_router(self.public_signing_key))
         web.include_router(
             build_replay_router(
                 engine=self.catalog.engine,
