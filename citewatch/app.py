@@ -657,9 +657,9 @@ class App:
                 self.reindex_changes = self.change_recorder(backfill=True).process()
         return total
 
-    def export_wacz(self, article_id: int, path: Path) -> ExportReport:
+    def export_wacz(self, article_id: int, path: Path, *, signed: bool = True) -> ExportReport:
         """Package an article with every capture of its sources as a WACZ file, signed with the
-        archive's key (made on first use)."""
+        archive's key (made on first use) unless ``signed`` is False."""
         from archive.export.wacz import export_wacz
 
         if self.catalog.get_article(article_id) is None:
@@ -669,7 +669,7 @@ class App:
             article_id=article_id,
             read_range=self.read_range,
             out_path=path,
-            signing_key=self.signing_key(),
+            signing_key=self.signing_key() if signed else None,
         )
 
     @property

@@ -680,6 +680,9 @@ def serve(
 def export(
     article_id: Annotated[int, typer.Argument(help="The article's id (see `citewatch ingest --json`).")],
     wacz: Annotated[Path, typer.Option("--wacz", help="Where to write the WACZ package.")],
+    unsigned: Annotated[
+        bool, typer.Option("--unsigned", help="Do not sign it (no signing key needed or made).")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """One article's sources and captures as a WACZ package (for ReplayWeb.page and other players)."""
@@ -689,10 +692,12 @@ def export(
         reader = open_reader(say_so=False)
         if reader is None:
             raise unknown_article(article_id)
-        from archive.export.errors import ExportError  # the export package is slow to import
+        from archive.export.errors import ExportError, SigningKeyError  # slow to import
 
         try:
-            report = reader.export_wacz(article_id, wacz)
+            report = reader.export_wacz(article_id, wacz, signed=not unsigned)
+        except SigningKeyError as exc:  # e.g. a data directory it may read but not write
+            raise BadInput(f"{exc}; or export with --unsigned") from exc
         except ExportError as exc:  # nothing archived for it yet, a record that does not match, ...
             raise BadInput(str(exc)) from exc
         doc: dict[str, Any] = {"path": str(report.path), "bytes": report.bytes, "records": report.records}

@@ -67,6 +67,8 @@ def test_export_article_as_valid_wacz(tmp_path: Path, site: TestSite, cw: Citewa
                 if info.filename == "datapackage.json"
                 else data,
             )
+    unsigned = cw.json("export", str(created["article_id"]), "--wacz", str(tmp_path / "u.wacz"), "--unsigned")
+    assert unsigned["signed"] is False and unsigned["public_key"] is None
     failed = cw.run("verify-wacz", str(tampered), check=False)
     assert failed.returncode == 1 and "Traceback" not in failed.stderr
     assert f"citewatch: {tampered}: datapackage.json was altered: its hash is sha256:" in failed.stderr
