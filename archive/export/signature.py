@@ -67,6 +67,11 @@ def sign(key: SigningKey, digest: str, *, created: str, software: str) -> Signed
 def check(signed: Mapping[str, object]) -> list[str]:
     """What is wrong with a ``signedData`` object as found in a package (empty: the signature of its
     ``hash`` verifies with its ``publicKey``).  Whether ``hash`` is the package's is the caller's check."""
+    if "domainCert" in signed and "publicKey" not in signed:
+        return [
+            "signedData is a domain-certificate signature (authsign's format), which this check does "
+            "not verify; check it with py-wacz: wacz validate --verify-auth -f FILE"
+        ]
     problems = [f"signedData has no {name}" for name in REQUIRED if not isinstance(signed.get(name), str)]
     if problems:
         return problems

@@ -189,6 +189,8 @@ def test_our_signature_is_in_webcrypto_form(key: SigningKey) -> None:
     assert check({**doc, "domain": "example.org"}) == [
         "signedData has fields the anonymous signature format does not allow: domain"
     ]
+    (authsign,) = check({"hash": doc["hash"], "signature": doc["signature"], "domainCert": "PEM"})
+    assert authsign.startswith("signedData is a domain-certificate signature (authsign's format)")
 
 
 def test_a_signed_export_verifies_with_ours_and_with_wacz_validate(
