@@ -15,9 +15,7 @@ from archive.export.errors import SigningKeyError
 from archive.export.keys import PublicKey
 from archive.web.context import Web
 
-NO_KEY = (
-    "this archive has no signing key yet: the first `citewatch export` (or `citewatch signing-key`) makes it"
-)
+NO_KEY = "this archive has no signing key yet: the first export (or citewatch signing-key) makes it"
 
 
 def build_keys_router(public_key: Callable[[], PublicKey | None]) -> APIRouter:
