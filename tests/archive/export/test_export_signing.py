@@ -14,6 +14,7 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -156,6 +157,15 @@ def test_the_key_is_made_once_private_to_its_owner(tmp_path: Path) -> None:
     assert first.public.fingerprint.startswith("sha256:") and len(first.public.fingerprint) == 7 + 64
     assert first.public.pem.startswith("-----BEGIN PUBLIC KEY-----\n")
     assert list(path.parent.iterdir()) == [path]  # no temporary file left beside it
+
+
+def test_processes_making_the_key_at_once_all_use_one(tmp_path: Path) -> None:
+    path = tmp_path / "keys" / "wacz-signing-key.pem"
+    with ThreadPoolExecutor(8) as pool:
+        keys = list(pool.map(lambda _: load_or_create_key(path).public, range(16)))
+
+    assert len(set(keys)) == 1 and keys[0] == load_or_create_key(path).public
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
 
 
 def test_a_key_others_can_read_or_not_a_key_is_refused(tmp_path: Path) -> None:
