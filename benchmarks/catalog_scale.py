@@ -11,7 +11,7 @@ code's head: the time is reported), runs ANALYZE, then times:
 * every page and API route of the browsing UI, through the FastAPI app in-process (httpx's
   TestClient), including deep pages, filters, a diff and the Atom feed;
 * replay lookups: a captured URL, a revisit (its payload found by digest), a page requisite shared
-  by a whole host, and a URL never captured;
+  by a whole host, and a URL never captured; the Memento TimeGate and TimeMap of the hot source;
 * every CLI listing as a child process (`sources`, `changes`, `alerts`, `captures URL`, as tables and
   ``--json``): time to the first byte on stdout, total time, CPU and peak RSS.
 
@@ -415,6 +415,10 @@ def web_routes(marks: dict[str, Any], counts: dict[str, int]) -> list[tuple[str,
         ),
         ("replay", "replay: requisite shared by a host", f"/replay/{ts}/{marks['requisite_url']}"),
         ("replay", "replay: URL never captured", f"/replay/{ts}/{marks['never_captured_url']}"),
+        ("replay", "Memento TimeGate (hot source)", f"/timegate/{marks['hot_source_url']}"),
+        # Every memento of the hot source (20,000 at scale 1), streamed a page of rows at a time.
+        ("memento", "Memento TimeMap (hot source)", f"/timemap/link/{marks['hot_source_url']}"),
+        ("memento", "Memento TimeMap (URL never captured)", f"/timemap/link/{marks['never_captured_url']}"),
     ]
 
 

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from archive.export.keys import PublicKey, SigningKey
     from archive.export.wacz import ExportReport
     from archive.index.reindex import ReindexReport
+    from archive.report import ArticleReport
     from archive.store.base import Store, StoredObject
     from archive.store.spool import Spool, UploadReport
     from archive.warc.writer import WarcWriter
@@ -565,6 +566,7 @@ class App:
 
         s = self.settings
         names = [*s.allowed_hosts, *([] if bind_host.strip() in WILDCARD_BINDS else [bind_host])]
+        base_url = s.ui_base_url or url_for_bind(bind_host, port)
         try:
             web = create_app(
                 catalog=self.catalog,
@@ -573,8 +575,10 @@ class App:
                 submit_ingest=self.submit_ingest,
                 ingest_jobs=self.ingests.jobs,
                 cluster_status=self.status_document,
-                base_url=s.ui_base_url or url_for_bind(bind_host, port),
+                base_url=base_url,
                 allowed_hosts=names,
+                read_payload=self.read_payload,
+                signing_key=self.signing_key,
             )
         except WebConfigError as exc:
             raise ConfigError(str(exc)) from exc
@@ -587,6 +591,7 @@ class App:
                     if row.warc_name is not None and row.offset is not None and row.length is not None
                     else None
                 ),
+                base_url=base_url,
             )
         )
         return web
@@ -689,6 +694,57 @@ class App:
 
         key = load_key(self.signing_key_path)
         return key.public if key is not None else None
+
+    def report(self, article_id: int) -> ArticleReport:
+        """The link-health report of an article (`archive.report`): one capture read per source."""
+        from archive.report import build_report
+
+        report = build_report(
+            self.catalog.engine, article_id, read_payload=self.read_payload, now=self.clock()
+        )
+        if report is None:
+            raise unknown_article(article_id)
+        return report
+
+    def send_report_digests(self) -> str:
+        """Send each tag's link-health digest (to its ``alert_tag_urls``) if a digest period has
+        just ended (`scheduler.alerts.digest`); says what it did."""
+        from scheduler.alerts.deliver import AppriseNotifier
+        from scheduler.alerts.digest import due_period, send_digests, tag_digests
+
+        s = self.settings
+        now = self.clock()
+        due = due_period(
+            now, period=timedelta(seconds=s.report_digest_seconds), window=timedelta(seconds=s.alert_seconds)
+        )
+        if due is None or not s.alert_tag_urls:
+            return "no digest due"
+        digests = tag_digests(
+            self.catalog.engine,
+            list(s.alert_tag_urls),
+            start=due[0],
+            end=due[1],
+            read_payload=self.read_payload,
+            now=now,
+            ui_base_url=s.ui_base_url,
+        )
+        sent, failed = send_digests(digests, s.alert_tag_urls, AppriseNotifier())
+        return f"{len(digests)} tag digest(s): sent {sent}, failed {failed}"
+
+    def export_report_wacz(self, article_id: int, path: Path) -> ExportReport:
+        """Package exactly the captures an article's report points to as a WACZ file, signed with
+        the archive's key like every export."""
+        from archive.export.wacz import export_wacz
+
+        report = self.report(article_id)
+        return export_wacz(
+            self.catalog,
+            article_id=article_id,
+            read_range=self.read_range,
+            out_path=path,
+            capture_ids=report.capture_ids(),
+            signing_key=self.signing_key(),
+        )
 
 
 def _nonempty(targets: Iterable[CaptureTarget]) -> Iterator[CaptureTarget] | None:

@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from citewatch.app import App, CrawlOutcome
 
 EXIT_FAILURE = 1
+# A command given an id that does not exist (`citewatch report 999`).
+EXIT_USAGE = 2
 # The errors whose message is the whole story for the user, as (module, class).  They are looked up
 # among the modules already imported: an error class never imported was never raised, and importing
 # the crawler or the object stores only to name their errors would slow every command down.  For the
@@ -789,6 +791,57 @@ def verify_wacz(
                 )
         if not report.ok:
             raise typer.Exit(EXIT_FAILURE)
+
+
+@app.command()
+def report(
+    article_id: Annotated[int, typer.Argument(help="The article's id (see `citewatch ingest --json`).")],
+    wacz: Annotated[
+        Path | None,
+        typer.Option("--wacz", help="Also write exactly the captures the report names as a WACZ."),
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="Public address of the UI for the report's links.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Link health of one article, worst first: each source's state and whether each quote still
+    stands (present, changed, gone).  An unknown article id exits with status 2."""
+    from citewatch.app import unknown_article
+
+    with user_errors():
+        reader = open_reader(say_so=False)
+        if reader is None or reader.catalog.get_article(article_id) is None:
+            message = f"citewatch: error: {unknown_article(article_id)}"
+            err.print(message, markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(EXIT_USAGE)
+        from archive.report import report_json
+        from citewatch.report_table import print_report
+
+        result = reader.report(article_id)
+        doc = report_json(result, base_url=base_url or reader.settings.ui_base_url or "")
+        if wacz is not None:
+            from archive.export.errors import ExportError
+
+            try:
+                written = reader.export_report_wacz(article_id, wacz)
+            except ExportError as exc:  # nothing archived for it yet, a record that does not match, ...
+                raise BadInput(str(exc)) from exc
+            key = written.public_key
+            doc["wacz"] = {
+                "path": str(written.path),
+                "bytes": written.bytes,
+                "records": written.records,
+                "signed": key is not None,
+                "fingerprint": key.fingerprint if key is not None else None,
+            }
+        if as_json:
+            emit_json(doc)
+        else:
+            print_report(Console(), result)
+            if wacz is not None:
+                w = doc["wacz"]
+                echo(f"wrote {w['path']} ({w['bytes']:,} bytes, {w['records']} records)")
 
 
 @app.command()

@@ -88,6 +88,9 @@ class Settings(BaseSettings):
         default_factory=dict, description="Apprise URLs for alerts about sources cited by articles with a tag"
     )
     ui_base_url: str | None = None
+    report_digest_seconds: float = Field(
+        default=86400.0, gt=0, description="each tag's link-health digest covers this period (UTC-aligned)"
+    )
 
     # The web UI: read-only unless the operator sets a token for the actions that change state.
     admin_token: str | None = Field(default=None, description="at least 16 characters; unset: read-only UI")

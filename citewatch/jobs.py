@@ -35,6 +35,8 @@ def daemon_jobs(*, dispatch_seconds: float, alert_seconds: float, upload_seconds
         JobSpec("dispatch-due-recrawls", "citewatch.jobs:dispatch_due", dispatch_seconds),
         JobSpec("deliver-alerts", "citewatch.jobs:deliver_alerts", alert_seconds),
         JobSpec("upload-spool", "citewatch.jobs:upload_spool", upload_seconds),
+        # Often, but it sends only in the first run of each digest period (scheduler/alerts/digest.py).
+        JobSpec("report-digests", "citewatch.jobs:report_digests", alert_seconds),
     ]
 
 
@@ -196,3 +198,12 @@ def upload_spool() -> str:
     if not report.ok:
         raise RuntimeError(f"{report.error}; {len(report.remaining)} WARC(s) wait in the spool")
     return f"uploaded {len(report.stored)} WARC(s)"
+
+
+def report_digests() -> str:
+    """At the start of each digest period, send each tag's link-health digest of the period before."""
+    settings = load_settings()
+    if not settings.alert_tag_urls:
+        return "no tag has alert URLs"
+    # Read-only: the job only reads, and must not recover the spool under a running crawl.
+    return App(settings, read_only=True).send_report_digests()

@@ -48,6 +48,7 @@ def redis_url(redis_server: RedisServer) -> Iterator[str]:
 SLOW_FIRST = (
     "test_scale_out.py",
     "test_browser_sources.py",
+    "test_report.py",
     "test_detection_isolation.py",
     "test_scale_bench.py",
     "test_daemon.py",
@@ -61,6 +62,7 @@ SLOW_FIRST = (
     "test_store_and_recovery.py",
     "test_cli_mode.py",
     "test_reindex.py",
+    "test_memento_out.py",
     "test_wacz_replayweb.py",
 )
 

@@ -9,7 +9,7 @@ are left out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 
 from archive.catalog import ArticleView, CaptureView, Catalog
@@ -26,16 +26,21 @@ class Selected:
     evidence: tuple[EvidenceView, ...] = ()
 
 
-def select_captures(catalog: Catalog, article: ArticleView) -> list[Selected]:
-    """The article page, then each cited source's captures (citation order), each with its requisites."""
+def select_captures(
+    catalog: Catalog, article: ArticleView, *, only: Collection[int] | None = None
+) -> list[Selected]:
+    """The article page, then each cited source's captures (citation order), each with its
+    requisites; with ``only``, just the captures of those ids (and their requisites)."""
     selected: list[Selected] = []
-    if article.capture_id is not None:
+    if article.capture_id is not None and (only is None or article.capture_id in only):
         page = catalog.get_capture(article.capture_id)
         if page is not None:
             selected.append(Selected(page, article.title or page.url))
             selected.extend(Selected(r) for r in catalog.requisites_of(page.id))
     for citation in article.citations:
         for capture in catalog.captures_for(citation.url):
+            if only is not None and capture.id not in only:
+                continue
             selected.append(Selected(capture, citation.label or citation.url))
             selected.extend(Selected(r) for r in catalog.requisites_of(capture.id))
     located = [s for s in selected if has_location(s.capture)]

@@ -28,7 +28,7 @@ import shutil
 import tempfile
 import uuid
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -101,9 +101,13 @@ def export_wacz(
     clock: Callable[[], datetime] = _utcnow,
     new_id: Callable[[], str] = _new_id,
     software: str | None = None,
+    capture_ids: Collection[int] | None = None,
     signing_key: SigningKey | None = None,
 ) -> ExportReport:
     """Write the evidence of article ``article_id`` to ``out_path`` as a WACZ; see the module doc.
+
+    ``capture_ids``: only these captures (with their requisites, redirect hops, evidence records
+    and revisited payloads), e.g. those a link-health report points to; None: the whole evidence.
 
     ``read_range(warc_name, offset, length)`` returns raw bytes of a stored (or spooled) WARC.
     ``clock`` and ``new_id`` make the package reproducible: same catalog, same clock, same bytes.
@@ -115,7 +119,7 @@ def export_wacz(
     article = catalog.get_article(article_id)
     if article is None:
         raise UnknownArticle(article_id)
-    selected = select_captures(catalog, article)
+    selected = select_captures(catalog, article, only=capture_ids)
     if not selected:
         raise NothingToExport(article_id)
     out_path = Path(out_path)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from archive.text.normalise import normalise
@@ -84,8 +86,9 @@ def _verbatim(words: list[str], wanted: list[str]) -> bool:
     )
 
 
-def _similar(words: list[str], wanted: list[str], segment: str, threshold: float) -> bool:
-    facts = _facts(segment)
+def _windows(words: list[str], wanted: list[str]) -> Iterator[tuple[int, int, float]]:
+    """Candidate passages of ``words`` for the quote ``wanted``, as ``(start, end, similarity)``:
+    the windows around the offsets where most of the quote's words line up, best-voted first."""
     positions: dict[str, list[int]] = {}
     for index, word in enumerate(wanted):
         positions.setdefault(word, []).append(index)
@@ -97,13 +100,63 @@ def _similar(words: list[str], wanted: list[str], segment: str, threshold: float
     length = len(wanted)
     for start, _ in votes.most_common(_MAX_CANDIDATES):
         for size in range(max(1, length - _LENGTH_SLACK), length + _LENGTH_SLACK + 1):
-            window = words[max(0, start) : max(0, start) + size]
+            begin = max(0, start)
+            window = words[begin : begin + size]
             if not window:
                 continue
             score = SequenceMatcher(None, wanted_text, " ".join(window), autojunk=False).ratio()
-            if score < threshold:
-                continue
-            if facts - Counter(window) or _negations(window) != _negations(wanted):
-                continue
-            return True
+            yield begin, begin + len(window), score
+
+
+def _similar(words: list[str], wanted: list[str], segment: str, threshold: float) -> bool:
+    facts = _facts(segment)
+    for start, end, score in _windows(words, wanted):
+        window = words[start:end]
+        if score < threshold:
+            continue
+        if facts - Counter(window) or _negations(window) != _negations(wanted):
+            continue
+        return True
     return False
+
+
+# A passage this similar to a part of a quote (difflib ratio over the words), sharing at least
+# this share of its words, is "the quote, changed"; below either, the quote is gone.
+CLOSE_RATIO = 0.6
+CLOSE_SHARED = 0.5
+
+
+@dataclass(frozen=True)
+class Rewording:
+    """A part of a quote that is no longer in a text word for word, and the text's closest passage
+    to it (None: nothing close), both as words joined by single spaces."""
+
+    part: str
+    passage: str | None
+
+
+def rewordings(text: str, quote: str) -> tuple[Rewording, ...]:
+    """The parts of ``quote`` (split at editorial cuts, as `contains_quote` splits them) that
+    ``text`` no longer holds word for word, each with the closest passage of ``text``.
+
+    Empty when `contains_quote` finds the whole quote.  The passages come from the same candidate
+    windows as `contains_quote`'s loose match; the closest is the most similar that shares enough
+    words (``CLOSE_RATIO``, ``CLOSE_SHARED``), spelled as in ``text`` (case kept).
+    """
+    folded = _words(normalise(text).casefold())
+    shown = _words(normalise(text))
+    if len(shown) != len(folded):  # casefolding split a word: show the folded words instead
+        shown = folded
+    out: list[Rewording] = []
+    for segment in _CUTS.split(normalise(quote)):
+        wanted = _words(segment.casefold())
+        if not wanted or _verbatim(folded, wanted):
+            continue
+        best: tuple[float, int, int] | None = None
+        for start, end, score in _windows(folded, wanted):
+            shared = sum((Counter(folded[start:end]) & Counter(wanted)).values()) / len(wanted)
+            if score >= CLOSE_RATIO and shared >= CLOSE_SHARED and (best is None or score > best[0]):
+                best = (score, start, end)
+        passage = None if best is None else " ".join(shown[best[1] : best[2]])
+        out.append(Rewording(" ".join(_words(segment)), passage))
+    return tuple(out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
@@ -16,15 +16,31 @@ from starlette.responses import JSONResponse, Response
 
 from archive.catalog import Catalog
 from archive.catalog.mapping import utc_now
+from archive.report import PayloadReader
 from archive.web.context import WebContext, build_templates, web_context
 from archive.web.evidence import RecordReader
 from archive.web.hosts import HostPolicy
 from archive.web.nul import RefuseNul
 from archive.web.queries import WebQueries
-from archive.web.routes import actions, alerts, api, articles, captures, changes, docs, sources, status
+from archive.web.routes import (
+    actions,
+    alerts,
+    api,
+    articles,
+    captures,
+    changes,
+    docs,
+    report,
+    sources,
+    status,
+)
 from archive.web.routes.docs import swagger_assets
+from archive.web.routes.memento import router as memento_router
 from archive.web.rows import IngestRow
 from archive.web.security import SecurityHeaders, checked_admin_token
+
+if TYPE_CHECKING:  # the export package is slow to import, and the UI needs only the type
+    from archive.export.keys import SigningKey
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 DEFAULT_BASE_URL = "http://127.0.0.1:8080/"
@@ -44,6 +60,8 @@ def create_app(
     base_url: str = DEFAULT_BASE_URL,
     allowed_hosts: Sequence[str] = (),
     max_body_bytes: int = MAX_BODY_BYTES,
+    read_payload: PayloadReader | None = None,
+    signing_key: Callable[[], SigningKey] | None = None,
 ) -> FastAPI:
     """Build the browsing UI on ``catalog``.
 
@@ -61,6 +79,8 @@ def create_app(
     it, never from the request. Requests whose ``Host`` is not the base URL's host, a loopback
     name or one of ``allowed_hosts`` get 400 (see `archive.web.hosts`); request bodies over
     ``max_body_bytes`` get 413 before they are read; URLs holding a NUL get 400 (`archive.web.nul`).
+    ``read_payload(capture)`` returns a capture's decoded payload (a browser capture's rendered DOM)
+    for the link-health reports (None: their pages answer 404).
     Replay (``/replay/...``) is another router: include it on the returned app.
     """
     hosts = HostPolicy.build(base_url, extra=allowed_hosts)
@@ -83,9 +103,12 @@ def create_app(
         clock=clock,
         templates=build_templates(),
         hosts=hosts,
+        read_payload=read_payload,
+        signing_key=signing_key,
     )
-    for module in (articles, sources, captures, changes, alerts, actions, api, status, docs):
+    for module in (articles, sources, captures, changes, alerts, actions, api, report, status, docs):
         app.include_router(module.router)
+    app.include_router(memento_router)  # Memento (RFC 7089): TimeGates and TimeMaps
     app.mount("/static/swagger", StaticFiles(directory=swagger_assets()), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
 
 import jinja2
@@ -16,13 +16,16 @@ from markupsafe import Markup
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
-from archive.catalog import Catalog
+from archive.catalog import CaptureView, Catalog
 from archive.text.characters import inert
 from archive.web.evidence import RecordReader
 from archive.web.hosts import HostPolicy
 from archive.web.paths import replay_path
 from archive.web.queries import WebQueries
 from archive.web.rows import IngestRow, Page
+
+if TYPE_CHECKING:  # the export package is slow to import, and the UI needs only the type
+    from archive.export.keys import SigningKey
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -41,6 +44,10 @@ class WebContext:
     clock: Callable[[], datetime]
     templates: Jinja2Templates
     hosts: HostPolicy
+    # A capture's decoded payload, for the link-health reports (None: no reports).
+    read_payload: Callable[[CaptureView], bytes | None] | None = None
+    # The archive's WACZ signing key, for the WACZ downloads (None: they go unsigned).
+    signing_key: Callable[[], SigningKey] | None = None
 
     def render(self, request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         """Render template ``name`` with ``context`` (everything autoescaped)."""

@@ -52,3 +52,31 @@ class PageTooDeep(HTTPException):
 
 class StatusUnavailable(Exception):
     """The deployment's status cannot be read now (its Redis is down): the message says why."""
+
+
+class MalformedLinks(ValueError):
+    """A ``Link`` header or link-format document that does not follow RFC 8288's syntax."""
+
+    def __init__(self, text: str, position: int, problem: str) -> None:
+        excerpt = text[max(0, position - 20) : position + 20]
+        super().__init__(f"not a valid list of links at character {position} ({excerpt!r}): {problem}")
+
+
+class InvalidAcceptDatetime(HTTPException):
+    """A TimeGate request whose ``Accept-Datetime`` is not an RFC 1123 date."""
+
+    def __init__(self, value: str) -> None:
+        super().__init__(
+            400,
+            f"Accept-Datetime {value!r} is not an RFC 1123 date: send one like "
+            "'Wed, 25 Nov 2026 15:30:00 GMT', or none for the newest memento",
+        )
+
+
+class NoMementos(HTTPException):
+    """A TimeGate or TimeMap request for a URL the archive holds no memento of."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(
+            404, f"no memento of {url}: it is not archived here (see /sources for the watched URLs)"
+        )

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from urllib.parse import quote
 
+from archive.web.linkformat import format_links
+from archive.web.memento import Memento, memento_response_links
 from archive.web.replay.timestamps import http_date
 
 # Both policies: a sandbox without allow-same-origin gives an opaque origin, so a replayed script
@@ -119,10 +120,16 @@ def passed_archived_headers(archived: tuple[tuple[str, str], ...]) -> list[tuple
     return out
 
 
-def memento_headers(original_url: str, captured_at: datetime) -> list[tuple[str, str]]:
-    """Memento (RFC 7089) headers: when this was captured and which live URL it is a copy of."""
-    original = quote(original_url, safe="/:?#[]@!$&'()*+,;=%~")
-    return [("Memento-Datetime", http_date(captured_at)), ("Link", f'<{original}>; rel="original"')]
+def memento_headers(
+    original_url: str, captured_at: datetime, *, base: str = "/", requested: str | None = None
+) -> list[tuple[str, str]]:
+    """Memento (RFC 7089 §2.2.1) headers of a URI-M: when this was captured, and a ``Link`` to the
+    live URL it is a copy of, its TimeGate and TimeMap (under ``base``), and the exact URI-M of the
+    capture shown (of ``requested``, the URL asked for; a replay URL with another timestamp shows
+    the closest capture)."""
+    memento = Memento(requested or original_url, captured_at)
+    links = format_links(memento_response_links(base, original_url, memento))
+    return [("Memento-Datetime", http_date(captured_at)), ("Link", links)]
 
 
 # In the scripted space, what the page's fetch()/XHR reads: every archived answer, without

@@ -88,7 +88,7 @@ class CaptureLookup:
         the same URL preferred, the newest one not after the revisit preferred."""
         same_url = or_(Capture.url == revisit.url, Capture.final_url == revisit.url)
         query = (
-            _located(select(Capture))
+            located(select(Capture))
             .where(Capture.payload_digest == payload_digest, Capture.record_type == "response")
             .order_by(
                 case((same_url, 0), else_=1),
@@ -103,7 +103,7 @@ class CaptureLookup:
             return None if found is None else _to_row(found)
 
 
-def _located(query: Select[Any]) -> Select[Any]:
+def located(query: Select[Any]) -> Select[Any]:
     """Only captures whose record can be read back."""
     return query.where(
         Capture.warc_name.is_not(None), Capture.offset.is_not(None), Capture.length.is_not(None)
@@ -115,7 +115,7 @@ def _closest_among(session: Session, urls: Sequence[str], moment: datetime) -> C
     # query with ``url IN (...) OR final_url IN (...)`` made SQLite gather and sort every capture
     # of a hot URL (20,000 of them) to return one.
     bases = [
-        _located(select(Capture)).where(column == u, Capture.record_type.in_(PAYLOAD_RECORDS))
+        located(select(Capture)).where(column == u, Capture.record_type.in_(PAYLOAD_RECORDS))
         for column in (Capture.url, Capture.final_url)
         for u in urls
     ]
@@ -127,7 +127,7 @@ def _closest_among(session: Session, urls: Sequence[str], moment: datetime) -> C
     ]
     if all(session.scalars(probe).first() is None for probe in probes):
         return None
-    exact = _pick(
+    exact = pick(
         session,
         [
             base.where(Capture.captured_at >= moment, Capture.captured_at < moment + timedelta(seconds=1))
@@ -139,15 +139,15 @@ def _closest_among(session: Session, urls: Sequence[str], moment: datetime) -> C
         return _to_row(exact)
     for only_ok in (True, False):
         chosen = [base.where(Capture.status < 400) for base in bases] if only_ok else bases
-        before = _pick(session, [q.where(Capture.captured_at <= moment) for q in chosen], newest=True)
-        after = _pick(session, [q.where(Capture.captured_at > moment) for q in chosen], newest=False)
+        before = pick(session, [q.where(Capture.captured_at <= moment) for q in chosen], newest=True)
+        after = pick(session, [q.where(Capture.captured_at > moment) for q in chosen], newest=False)
         nearest = _nearer(before, after, moment)
         if nearest is not None:
             return _to_row(nearest)
     return None
 
 
-def _pick(session: Session, queries: Sequence[Select[Any]], *, newest: bool) -> Capture | None:
+def pick(session: Session, queries: Sequence[Select[Any]], *, newest: bool) -> Capture | None:
     """The newest (or oldest) capture among the first answers of ``queries``."""
     if newest:
         ordered = [q.order_by(Capture.captured_at.desc(), Capture.id.desc()) for q in queries]
@@ -168,7 +168,7 @@ def _nearer(before: Capture | None, after: Capture | None, moment: datetime) -> 
 
 
 def _to_row(c: Capture) -> CaptureRow:
-    assert c.warc_name is not None and c.offset is not None and c.length is not None  # see _located
+    assert c.warc_name is not None and c.offset is not None and c.length is not None  # see located
     redirects = c.redirects or []
     first_hop = redirects[0].get("status") if redirects and isinstance(redirects[0], dict) else None
     return CaptureRow(

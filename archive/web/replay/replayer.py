@@ -55,7 +55,14 @@ class Replayer:
         self._read = read
 
     def replay(
-        self, *, prefix: str, timestamp: str, url: str, scripts: bool = False, connect_to: str | None = None
+        self,
+        *,
+        prefix: str,
+        timestamp: str,
+        url: str,
+        scripts: bool = False,
+        connect_to: str | None = None,
+        memento_base: str = "/",
     ) -> Reply:
         """The reply to ``{prefix}{timestamp}/{url}``; errors become small pages with their status.
 
@@ -63,12 +70,15 @@ class Replayer:
         shim first in its head (`archive.web.replay.shim`).  ``connect_to`` is set in the scripted
         space (a `connect_source`): there the page's scripts may connect to it, and every archived
         answer is readable by them (`READABLE`: the sandboxed page's origin is opaque).
+        ``memento_base`` is where the Memento links (TimeGate, TimeMap, URI-M) point: the archive's
+        public base URL, or the root path the replay router is mounted at.
         """
         security = scripted_security_headers(connect_to) if scripts else SECURITY_HEADERS
         try:
             target = target_url(url)
             row = self._closest(timestamp, target)
-            reply = self._serve(row, target, ReplaySpace(timestamp, prefix), security, scripts=scripts)
+            space = ReplaySpace(timestamp, prefix)
+            reply = self._serve(row, target, space, security, scripts=scripts, memento_base=memento_base)
         except ReplayError as exc:
             return error_reply(exc)
         if connect_to is None or any(name.lower() == READABLE[0].lower() for name, _ in reply.headers):
@@ -100,6 +110,7 @@ class Replayer:
         security: tuple[tuple[str, str], ...],
         *,
         scripts: bool,
+        memento_base: str,
     ) -> Reply:
         # A page links with its own capture time; a stylesheet keeps the time it was asked for,
         # which is its page's, so the requisites of requisites stay with that page too.
@@ -110,7 +121,10 @@ class Replayer:
             hop = row.redirect_status
             hop_status = hop if hop is not None and 300 <= hop < 400 else 302
             location = space.url(row.final_url, row.final_url)
-            return _capture_reply(hop_status, [("Location", location)], b"", row, row.final_url, security)
+            hop_headers = [("Location", location)]
+            return _capture_reply(
+                hop_status, hop_headers, b"", row, (row.url, target, memento_base), security
+            )
         record = self._load(row)
         headers, status, payload = record.http_headers, record.http_status, record.payload
         if record.rec_type == "revisit" or row.record_type == "revisit":
@@ -135,7 +149,7 @@ class Replayer:
         if status in BODYLESS_STATUSES:
             body = b""
         out += cors_headers(content_type) + passed_archived_headers(headers)
-        return _capture_reply(status, out, body, row, page_url, security)
+        return _capture_reply(status, out, body, row, (page_url, target, memento_base), security)
 
     def _original(self, revisit: CaptureRow, record: ArchivedRecord) -> ArchivedRecord:
         digest = revisit.payload_digest or record.warc_header("WARC-Payload-Digest")
@@ -184,11 +198,13 @@ def _capture_reply(
     headers: list[tuple[str, str]],
     body: bytes,
     row: CaptureRow,
-    original_url: str,
+    memento: tuple[str, str, str],
     security: tuple[tuple[str, str], ...],
 ) -> Reply:
+    """``memento``: (the original URL, the URL asked for, the base of Memento links)."""
+    original_url, requested, base = memento
     out = [*headers, *security, ("Cache-Control", CAPTURE_CACHE_CONTROL), VARY]
-    out += memento_headers(original_url, row.captured_at)
+    out += memento_headers(original_url, row.captured_at, base=base, requested=requested)
     return Reply(status, tuple(out), body)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from email.utils import format_datetime
 
+from archive.web.memento import memento_datetime
 from archive.web.replay.errors import InvalidTimestamp
 
 _DIGITS14 = re.compile(r"[0-9]{14}")
@@ -29,4 +29,4 @@ def format_timestamp(moment: datetime) -> str:
 
 def http_date(moment: datetime) -> str:
     """RFC 7231 date (``Wed, 25 Nov 2026 15:30:00 GMT``), as Memento-Datetime wants it."""
-    return format_datetime(moment.astimezone(UTC).replace(microsecond=0), usegmt=True)
+    return memento_datetime(moment)

@@ -27,6 +27,7 @@ from archive.catalog import (
     open_catalog,
 )
 from archive.warc.exchange import FetchFailure, WrittenRecord
+from archive.warc.reader import read_record as parse_record
 from archive.warc.writer import WarcWriter
 from archive.web import create_app
 from tests.archive.catalog.backends import BACKENDS, empty_db_url
@@ -110,6 +111,11 @@ class Site:
             f.seek(capture.offset)
             return f.read(capture.length)
 
+    def read_payload(self, capture: CaptureView) -> bytes | None:
+        """The capture's HTTP payload (the link-health reports read it)."""
+        data = self.read_record(capture)
+        return parse_record(data).payload if data else None
+
     def app(
         self,
         *,
@@ -120,6 +126,7 @@ class Site:
         return create_app(
             catalog=self.catalog,
             read_record=self.read_record,
+            read_payload=self.read_payload,
             admin_token=admin_token,
             submit_ingest=submit_ingest,
             cluster_status=cluster_status,

@@ -128,7 +128,12 @@ def test_page_at_t1_is_version_1_with_rewritten_links(client: TestClient) -> Non
     assert doc.find(".//img").get("src") == f"/replay/{TS1}/{LOGO}"
     assert doc.find(".//a").get("href") == f"/replay/{TS1}/https://gov.example/report?x=1"
     assert r.headers["memento-datetime"] == "Wed, 25 Nov 2026 15:30:00 GMT"
-    assert r.headers["link"] == f'<{PAGE}>; rel="original"'
+    # Mounted at the root with no public base URL: the Memento links are relative to the server.
+    assert r.headers["link"] == (
+        f'<{PAGE}>; rel="original", </timegate/{PAGE}>; rel="timegate", '
+        f'</timemap/link/{PAGE}>; rel="timemap"; type="application/link-format", '
+        f'</replay/{TS1}/{PAGE}>; rel="memento"; datetime="Wed, 25 Nov 2026 15:30:00 GMT"'
+    )
 
 
 def test_requisites_are_found_by_closest_time(client: TestClient) -> None:

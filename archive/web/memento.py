@@ -1,0 +1,144 @@
+"""Memento (RFC 7089) URLs and links: where the archive's mementos, TimeGates and TimeMaps live.
+
+URI-M (a memento) = the replay URL ``/replay/{14-digit timestamp}/{url}``; URI-G (the TimeGate)
+= ``/timegate/{url}``; URI-T (the TimeMap) = ``/timemap/link/{url}`` (as JSON: ``/timemap/json/{url}``).
+Other parts of citewatch
+(robust links, citations, the link-health report) link to these through the builders below, so the
+paths are spelled here alone.  ``base`` is the archive's public base URL (``ui_base_url``) for
+absolute links, or a root path (``/``) for links relative to the server.
+
+This module is pure (no catalog, no web framework), so replay's headers and the Memento routes
+(`archive.web.routes.memento`) both build on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from functools import cached_property
+
+from archive.web.linkformat import Link
+from archive.web.paths import timestamp14
+
+REPLAY_PATH = "replay/"
+TIMEGATE_PATH = "timegate/"
+TIMEMAP_PATH = "timemap/link/"
+TIMEMAP_JSON_PATH = "timemap/json/"
+LINK_FORMAT = "application/link-format"
+
+
+def memento_url(base: str, ts: str | datetime, url: str) -> str:
+    """The URI-M replaying ``url`` as captured at ``ts`` (a 14-digit timestamp or a datetime)."""
+    stamp = ts if isinstance(ts, str) else timestamp14(ts)
+    return f"{_root(base)}{REPLAY_PATH}{stamp}/{url}"
+
+
+def timegate_url(base: str, url: str) -> str:
+    """The URI-G of ``url``: redirects to its memento closest to the ``Accept-Datetime`` asked for."""
+    return f"{_root(base)}{TIMEGATE_PATH}{url}"
+
+
+def timemap_url(base: str, url: str) -> str:
+    """The URI-T of ``url``: every memento of it, as ``application/link-format``."""
+    return f"{_root(base)}{TIMEMAP_PATH}{url}"
+
+
+def timemap_json_url(base: str, url: str) -> str:
+    """The TimeMap of ``url`` as JSON (the Memento aggregator's Time Travel format)."""
+    return f"{_root(base)}{TIMEMAP_JSON_PATH}{url}"
+
+
+def memento_datetime(moment: datetime) -> str:
+    """An RFC 1123 date in GMT (``Wed, 25 Nov 2026 15:30:00 GMT``), as Memento-Datetime and the
+    ``datetime`` link parameter want it; naive datetimes are taken as UTC."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return format_datetime(aware.astimezone(UTC).replace(microsecond=0), usegmt=True)
+
+
+@dataclass(frozen=True)
+class Memento:
+    """One memento of an original URL: the URL it was captured under and when."""
+
+    url: str
+    captured_at: datetime
+
+    @cached_property
+    def timestamp(self) -> str:
+        """The 14-digit timestamp of its URI-M."""
+        return timestamp14(self.captured_at)
+
+
+def original_link(url: str) -> Link:
+    return Link(url, (("rel", "original"),))
+
+
+def timegate_link(base: str, url: str) -> Link:
+    return Link(timegate_url(base, url), (("rel", "timegate"),))
+
+
+def timemap_link(
+    base: str, url: str, *, rel: str = "timemap", first: Memento | None = None, last: Memento | None = None
+) -> Link:
+    """The TimeMap's link: ``rel="timemap"`` from elsewhere, ``rel="self"`` in the TimeMap itself,
+    where ``first`` and ``last`` give its ``from`` and ``until``."""
+    params = [("rel", rel), ("type", LINK_FORMAT)]
+    if first is not None and last is not None:
+        params += [
+            ("from", memento_datetime(first.captured_at)),
+            ("until", memento_datetime(last.captured_at)),
+        ]
+    return Link(timemap_url(base, url), tuple(params))
+
+
+def memento_link(base: str, memento: Memento, rels: Sequence[str] = ()) -> Link:
+    """``<URI-M>; rel="[first|last|prev|next ...] memento"; datetime="..."``."""
+    rel = " ".join([*rels, "memento"])
+    return Link(
+        memento_url(base, memento.timestamp, memento.url),
+        (("rel", rel), ("datetime", memento_datetime(memento.captured_at))),
+    )
+
+
+def memento_response_links(base: str, original: str, memento: Memento) -> list[Link]:
+    """The ``Link`` header of a memento (RFC 7089 §2.2.1): its original, TimeGate and TimeMap, and
+    its own exact URI-M, which a replay URL asked for at another second resolves to."""
+    return [
+        original_link(original),
+        timegate_link(base, original),
+        timemap_link(base, original),
+        memento_link(base, memento),
+    ]
+
+
+def timegate_links(
+    base: str,
+    original: str,
+    chosen: Memento,
+    *,
+    first: Memento,
+    last: Memento,
+    prev: Memento | None,
+    next_: Memento | None,
+) -> list[Link]:
+    """The ``Link`` header of a TimeGate's redirect: the original, the TimeMap and the mementos around
+    the one chosen, a URI-M named once with all its relation types (``rel="first memento"``)."""
+    rels: dict[str, tuple[Memento, list[str]]] = {}
+    for name, memento in (("first", first), ("prev", prev), ("", chosen), ("next", next_), ("last", last)):
+        if memento is None:
+            continue
+        key = memento_url(base, memento.timestamp, memento.url)
+        entry = rels.setdefault(key, (memento, []))
+        if name:
+            entry[1].append(name)
+    ordered = sorted(rels.values(), key=lambda entry: entry[0].captured_at)
+    return [
+        original_link(original),
+        timemap_link(base, original),
+        *(memento_link(base, memento, names) for memento, names in ordered),
+    ]
+
+
+def _root(base: str) -> str:
+    return base if base.endswith("/") else base + "/"
