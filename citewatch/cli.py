@@ -751,10 +751,16 @@ def verify_wacz(
     from citewatch.config import load_settings
 
     with user_errors():
+        from archive.export.errors import SigningKeyError
         from archive.export.keys import load_key
         from archive.export.verification import verify_wacz as check_package
 
-        own = load_key(load_settings().home_dir / SIGNING_KEY_FILE)
+        try:
+            own = load_key(load_settings().home_dir / SIGNING_KEY_FILE)
+        except SigningKeyError:
+            if ours:
+                raise
+            own = None  # checking a package needs no key of ours; only --ours does
         if ours and own is None:
             raise BadInput("this archive has no signing key yet, so no package can be its own; drop --ours")
         report = check_package(package, trusted_keys=[own.public] if ours and own is not None else None)
