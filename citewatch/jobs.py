@@ -30,11 +30,14 @@ def crawl_pid_file(home: Path) -> Path:
     return home / "run" / "crawl.pid"
 
 
-def daemon_jobs(*, dispatch_seconds: float, alert_seconds: float, upload_seconds: float) -> list[JobSpec]:
+def daemon_jobs(
+    *, dispatch_seconds: float, alert_seconds: float, upload_seconds: float, verify_seconds: float = 86_400.0
+) -> list[JobSpec]:
     return [
         JobSpec("dispatch-due-recrawls", "citewatch.jobs:dispatch_due", dispatch_seconds),
         JobSpec("deliver-alerts", "citewatch.jobs:deliver_alerts", alert_seconds),
         JobSpec("upload-spool", "citewatch.jobs:upload_spool", upload_seconds),
+        JobSpec("verify-archive", "citewatch.jobs:verify_archive", verify_seconds),
     ]
 
 
@@ -52,6 +55,7 @@ def distributed_jobs(settings: Settings) -> list[JobSpec]:
         JobSpec("judge-stragglers", "citewatch.jobs:judge_stragglers", max(settings.dispatch_seconds, 30.0)),
         JobSpec("deliver-alerts", "citewatch.jobs:deliver_alerts", settings.alert_seconds),
         JobSpec("upload-spool", "citewatch.jobs:upload_spool", settings.upload_seconds),
+        JobSpec("verify-archive", "citewatch.jobs:verify_archive", settings.verify_seconds),
     ]
 
 
@@ -196,3 +200,28 @@ def upload_spool() -> str:
     if not report.ok:
         raise RuntimeError(f"{report.error}; {len(report.remaining)} WARC(s) wait in the spool")
     return f"uploaded {len(report.stored)} WARC(s)"
+
+
+# Problems a failing audit names in the daemon's log, one line each (the rest: `citewatch verify`).
+LOGGED_PROBLEMS = 20
+
+
+def verify_report_file(home: Path) -> Path:
+    """Where the daemon keeps its last audit's report (`citewatch verify --json`'s document)."""
+    return home / "run" / "verify.json"
+
+
+def verify_archive() -> str:
+    """The fixity audit (`citewatch verify`): each problem is logged as an error and the job fails,
+    so the operator sees it in the daemon's log; the whole report is kept in run/verify.json."""
+    settings = load_settings()
+    report = App(settings, read_only=True).verify()
+    path = verify_report_file(settings.home_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")
+    summary = f"checked {report.checked} (WARC files, records, rows, log entries)"
+    if report.ok:
+        return f"{summary}: all good"
+    for problem in report.bad[:LOGGED_PROBLEMS]:
+        logger.error("verify: %s", problem.line())
+    raise RuntimeError(f"{summary}: {len(report.bad)} problem(s); the list is in {path}")
