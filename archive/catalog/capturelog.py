@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from archive.catalog.models import Capture, Evidence, LogEntry, LogHead
 from archive.catalog.transactions import Transactions
-from archive.catalog.views import CaptureRecord, EvidenceRecord
+from archive.catalog.views import CaptureRecord, EvidenceRecord, Redirect
 
 # The hash the first entry links to.
 GENESIS = "0" * 64
@@ -150,6 +150,41 @@ def append(connection: Connection | Session, items: Sequence[LogItem]) -> None:
     connection.execute(update(LogHead).where(LogHead.id == HEAD_ID).values(seq=seq, hash=prev))
 
 
+# The capture columns an entry is built from (`record_of`).
+ROW_COLUMNS = (
+    "id", "role", "url", "final_url", "captured_at", "status", "record_type", "payload_digest",
+    "warc_name", "offset", "length", "record_id", "redirects",
+)  # fmt: skip
+
+
+def record_of(row: Any) -> CaptureRecord:
+    """Enough of a `CaptureRecord` for `capture_fields`, from a row holding `ROW_COLUMNS`."""
+    return CaptureRecord(
+        role=row.role,
+        url=row.url,
+        captured_at=row.captured_at,
+        record_type=row.record_type,
+        final_url=row.final_url,
+        status=row.status,
+        payload_digest=row.payload_digest,
+        warc_name=row.warc_name,
+        offset=row.offset,
+        length=row.length,
+        record_id=row.record_id,
+        redirects=tuple(
+            Redirect(
+                str(h["url"]),
+                int(h["status"]),
+                h.get("warc_name"),
+                h.get("offset"),
+                h.get("length"),
+                h.get("record_id"),
+            )
+            for h in (row.redirects or ())
+        ),
+    )
+
+
 def start_item(reason: str, at: datetime) -> LogItem:
     """The entry a chain begins with, saying why it begins."""
     return LogItem("start", None, {"reason": reason, "at": moment(at)})
@@ -196,14 +231,13 @@ class CaptureLog(Transactions):
 
     def logged_fields(self, capture_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """What an entry for each of these captures would hold now (evidence left out), by id;
-        captures that do not exist are left out."""
-        from archive.catalog.mapping import to_capture_view
-
-        out: dict[int, dict[str, Any]] = {}
+        captures that do not exist are left out.  (Plain rows, not ORM objects: verify reads
+        every capture this way.)"""
+        query = select(*(Capture.__table__.c[name] for name in ROW_COLUMNS)).where(
+            Capture.id.in_(list(capture_ids))
+        )
         with self._tx() as session:
-            for row in session.scalars(select(Capture).where(Capture.id.in_(list(capture_ids)))):
-                out[row.id] = capture_fields(row.id, to_capture_view(row))
-        return out
+            return {row.id: capture_fields(row.id, record_of(row)) for row in session.execute(query)}
 
     def evidence_fields_after(self, after: int, limit: int = 1000) -> list[tuple[int, int, dict[str, Any]]]:
         """(evidence id, capture id, the fields an entry lists for it) of the next ``limit``

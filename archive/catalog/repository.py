@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from archive.catalog import keyset
 from archive.catalog.batches import CaptureBatches
-from archive.catalog.capturelog import CaptureLog
+from archive.catalog.capturelog import CaptureLog, LogItem, append, capture_fields
 from archive.catalog.claims import Claims
 from archive.catalog.counts import summaries
 from archive.catalog.errors import InvalidValue, UnknownArticle, UnknownCapture, UnknownSource
@@ -300,6 +300,7 @@ class Catalog(Judgements, CaptureBatches, Leases, Modes, CaptureLog, Claims):
             ):
                 source.last_status, source.last_captured_at = c.status, c.captured_at
             session.flush()
+            append(session, [LogItem("capture", row.id, capture_fields(row.id, c))])
             return row.id
 
     def captures_for(self, url: str) -> list[CaptureView]:

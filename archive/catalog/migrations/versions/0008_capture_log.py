@@ -23,8 +23,16 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from archive.catalog.capturelog import GENESIS, HEAD_ID, canonical, capture_fields, entry_hash, moment
-from archive.catalog.views import CaptureRecord, EvidenceRecord, Redirect
+from archive.catalog.capturelog import (
+    GENESIS,
+    HEAD_ID,
+    canonical,
+    capture_fields,
+    entry_hash,
+    moment,
+    record_of,
+)
+from archive.catalog.views import EvidenceRecord
 
 revision: str = "0008"
 down_revision: str | None = "0007"
@@ -102,41 +110,13 @@ def _start_chain(connection: sa.Connection, entries: sa.Table, head: sa.Table) -
         for e in connection.execute(sa.select(_evidence).where(_evidence.c.capture_id.in_(ids))):
             evidence.setdefault(e.capture_id, []).append(_evidence_record(e))
         for r in rows:
-            add("capture", r.id, capture_fields(r.id, _capture_record(r), evidence.get(r.id, ())))
+            add("capture", r.id, capture_fields(r.id, record_of(r), evidence.get(r.id, ())))
         connection.execute(entries.insert(), pending)
         pending.clear()
         after = ids[-1]
     if pending:
         connection.execute(entries.insert(), pending)
     connection.execute(head.insert().values(id=HEAD_ID, seq=seq, hash=prev))
-
-
-def _capture_record(r: Any) -> CaptureRecord:
-    captured_at = r.captured_at if r.captured_at.tzinfo else r.captured_at.replace(tzinfo=UTC)
-    return CaptureRecord(
-        role=r.role,
-        url=r.url,
-        captured_at=captured_at,
-        record_type=r.record_type,
-        final_url=r.final_url,
-        status=r.status,
-        payload_digest=r.payload_digest,
-        warc_name=r.warc_name,
-        offset=r.offset,
-        length=r.length,
-        record_id=r.record_id,
-        redirects=tuple(
-            Redirect(
-                str(h["url"]),
-                int(h["status"]),
-                h.get("warc_name"),
-                h.get("offset"),
-                h.get("length"),
-                h.get("record_id"),
-            )
-            for h in (r.redirects or ())
-        ),
-    )
 
 
 def _evidence_record(e: Any) -> EvidenceRecord:
