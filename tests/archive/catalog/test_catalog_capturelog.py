@@ -128,7 +128,6 @@ def test_removed_entries_at_the_tail_are_caught(catalog: Catalog) -> None:
 
 def test_reordered_entries_are_caught(catalog: Catalog) -> None:
     catalog.record_captures(batch(4))
-    (b2, h2), (b3, h3) = entry(catalog, 2), entry(catalog, 3)
     execute(catalog, "UPDATE capture_log SET seq = -1 WHERE seq = 2")
     execute(catalog, "UPDATE capture_log SET seq = 2 WHERE seq = 3")
     execute(catalog, "UPDATE capture_log SET seq = 3 WHERE seq = -1")
