@@ -61,6 +61,7 @@ SLOW_FIRST = (
     "test_store_and_recovery.py",
     "test_cli_mode.py",
     "test_reindex.py",
+    "test_verify.py",
 )
 
 
