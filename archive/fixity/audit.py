@@ -21,7 +21,8 @@ from archive.catalog.claims import RecordClaim
 from archive.catalog.repository import Catalog
 from archive.catalog.views import WarcFileView
 from archive.fixity.problems import AuditReport, Problem
-from archive.fixity.records import RecordFacts, Scan, read_one
+from archive.fixity.records import Scan, read_one
+from archive.fixity.rows import compare, located, no_record
 from archive.store.base import Store
 from archive.store.errors import StoreError
 from archive.store.spool import WARC_PREFIX, warc_key
@@ -105,7 +106,7 @@ class Auditor:
                         warc=name,
                     )
                 )
-            elif known.state == "stored" and self._locate(name, known).path is None:
+            elif known.state == "stored":
                 self._check_size(known, report)
         self._check_alone(claims, report)
         self._progress(f"{len(claims)} record(s) in {len(names)} WARC file(s)")
@@ -195,7 +196,7 @@ class Auditor:
             report.bad.extend(problems)
             while i < len(waiting) and waiting[i].offset < facts.offset:
                 report.rows += 1
-                report.bad.append(_no_record(waiting[i]))
+                report.bad.append(no_record(waiting[i]))
                 i += 1
             while i < len(waiting) and waiting[i].offset == facts.offset:
                 report.rows += 1
@@ -215,12 +216,13 @@ class Auditor:
             return
         for claim in waiting[i:]:
             report.rows += 1
-            report.bad.append(_no_record(claim))
+            report.bad.append(no_record(claim))
 
     # -- records read alone ------------------------------------------------------------------
 
     def _check_alone(self, claims: Iterable[RecordClaim], report: AuditReport) -> None:
         files = {w.name: w for w in self._catalog.list_warcs()}
+        places: dict[str, _Located] = {}  # one look (a HEAD request on S3) per file, not per record
         for claim in claims:
             report.rows += 1
             if claim.length is None:
@@ -229,13 +231,18 @@ class Auditor:
                 )
                 continue
             try:
-                data = self._read(claim.warc_name, files.get(claim.warc_name), claim.offset, claim.length)
+                where = places.get(claim.warc_name)
+                if where is None:
+                    where = places[claim.warc_name] = self._locate(
+                        claim.warc_name, files.get(claim.warc_name)
+                    )
+                data = self._read(where, claim.offset, claim.length)
             except (StoreError, OSError) as exc:
-                report.bad.append(_located(claim, "record-unreadable", f"cannot read the record: {exc}"))
+                report.bad.append(located(claim, "record-unreadable", f"cannot read the record: {exc}"))
                 continue
             if data is None:
                 report.bad.append(
-                    _located(claim, "warc-missing", "the WARC file is neither in the spool nor in the store")
+                    located(claim, "warc-missing", "the WARC file is neither in the spool nor in the store")
                 )
                 continue
             facts, problems = read_one(claim.warc_name, claim.offset, data)
@@ -244,8 +251,7 @@ class Auditor:
             if facts is not None:
                 report.bad.extend(compare(claim, facts))
 
-    def _read(self, name: str, known: WarcFileView | None, offset: int, length: int) -> bytes | None:
-        where = self._locate(name, known)
+    def _read(self, where: _Located, offset: int, length: int) -> bytes | None:
         if where.path is not None:
             with where.path.open("rb") as stream:
                 stream.seek(offset)
@@ -279,60 +285,3 @@ class Auditor:
                 elif path.name.endswith(WARC_SUFFIX + OPEN_SUFFIX) and path.is_file():
                     found.setdefault(path.name[: -len(OPEN_SUFFIX)], _Located(path=path, still_open=True))
         return found
-
-
-def compare(claim: RecordClaim, facts: RecordFacts) -> list[Problem]:
-    """Where a catalog row and the record it points to disagree."""
-    problems = []
-
-    def differ(check: str, what: str, expected: object, found: object) -> None:
-        problems.append(
-            _located(
-                claim,
-                check,
-                f"the {_row(claim)}'s {what} differs from the record's",
-                str(expected),
-                str(found),
-            )
-        )
-
-    if claim.length is not None and claim.length != facts.length:
-        differ("row-length", "record length", claim.length, facts.length)
-    if claim.record_id is not None and claim.record_id != facts.record_id:
-        differ("row-record-id", "WARC-Record-ID", claim.record_id, facts.record_id)
-    if claim.record_type != facts.rec_type:
-        differ("row-record-type", "record type", claim.record_type, facts.rec_type)
-    if claim.uri is not None and claim.uri != facts.uri:
-        differ("row-uri", "URL", claim.uri, facts.uri)
-    if claim.digest is not None:
-        if claim.what == "evidence" and claim.digest != facts.payload_sha256:
-            differ("row-evidence-digest", "payload sha256", claim.digest, facts.payload_sha256)
-        elif claim.what == "capture" and claim.digest != facts.payload_digest:
-            differ("row-payload-digest", "payload digest", claim.digest, facts.payload_digest)
-    return problems
-
-
-def _no_record(claim: RecordClaim) -> Problem:
-    return _located(claim, "row-no-record", f"no record starts where the {_row(claim)} points")
-
-
-def _row(claim: RecordClaim) -> str:
-    if claim.what == "evidence":
-        return f"evidence row ({claim.evidence_kind})"
-    return "capture row" if claim.what == "capture" else "capture row's redirect hop"
-
-
-def _located(
-    claim: RecordClaim, check: str, message: str, expected: str | None = None, found: str | None = None
-) -> Problem:
-    return Problem(
-        check,
-        message,
-        warc=claim.warc_name,
-        offset=claim.offset,
-        record_id=claim.record_id,
-        capture_id=claim.capture_id,
-        evidence_id=claim.evidence_id,
-        expected=expected,
-        found=found,
-    )

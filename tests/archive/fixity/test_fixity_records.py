@@ -11,8 +11,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive.catalog.claims import RecordClaim
-from archive.fixity.audit import compare
 from archive.fixity.records import Scan, read_one
+from archive.fixity.rows import compare
 
 BODY = b"<html><body>The ministry confirmed 101 evacuees.</body></html>"
 
