@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from archive.catalog.models import Capture, Evidence, LogEntry, LogHead
@@ -126,15 +126,19 @@ def evidence_fields(items: Iterable[EvidenceRecord]) -> list[dict[str, Any]]:
     ]
 
 
-def append(connection: Connection | Session, items: Sequence[LogItem]) -> None:
+def append(session: Session, items: Sequence[LogItem]) -> None:
     """Append entries in the caller's transaction: lock the head, chain the entries, move the head."""
     if not items:
         return
-    head = connection.execute(
+    if session.get_bind().dialect.name == "sqlite":
+        # Take SQLite's write lock before reading the head (a no-op write): a transaction that
+        # read first and wrote later could find another writer's commit in between and fail.
+        session.execute(update(LogHead).where(LogHead.id == HEAD_ID).values(seq=LogHead.seq))
+    head = session.execute(
         select(LogHead.seq, LogHead.hash).where(LogHead.id == HEAD_ID).with_for_update()
     ).first()
     if head is None:  # a catalog migrated to 0008 has its head row; this is only a safety net
-        connection.execute(insert(LogHead).values(id=HEAD_ID, seq=0, hash=GENESIS))
+        session.execute(insert(LogHead).values(id=HEAD_ID, seq=0, hash=GENESIS))
         seq, prev = 0, GENESIS
     else:
         seq, prev = head
@@ -146,8 +150,8 @@ def append(connection: Connection | Session, items: Sequence[LogItem]) -> None:
         rows.append(
             {"seq": seq, "kind": item.kind, "capture_id": item.capture_id, "body": body, "hash": prev}
         )
-    connection.execute(insert(LogEntry), rows)
-    connection.execute(update(LogHead).where(LogHead.id == HEAD_ID).values(seq=seq, hash=prev))
+    session.execute(insert(LogEntry), rows)
+    session.execute(update(LogHead).where(LogHead.id == HEAD_ID).values(seq=seq, hash=prev))
 
 
 # The capture columns an entry is built from (`record_of`).
