@@ -601,7 +601,7 @@ def _mode_line(view: SourceMode) -> str:
 @app.command()
 def daemon() -> None:
     """Run the scheduler until stopped: re-crawl due sources (with CITEWATCH_REDIS_URL: queue them
-    for the workers), deliver alerts, upload the spool."""
+    for the workers), deliver alerts, upload the spool, audit fixity (`verify`) daily."""
     from citewatch.app import App
     from citewatch.config import load_settings
     from citewatch.jobs import daemon_jobs, stop_running_crawl
