@@ -206,8 +206,10 @@ def test_article_limits_the_audit_to_its_records(
     assert first["bad"][0]["expected"] == "urn:uuid:tampered" and first["bad"][0]["found"] == record_id
     assert audit(article_id=archived.second)["ok"]
 
-    unknown = copy.run("verify", "--article", "999", check=False)
-    assert unknown.returncode == 1 and "999" in unknown.stderr
+    from citewatch.errors import BadInput  # the command line's one-line error, exit 1
+
+    with pytest.raises(BadInput, match="999"):
+        audit(article_id=999)
 
 
 def test_the_daemon_job_runs_the_audit(copy: Citewatch, monkeypatch: pytest.MonkeyPatch) -> None:
