@@ -1,7 +1,7 @@
 """`citewatch verify`: the fixity audit, end to end on a real crawl's WARC files and catalog.
 
 One crawl per test run (two articles citing a page with requisites, a redirect chain, a 404 and a
-refused connection; WARCs uploaded to the local store), copied into each test's own data
+reset connection; WARCs uploaded to the local store), copied into each test's own data
 directory, which the test then damages the way time or a tamperer would: a flipped byte in a
 stored WARC, a deleted capture or evidence row, an edited log entry.
 """
@@ -54,7 +54,7 @@ def crawl(root: Path) -> list[int]:
         first = root / "first.md"
         first.write_text(
             f"[home]({site.url('/')}), [moved]({site.url('/redirect/chain')}), "
-            f"[gone]({site.url('/status/404')}), [refused](http://127.0.0.1:9/gone).\n",
+            f"[gone]({site.url('/status/404')}), [reset]({site.url('/reset', host='127.0.0.3')}).\n",
             encoding="utf-8",
         )
         second = root / "second.md"
@@ -107,6 +107,8 @@ def test_an_intact_archive_verifies(copy: Citewatch) -> None:
     captures = sql(copy, "SELECT count(*) FROM capture")[0][0]
     assert doc["warcs"] >= 1 and doc["records"] > captures and doc["rows"] >= captures
     assert doc["log_entries"] == captures + 1  # the chain's start, then one entry per capture
+    kinds = {kind for (kind,) in sql(copy, "SELECT DISTINCT record_type FROM capture")}
+    assert kinds == {"response", "metadata"}  # the reset's failure record is checked too
     assert doc["checked"] == doc["warcs"] + doc["records"] + doc["rows"] + doc["log_entries"]
     assert "record(s)" in stderr  # progress, per WARC file
 
