@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
     from archive.export.keys import PublicKey, SigningKey
     from archive.export.wacz import ExportReport
+    from archive.fixity.problems import AuditReport
     from archive.index.reindex import ReindexReport
     from archive.report import ArticleReport
     from archive.store.base import Store, StoredObject
@@ -63,6 +64,11 @@ STALE_SENDING = timedelta(minutes=10)
 UNUPLOADED_PATIENCE = timedelta(hours=1)
 # Under $CITEWATCH_HOME, beside the catalog: private to this archive, never uploaded or exported.
 SIGNING_KEY_FILE = Path("keys") / "wacz-signing-key.pem"
+# The capture log's note when `reindex` rebuilds a lost catalog (docs/verify.md).
+REBUILT_NOTE = (
+    "catalog rebuilt by citewatch reindex: the captures that follow were read back from the WARC "
+    "files, not seen being captured; the chain of the lost catalog is not continued"
+)
 
 
 def utc_now() -> datetime:
@@ -636,6 +642,10 @@ class App:
                 for key in self.store.list_keys(WARC_PREFIX)
                 if key.endswith(WARC_SUFFIX) and "/" not in key[len(WARC_PREFIX) :]
             }
+            if (spooled or stored) and not self.catalog.capture_count():
+                # A lost catalog rebuilt: its capture log is a new chain (the old one went with
+                # the old catalog), and says that what follows was read back from the WARCs.
+                self.catalog.note_in_log(REBUILT_NOTE)
             for name in sorted(spooled.keys() | stored):
                 if name in spooled:  # not uploaded yet: the spool copy is the only one
                     with spooled[name].open("rb") as stream:
@@ -661,6 +671,37 @@ class App:
                 # and alert no one (the next crawl compares with the newest and alerts as usual).
                 self.reindex_changes = self.change_recorder(backfill=True).process()
         return total
+
+    def verify(
+        self,
+        *,
+        article_id: int | None = None,
+        log: bool = False,
+        progress: Callable[[str], None] | None = None,
+    ) -> AuditReport:
+        """Audit the archive (`archive.fixity`): everything, the capture log only (``log``), or one
+        article's records (and the log too with ``log``)."""
+        from archive.fixity.audit import Auditor
+        from archive.fixity.chain import check_log
+        from archive.fixity.problems import AuditReport
+
+        report = AuditReport()
+        root = self.settings.spool_dir
+        spools = [
+            self.spool_dir,
+            root,
+            *(sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []),
+        ]
+        auditor = Auditor(self.catalog, self.store, list(dict.fromkeys(spools)), progress=progress)
+        if article_id is not None:
+            if self.catalog.get_article(article_id) is None:
+                raise unknown_article(article_id)
+            auditor.audit_claims(self.catalog.claims_for_article(article_id), report)
+        elif not log:
+            auditor.audit_all(report)
+        if log or article_id is None:
+            check_log(self.catalog, report, progress)
+        return report
 
     def export_wacz(self, article_id: int, path: Path, *, signed: bool = True) -> ExportReport:
         """Package an article with every capture of its sources as a WACZ file, signed with the

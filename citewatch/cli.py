@@ -604,7 +604,7 @@ def _mode_line(view: SourceMode) -> str:
 @app.command()
 def daemon() -> None:
     """Run the scheduler until stopped: re-crawl due sources (with CITEWATCH_REDIS_URL: queue them
-    for the workers), deliver alerts, upload the spool."""
+    for the workers), deliver alerts, upload the spool, audit fixity (`verify`) daily."""
     from citewatch.app import App
     from citewatch.config import load_settings
     from citewatch.jobs import daemon_jobs, stop_running_crawl
@@ -625,6 +625,7 @@ def daemon() -> None:
             dispatch_seconds=settings.dispatch_seconds,
             alert_seconds=settings.alert_seconds,
             upload_seconds=settings.upload_seconds,
+            verify_seconds=settings.verify_seconds,
         )
         Daemon(db_url=settings.db_url, jobs=jobs, on_stop=stop_running_crawl).run()
 
@@ -886,6 +887,48 @@ def reindex(as_json: JsonOpt = False) -> None:
                 f"catalog, {total.known} already there; {total.sources_added} source(s) added; "
                 f"{len(application.reindex_changes)} past change(s) found again (as captured, no alerts)"
             )
+
+
+@app.command()
+def verify(
+    article: Annotated[
+        int | None, typer.Option("--article", help="Only the records of this article's captures.")
+    ] = None,
+    log: Annotated[
+        bool, typer.Option("--log", help="Walk the hash-linked capture log (alone, or with --article).")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Audit the archive's fixity: every WARC file (sha256, size), every record's digests, every
+    catalog row against its record, and the capture log.  Exit 1 with the list of mismatches."""
+    from citewatch.app import unknown_article
+
+    with user_errors():
+        reader = open_reader(say_so=not as_json)
+        if reader is None:
+            if article is not None:
+                raise unknown_article(article)
+            report_doc: dict[str, Any] = {"checked": 0, "ok": True, "bad": []}
+            if as_json:
+                emit_json(report_doc)
+            return
+
+        report = reader.verify(article_id=article, log=log, progress=_say)
+        if as_json:
+            emit_json(report.as_dict())
+        else:
+            for problem in report.bad:
+                echo(problem.line())
+            for note in report.skipped:
+                err.print(f"citewatch: skipped {note}", markup=False, highlight=False, soft_wrap=True)
+            verdict = "all good" if report.ok else f"{len(report.bad)} problem(s)"
+            echo(
+                f"checked {report.warcs} WARC file(s), {report.records} record(s), {report.rows} catalog "
+                f"row(s), {report.log_entries} log entries: {verdict}"
+                + (f"; log head {report.log_head}" if report.log_head else "")
+            )
+    if not report.ok:
+        raise typer.Exit(EXIT_FAILURE)
 
 
 @app.command()

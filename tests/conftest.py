@@ -64,6 +64,7 @@ SLOW_FIRST = (
     "test_reindex.py",
     "test_memento_out.py",
     "test_wacz_replayweb.py",
+    "test_verify.py",
 )
 
 
