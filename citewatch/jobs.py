@@ -211,6 +211,8 @@ def report_digests() -> str:
         return "no tag has alert URLs"
     # Read-only: the job only reads, and must not recover the spool under a running crawl.
     return App(settings, read_only=True).send_report_digests()
+
+
 # Problems a failing audit names in the daemon's log, one line each (the rest: `citewatch verify`).
 LOGGED_PROBLEMS = 20
 
