@@ -1,0 +1,273 @@
+"""`citewatch robustify`: Robust Links on every cited link of an ingested HTML and Markdown article,
+pointing at our captures, with every other byte of the file unchanged (issue 11, item 1)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from archive.catalog import CaptureRecord
+from archive.catalog.models import Capture
+from citewatch.app import App
+from citewatch.config import Settings
+from citewatch.robustify import Robustified, robustify_file
+from tests.fixtures.site import TestSite
+from tests.integration.conftest import HOSTS, REPO, Citewatch
+
+BASE = "https://archive.example/"
+# Exactly what robustify adds to an HTML start tag (and in Markdown, inside {…}).
+ADDED_HTML = re.compile(rb' data-originalurl="[^"]*" data-versionurl="[^"]*" data-versiondate="[^"]*"')
+ADDED_MD = re.compile(rb'\{data-originalurl="[^"]*" data-versionurl="[^"]*" data-versiondate="[^"]*"\}')
+ROBUST_TAG = re.compile(
+    rb'data-originalurl="(?P<original>[^"]*)" data-versionurl="(?P<version>[^"]*)" '
+    rb'data-versiondate="(?P<date>[^"]*)"'
+)
+
+
+@dataclass
+class Articles:
+    site: TestSite
+    cw: Citewatch
+    html: Path
+    markdown: Path
+    sources: dict[str, str]  # name -> URL
+    ingested: dict[str, str]  # origin -> ingested_at, as `ingest --json` printed it
+
+
+def html_article(s: dict[str, str]) -> bytes:
+    """Hostile on purpose: BOM, CRLF, a mislabelled byte, '>' in quoted values, upper-case tags,
+    an entity in an href, a self-closing anchor, links in a comment and a script, an unclosed tag."""
+    return (
+        b"\xef\xbb\xbf<!DOCTYPE html>\r\n<html><head><meta charset=utf-8><title>Minister's claims</title>"
+        b"</head>\r\n<body><nav><a href='" + s["nav"].encode() + b"'>Home</a></nav>\r\n"
+        b"<article><h1>Claims</h1>\r\n"
+        b'<p>The minister said \xff so <A HREF="' + s["one"].encode() + b'" TITLE="a > b">in a statement</A>'
+        b" and repeated it <a class=x href=" + s["two"].encode() + b"?a=1&amp;b=2 data-x=1>later</a>.</p>\r\n"
+        b'<p>An archived note <a href="' + s["three"].encode() + b"\" title='x/>y'/>again</a>."
+        b'<!-- <a href="' + s["one"].encode() + b'">commented</a> -->'
+        b"<script>var a = '<a href=\"" + s["one"].encode() + b"\">';</script></p>\r\n"
+        b'<p>Unfinished <a href="' + s["one"].encode() + b'"'
+    )
+
+
+def markdown_article(s: dict[str, str]) -> bytes:
+    return (
+        "\ufeff# Claims\r\n\r\n"
+        f'The minister said so [in a statement]({s["one"]} "the statement") and\r\n'
+        f"repeated it [later][later], see <{s['three']}>.\r\n\r\n"
+        f"> Quoted: `[not a link]({s['nav']})` and ![an image]({s['nav']}).\r\n\r\n"
+        f"[later]: {s['two']}\r\n"
+    ).encode()
+
+
+@pytest.fixture(scope="module")
+def articles(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Articles]:
+    tmp = tmp_path_factory.mktemp("robust")
+    with TestSite(hosts=HOSTS) as site:
+        sources = {
+            "one": site.url("/statements/1"),
+            "two": site.url("/statements/2", host="127.0.0.2"),
+            "three": site.url("/statements/3", host="127.0.0.3"),
+            "nav": site.url("/"),
+        }
+        cw = Citewatch(home=tmp / "home")
+        cw.config(autothrottle=False, download_timeout=3.0, concurrent_per_domain=4)
+        html, markdown = tmp / "claims.html", tmp / "claims.md"
+        html.write_bytes(html_article(sources))
+        markdown.write_bytes(markdown_article(sources))
+        created = cw.json("ingest", str(html), str(markdown))
+        yield Articles(site, cw, html, markdown, sources, {a["origin"]: a["ingested_at"] for a in created})
+
+
+def robustify(cw: Citewatch, *args: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "citewatch", "robustify", *args],
+        env=cw.environ(),
+        capture_output=True,
+        cwd=REPO,
+        timeout=60,
+    )
+
+
+def first_capture(articles: Articles, url: str) -> datetime:
+    app = App(Settings(home=articles.cw.home), read_only=True)
+    try:
+        return app.catalog.captures_for(url)[0].captured_at
+    finally:
+        app.catalog.engine.dispose()
+
+
+def only_inserts(before: bytes, after: bytes) -> list[tuple[int, bytes]]:
+    """(offset in ``before``, inserted bytes) of every change; fails on anything but insertions."""
+    inserts = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        assert op == "insert", (op, before[i1:i2], after[j1:j2])
+        inserts.append((i1, after[j1:j2]))
+    return inserts
+
+
+def test_html_article_cited_links_decorated_rest_byte_identical(articles: Articles) -> None:
+    before = articles.html.read_bytes()
+    proc = robustify(articles.cw, str(articles.html), "--base-url", BASE)
+    assert proc.returncode == 0, proc.stderr
+    after = proc.stdout
+
+    # Taking the added attributes out gives back the file byte for byte.
+    assert ADDED_HTML.sub(b"", after) == before
+    # And the only changes are insertions at the end of the start tags of cited links.
+    decorated = ROBUST_TAG.findall(after)
+    inserts = only_inserts(before, after)
+    assert len(inserts) == 3
+    for offset, _ in inserts:
+        tag_start = before.rfind(b"<", 0, offset)
+        tag = before[tag_start : before.find(b">", offset) + 1]
+        assert tag.lower().startswith(b"<a "), tag
+        assert b"Home" not in before[offset : offset + 10]
+    s = articles.sources
+    originals = [m[0].decode() for m in decorated]
+    assert originals == [s["one"], s["two"] + "?a=1&amp;b=2", s["three"]]
+    for (_, version, date), name in zip(decorated, ("one", "two", "three"), strict=True):
+        captured = first_capture(articles, s[name])
+        url = s[name] + ("?a=1&amp;b=2" if name == "two" else "")
+        assert version.decode() == f"{BASE}replay/{captured:%Y%m%d%H%M%S}/{url}"
+        assert date.decode() == f"{captured:%Y-%m-%dT%H:%M:%S}Z"
+    # Not cited, not touched: the navigation link, the comment, the script, the unclosed tag.
+    assert b"<a href='" + s["nav"].encode() + b"'>Home</a>" in after
+    assert after.count(b"data-originalurl") == 3
+    assert after.endswith(b'<p>Unfinished <a href="' + s["one"].encode() + b'"')
+
+
+def in_process(articles: Articles, path: Path, now: datetime | None = None) -> Robustified:
+    """`robustify_file` on the module's archive, as the command runs it (without a process start)."""
+    app = App(Settings(home=articles.cw.home), read_only=True)
+    try:
+        return robustify_file(path, base_url=BASE, catalog=app.catalog, now=now or datetime.now(UTC))
+    finally:
+        app.catalog.engine.dispose()
+
+
+def test_markdown_article_links_get_attribute_blocks(articles: Articles) -> None:
+    before = articles.markdown.read_bytes()
+    after = in_process(articles, articles.markdown).data
+    assert ADDED_MD.sub(b"", after) == before
+    s = articles.sources
+    lines = after.split(b"\r\n")
+    assert lines[2].startswith(
+        f'The minister said so [in a statement]({s["one"]} "the statement"){{'.encode()
+    )
+    assert lines[3].startswith(b'repeated it [later][later]{data-originalurl="' + s["two"].encode())
+    assert f"see <{s['three']}>{{data-originalurl".encode() in lines[3]
+    assert lines[5] == before.split(b"\r\n")[5]  # a code span and an image: not links
+    captured = first_capture(articles, s["one"])
+    assert f'data-versionurl="{BASE}replay/{captured:%Y%m%d%H%M%S}/{s["one"]}"'.encode() in after
+
+
+def add_capture(articles: Articles, source_url: str, at: datetime, **columns: object) -> None:
+    """A capture of a watched source recorded in the catalog, as a crawl at ``at`` would have."""
+    app = App(Settings(home=articles.cw.home))
+    try:
+        (source,) = app.catalog.sources_for_urls([source_url])
+        capture_id = app.catalog.record_capture(
+            CaptureRecord(
+                role="source",
+                url=source_url,
+                captured_at=at,
+                source_id=source.id,
+                status=200,
+                warc_name="elsewhere.warc.gz",
+                offset=0,
+                length=1,
+            )
+        )
+        if columns:
+            with app.catalog.engine.begin() as db:
+                db.execute(update(Capture).where(Capture.id == capture_id).values(**columns))
+    finally:
+        app.catalog.engine.dispose()
+
+
+def test_version_is_the_capture_closest_to_the_article_date(articles: Articles, tmp_path: Path) -> None:
+    """An ingested article points at the newest capture at or before its ingest (else the first
+    after); a file never ingested at the newest; 404s and failures are never versions; a source
+    recovered from a Memento archive points at our capture of the memento, dated as the memento."""
+    s = articles.sources
+    ingested = datetime.fromisoformat(articles.ingested[str(articles.html)])
+    first = first_capture(articles, s["one"])
+    assert first >= ingested  # ingest records the article, then crawls: its captures come after
+    before, later = ingested - timedelta(days=2), first + timedelta(days=3)
+    add_capture(articles, s["one"], before)
+    add_capture(articles, s["one"], later)
+    add_capture(articles, s["one"], ingested - timedelta(hours=1), status=404)  # not a version
+    memento = datetime(2020, 5, 17, 12, 0, tzinfo=UTC)
+    add_capture(
+        articles,
+        s["three"],
+        ingested - timedelta(days=1),
+        url="http://memento.example/web/20200517120000/" + s["three"],
+        recovered_from="example archive",
+        memento_datetime=memento,
+    )
+
+    out = in_process(articles, articles.html).data
+    assert f"/replay/{before:%Y%m%d%H%M%S}/{s['one']}".encode() in out
+    recovered = f"/replay/{ingested - timedelta(days=1):%Y%m%d%H%M%S}/http://memento.example/web/"
+    assert recovered.encode() in out and b'data-versiondate="2020-05-17T12:00:00Z"' in out
+    copy = tmp_path / "copy.html"
+    copy.write_bytes(articles.html.read_bytes())
+    fresh = in_process(articles, copy, now=later + timedelta(days=1)).data
+    assert f"/replay/{later:%Y%m%d%H%M%S}/{s['one']}".encode() in fresh
+    early = in_process(articles, copy, now=before - timedelta(days=1)).data  # first after
+    assert f"/replay/{before:%Y%m%d%H%M%S}/{s['one']}".encode() in early
+
+
+def test_robustify_again_updates_in_place(articles: Articles, tmp_path: Path) -> None:
+    once = in_process(articles, articles.markdown).data
+    stale = tmp_path / "claims.md"
+    stale.write_bytes(
+        once.replace(b'data-versionurl="https://archive.example/', b'data-versionurl="http://old/')
+    )
+    again = in_process(articles, stale).data
+    assert b"http://old/" not in again and again.count(b"data-versionurl") == once.count(b"data-versionurl")
+    assert ADDED_MD.sub(b"", again) == articles.markdown.read_bytes()
+    html_copy = tmp_path / "claims.html"
+    html_copy.write_bytes(in_process(articles, articles.html).data)
+    twice = in_process(articles, html_copy).data
+    assert ADDED_HTML.sub(b"", twice) == articles.html.read_bytes()
+    assert twice.count(b"data-originalurl") == 3
+
+
+def test_uncaptured_links_warn_and_strict_fails(articles: Articles, tmp_path: Path) -> None:
+    new = articles.site.url("/statements/9")
+    article = tmp_path / "new.md"
+    article.write_bytes(f"Cites [a new one]({new}) and [an old one]({articles.sources['one']}).\n".encode())
+    out = tmp_path / "out.md"
+    proc = robustify(articles.cw, str(article), "--base-url", BASE, "--strict", "-o", str(out))
+    assert proc.returncode == 1 and proc.stdout == b""
+    warning = f"citewatch: warning: not captured yet: {new} (run `citewatch ingest {article}`)"
+    assert proc.stderr.decode().strip() == warning
+    written = out.read_bytes()
+    assert written.count(b"data-versionurl") == 1 and f"[a new one]({new}) and".encode() in written
+    without = in_process(articles, article)
+    assert without.uncaptured == (new,) and len(without.decorated) == 1
+
+
+def test_bad_input_is_one_line(articles: Articles, tmp_path: Path) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("https://example.org/\n")
+    proc = robustify(articles.cw, str(text), "--base-url", BASE)
+    assert proc.returncode == 2 and proc.stdout == b""
+    assert proc.stderr.decode().count("\n") == 1 and "HTML" in proc.stderr.decode()
+    proc = robustify(articles.cw, str(articles.html))
+    assert proc.returncode == 1 and proc.stdout == b""
+    assert proc.stderr.decode().startswith("citewatch: error:") and "--base-url" in proc.stderr.decode()
