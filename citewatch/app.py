@@ -558,6 +558,7 @@ class App:
         from archive.web.errors import WebConfigError
         from archive.web.hosts import WILDCARD_BINDS, url_for_bind
         from archive.web.replay import build_replay_router
+        from crawler.ingest.canonical import canonical_url
 
         s = self.settings
         names = [*s.allowed_hosts, *([] if bind_host.strip() in WILDCARD_BINDS else [bind_host])]
@@ -571,6 +572,7 @@ class App:
                 cluster_status=self.status_document,
                 base_url=s.ui_base_url or url_for_bind(bind_host, port),
                 allowed_hosts=names,
+                canonical=canonical_url,
             )
         except WebConfigError as exc:
             raise ConfigError(str(exc)) from exc

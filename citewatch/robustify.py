@@ -8,21 +8,18 @@ says which of our captures is each one's version (`archive.robust.versions`), an
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin
 
-from archive.robust.links import RobustAttributes, Version
+from archive.robust.links import RobustAttributes, Version, original_url
 from citewatch.errors import BadInput, CitewatchError
 
 if TYPE_CHECKING:
     from archive.catalog import Catalog
 
 ROBUST_KINDS = ("html", "markdown")
-_SCHEME = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 class NotAnArticleForLinks(CitewatchError):
@@ -93,8 +90,7 @@ def robustify_file(
         if version is None:
             (unusable if url in watched else uncaptured)[url] = None
             return None
-        original = href.strip() if _SCHEME.match(href) else urljoin(document_base or url, href)
-        return version.attributes(original, base_url)
+        return version.attributes(original_url(href, document_base or url), base_url)
 
     cited_set = set(cited)
     from archive.robust import decorate_html, decorate_markdown

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urljoin
 
 # The attributes the Robust Links spec defines for a link to an original resource, in the order
 # they are written.
@@ -12,6 +14,15 @@ ORIGINAL = "data-originalurl"
 VERSION_URL = "data-versionurl"
 VERSION_DATE = "data-versiondate"
 ATTRIBUTE_NAMES = (ORIGINAL, VERSION_URL, VERSION_DATE)
+_SCHEME = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def original_url(href: str, base: str | None) -> str:
+    """``data-originalurl`` of a link: its URL as written when that is absolute, else resolved
+    against ``base`` (a reader of the attribute has no document to resolve it against)."""
+    if _SCHEME.match(href) or not base:
+        return href.strip()
+    return urljoin(base, href.strip())
 
 
 def memento_url(base_url: str, captured_at: datetime, url: str) -> str:

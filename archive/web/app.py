@@ -21,7 +21,18 @@ from archive.web.evidence import RecordReader
 from archive.web.hosts import HostPolicy
 from archive.web.nul import RefuseNul
 from archive.web.queries import WebQueries
-from archive.web.routes import actions, alerts, api, articles, captures, changes, docs, sources, status
+from archive.web.routes import (
+    actions,
+    alerts,
+    api,
+    articles,
+    captures,
+    changes,
+    docs,
+    robust,
+    sources,
+    status,
+)
 from archive.web.routes.docs import swagger_assets
 from archive.web.rows import IngestRow
 from archive.web.security import SecurityHeaders, checked_admin_token
@@ -44,6 +55,7 @@ def create_app(
     base_url: str = DEFAULT_BASE_URL,
     allowed_hosts: Sequence[str] = (),
     max_body_bytes: int = MAX_BODY_BYTES,
+    canonical: Callable[[str, str | None], str | None] | None = None,
 ) -> FastAPI:
     """Build the browsing UI on ``catalog``.
 
@@ -62,6 +74,8 @@ def create_app(
     name or one of ``allowed_hosts`` get 400 (see `archive.web.hosts`); request bodies over
     ``max_body_bytes`` get 413 before they are read; URLs holding a NUL get 400 (`archive.web.nul`).
     Replay (``/replay/...``) is another router: include it on the returned app.
+    ``canonical(href, base)`` is ingest's canonical form of a link, for writing robust links into
+    an article's archived HTML (None: the article's robust.html lists the links only).
     """
     hosts = HostPolicy.build(base_url, extra=allowed_hosts)
     app = FastAPI(
@@ -83,8 +97,9 @@ def create_app(
         clock=clock,
         templates=build_templates(),
         hosts=hosts,
+        canonical=canonical,
     )
-    for module in (articles, sources, captures, changes, alerts, actions, api, status, docs):
+    for module in (articles, robust, sources, captures, changes, alerts, actions, api, status, docs):
         app.include_router(module.router)
     app.mount("/static/swagger", StaticFiles(directory=swagger_assets()), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

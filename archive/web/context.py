@@ -41,6 +41,9 @@ class WebContext:
     clock: Callable[[], datetime]
     templates: Jinja2Templates
     hosts: HostPolicy
+    # A link's canonical URL (href, base) as ingest computes it: the crawler's, handed in by the
+    # composition root (archive/ never imports the crawler); None: archived pages get no robust links.
+    canonical: Callable[[str, str | None], str | None] | None = None
 
     def render(self, request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         """Render template ``name`` with ``context`` (everything autoescaped)."""

@@ -4,9 +4,14 @@ pointing at our captures, with every other byte of the file unchanged (issue 11,
 from __future__ import annotations
 
 import difflib
+import html
+import json
 import re
+import shutil
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,7 +26,7 @@ from citewatch.app import App
 from citewatch.config import Settings
 from citewatch.robustify import Robustified, robustify_file
 from tests.fixtures.site import TestSite
-from tests.integration.conftest import HOSTS, REPO, Citewatch
+from tests.integration.conftest import HOSTS, REPO, Citewatch, serving
 
 BASE = "https://archive.example/"
 # Exactly what robustify adds to an HTML start tag (and in Markdown, inside {…}).
@@ -41,6 +46,7 @@ class Articles:
     markdown: Path
     sources: dict[str, str]  # name -> URL
     ingested: dict[str, str]  # origin -> ingested_at, as `ingest --json` printed it
+    ids: dict[str, int]  # origin -> article id
 
 
 def html_article(s: dict[str, str]) -> bytes:
@@ -84,8 +90,18 @@ def articles(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Articles]:
         html, markdown = tmp / "claims.html", tmp / "claims.md"
         html.write_bytes(html_article(sources))
         markdown.write_bytes(markdown_article(sources))
-        created = cw.json("ingest", str(html), str(markdown))
-        yield Articles(site, cw, html, markdown, sources, {a["origin"]: a["ingested_at"] for a in created})
+        # The same article published on the web: ingested by URL, its page is archived too.
+        site.set_page("/claims", html_article(sources), content_type="text/html; charset=utf-8")
+        created = cw.json("ingest", str(html), str(markdown), site.url("/claims"))
+        yield Articles(
+            site,
+            cw,
+            html,
+            markdown,
+            sources,
+            {a["origin"]: a["ingested_at"] for a in created},
+            {a["origin"]: a["article_id"] for a in created},
+        )
 
 
 def robustify(cw: Citewatch, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -148,9 +164,12 @@ def test_html_article_cited_links_decorated_rest_byte_identical(articles: Articl
     assert after.endswith(b'<p>Unfinished <a href="' + s["one"].encode() + b'"')
 
 
-def in_process(articles: Articles, path: Path, now: datetime | None = None) -> Robustified:
-    """`robustify_file` on the module's archive, as the command runs it (without a process start)."""
-    app = App(Settings(home=articles.cw.home), read_only=True)
+def in_process(
+    articles: Articles, path: Path, now: datetime | None = None, home: Path | None = None
+) -> Robustified:
+    """`robustify_file` on the module's archive (or the one at ``home``), as the command runs it
+    (without a process start)."""
+    app = App(Settings(home=home or articles.cw.home), read_only=True)
     try:
         return robustify_file(path, base_url=BASE, catalog=app.catalog, now=now or datetime.now(UTC))
     finally:
@@ -173,9 +192,9 @@ def test_markdown_article_links_get_attribute_blocks(articles: Articles) -> None
     assert f'data-versionurl="{BASE}replay/{captured:%Y%m%d%H%M%S}/{s["one"]}"'.encode() in after
 
 
-def add_capture(articles: Articles, source_url: str, at: datetime, **columns: object) -> None:
-    """A capture of a watched source recorded in the catalog, as a crawl at ``at`` would have."""
-    app = App(Settings(home=articles.cw.home))
+def add_capture(home: Path, source_url: str, at: datetime, **columns: object) -> None:
+    """A capture of a watched source recorded in the catalog at ``home``, as a crawl at ``at`` would have."""
+    app = App(Settings(home=home))
     try:
         (source,) = app.catalog.sources_for_urls([source_url])
         capture_id = app.catalog.record_capture(
@@ -206,12 +225,14 @@ def test_version_is_the_capture_closest_to_the_article_date(articles: Articles, 
     first = first_capture(articles, s["one"])
     assert first >= ingested  # ingest records the article, then crawls: its captures come after
     before, later = ingested - timedelta(days=2), first + timedelta(days=3)
-    add_capture(articles, s["one"], before)
-    add_capture(articles, s["one"], later)
-    add_capture(articles, s["one"], ingested - timedelta(hours=1), status=404)  # not a version
+    home = tmp_path / "home"  # a copy: the other tests keep the archive as ingest left it
+    shutil.copytree(articles.cw.home, home)
+    add_capture(home, s["one"], before)
+    add_capture(home, s["one"], later)
+    add_capture(home, s["one"], ingested - timedelta(hours=1), status=404)  # not a version
     memento = datetime(2020, 5, 17, 12, 0, tzinfo=UTC)
     add_capture(
-        articles,
+        home,
         s["three"],
         ingested - timedelta(days=1),
         url="http://memento.example/web/20200517120000/" + s["three"],
@@ -219,15 +240,15 @@ def test_version_is_the_capture_closest_to_the_article_date(articles: Articles, 
         memento_datetime=memento,
     )
 
-    out = in_process(articles, articles.html).data
+    out = in_process(articles, articles.html, home=home).data
     assert f"/replay/{before:%Y%m%d%H%M%S}/{s['one']}".encode() in out
     recovered = f"/replay/{ingested - timedelta(days=1):%Y%m%d%H%M%S}/http://memento.example/web/"
     assert recovered.encode() in out and b'data-versiondate="2020-05-17T12:00:00Z"' in out
     copy = tmp_path / "copy.html"
     copy.write_bytes(articles.html.read_bytes())
-    fresh = in_process(articles, copy, now=later + timedelta(days=1)).data
+    fresh = in_process(articles, copy, now=later + timedelta(days=1), home=home).data
     assert f"/replay/{later:%Y%m%d%H%M%S}/{s['one']}".encode() in fresh
-    early = in_process(articles, copy, now=before - timedelta(days=1)).data  # first after
+    early = in_process(articles, copy, now=before - timedelta(days=1), home=home).data  # first after
     assert f"/replay/{before:%Y%m%d%H%M%S}/{s['one']}".encode() in early
 
 
@@ -271,3 +292,58 @@ def test_bad_input_is_one_line(articles: Articles, tmp_path: Path) -> None:
     proc = robustify(articles.cw, str(articles.html))
     assert proc.returncode == 1 and proc.stdout == b""
     assert proc.stderr.decode().startswith("citewatch: error:") and "--base-url" in proc.stderr.decode()
+
+
+def test_ui_offers_snippets_robust_html_csl_json_and_bibtex(articles: Articles) -> None:
+    from pybtex.database import parse_string
+
+    ids = {origin: int(a) for origin, a in articles.ids.items()}
+    by_url, by_file = ids[articles.site.url("/claims")], ids[str(articles.markdown)]
+    s = articles.sources
+    with serving(articles.cw, CITEWATCH_UI_BASE_URL=BASE) as served:
+        page = fetch(served.url + f"/articles/{by_file}")[1].decode()
+        assert 'id="robust-links"' in page and f"/articles/{by_file}/citations.bib" in page
+        captured = first_capture(articles, s["one"])
+        snippet = f'data-versionurl="{BASE}replay/{captured:%Y%m%d%H%M%S}/{s["one"]}"'
+        assert snippet not in page and snippet in html.unescape(page)  # shown as text, to copy
+
+        headers, body = fetch(served.url + f"/articles/{by_url}/robust.html")
+        assert headers["content-type"] == "text/html; charset=utf-8"
+        assert headers["content-disposition"] == f'attachment; filename="article-{by_url}-robust.html"'
+        assert ADDED_HTML.sub(b"", body) == html_article(s)  # the archived bytes, links decorated
+        assert body.count(b"data-originalurl") == 3
+
+        headers, body = fetch(served.url + f"/articles/{by_file}/robust.html")  # no archived HTML
+        assert body.count(b"data-versionurl") == 3 and b"<li><a href=" in body
+
+        headers, body = fetch(served.url + f"/articles/{by_file}/citations.json")
+        assert headers["content-type"] == "application/vnd.citationstyles.csl+json"
+        assert headers["content-disposition"] == f'attachment; filename="article-{by_file}-citations.json"'
+        items = json.loads(body)
+        assert [i["URL"] for i in items] == [s["one"], s["two"], s["three"]]
+        first = items[0]
+        assert first["type"] == "webpage" and first["title"] == "in a statement"
+        assert first["archive"] == "citewatch"
+        assert first["archive_location"] == f"{BASE}replay/{captured:%Y%m%d%H%M%S}/{s['one']}"
+        assert first["accessed"] == {"date-parts": [[captured.year, captured.month, captured.day]]}
+
+        headers, body = fetch(served.url + f"/articles/{by_file}/citations.bib")
+        assert headers["content-type"] == "application/x-bibtex; charset=utf-8"
+        entries = parse_string(body.decode(), "bibtex").entries
+        assert len(entries) == 3
+        entry = next(iter(entries.values()))
+        assert entry.type == "misc" and entry.fields["url"] == s["one"]
+        assert entry.fields["urldate"] == f"{captured:%Y-%m-%d}"
+        assert f"replay/{captured:%Y%m%d%H%M%S}/" in entry.fields["note"]
+
+        assert fetch(served.url + "/articles/999/citations.bib", expect=404)[0] == {}
+
+
+def fetch(url: str, expect: int = 200) -> tuple[dict[str, str], bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert response.status == expect
+            return {k.lower(): v for k, v in response.headers.items()}, response.read()
+    except urllib.error.HTTPError as exc:
+        assert exc.code == expect, exc
+        return {}, b""
