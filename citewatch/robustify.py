@@ -94,8 +94,12 @@ def robustify_file(
 
     cited_set = set(cited)
     from archive.robust import decorate_html, decorate_markdown
+    from archive.robust.errors import RobustLinksError
 
-    decorated = (decorate_html if kind == "html" else decorate_markdown)(data, decide)
+    try:
+        decorated = (decorate_html if kind == "html" else decorate_markdown)(data, decide)
+    except RobustLinksError as exc:
+        raise BadInput(f"{path}: {exc}") from exc
     return Robustified(decorated.data, decorated.links, tuple(uncaptured), tuple(unusable))
 
 

@@ -27,10 +27,17 @@ from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
+from archive.robust.errors import UndecodableArticle
 from archive.robust.html import decorate_tag, tag_href
 from archive.robust.links import ATTRIBUTE_NAMES, Decide, Decorated, RobustAttributes
 
-_BOMS = (("\ufeff".encode("utf-32"), "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+# Explicit byte orders: the codec keeps the mark as U+FEFF and writes the bytes back as they were.
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _HTML_ANCHOR = re.compile(r"<a[\s/>]", re.IGNORECASE)
 # An attribute block right after a link, on the same line: ``{…}`` without braces inside.
@@ -57,7 +64,10 @@ def decorate_markdown(data: bytes, decide: Decide) -> Decorated:
     otherwise."""
     encoding = next((e for bom, e in _BOMS if data.startswith(bom)), "utf-8")
     errors = "surrogateescape" if encoding == "utf-8" else "surrogatepass"
-    text = data.decode(encoding, errors=errors)
+    try:
+        text = data.decode(encoding, errors=errors)
+    except UnicodeDecodeError as exc:  # surrogateescape decodes any UTF-8; a truncated UTF-16 does not
+        raise UndecodableArticle(encoding) from exc
     out, links = decorate_markdown_text(text, decide)
     return Decorated(out.encode(encoding, errors=errors), links)
 

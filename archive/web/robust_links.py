@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from archive.robust import decorate_html
 from archive.robust.citations import CitedSource
+from archive.robust.errors import RobustLinksError
 from archive.robust.links import RobustAttributes, Version, iso_datetime, original_url
 from archive.robust.versions import closest_versions
 from archive.store.errors import StoreError
@@ -97,7 +98,11 @@ def robust_article_html(
             return None
         return link.cited.version.attributes(original_url(href, document_base), web.hosts.root)
 
-    return decorate_html(payload, decide).data, content_type
+    try:
+        return decorate_html(payload, decide).data, content_type
+    except RobustLinksError as exc:  # a UTF-16 page whose bytes are not: the links alone, then
+        _log.warning("article %s: cannot write robust links into its HTML: %s", article.id, exc)
+        return None
 
 
 def snippets_page(article: ArticleDetail, links: list[RobustLink]) -> bytes:

@@ -133,7 +133,25 @@ def only_inserts(before: bytes, after: bytes) -> list[tuple[int, bytes]]:
     return inserts
 
 
-def test_html_article_cited_links_decorated_rest_byte_identical(articles: Articles) -> None:
+# Three tests over one archive (a module fixture): with `--maxschedchunk=1` every test may land on
+# another xdist worker, each of which would ingest the articles again.
+
+
+def test_robustify_command(articles: Articles, tmp_path: Path) -> None:
+    """The command: an HTML article decorated byte for byte, warnings, --strict, bad input."""
+    check_html_article_cited_links_decorated_rest_byte_identical(articles)
+    check_uncaptured_links_warn_and_strict_fails(articles, tmp_path)
+    check_bad_input_is_one_line(articles, tmp_path)
+
+
+def test_robustify_markdown_versions_and_again(articles: Articles, tmp_path: Path) -> None:
+    """A Markdown article, the choice of version, and robustifying a robustified file again."""
+    check_markdown_article_links_get_attribute_blocks(articles)
+    check_version_is_the_capture_closest_to_the_article_date(articles, tmp_path / "versions")
+    check_robustify_again_updates_in_place(articles, tmp_path / "again")
+
+
+def check_html_article_cited_links_decorated_rest_byte_identical(articles: Articles) -> None:
     before = articles.html.read_bytes()
     proc = robustify(articles.cw, str(articles.html), "--base-url", BASE)
     assert proc.returncode == 0, proc.stderr
@@ -176,7 +194,7 @@ def in_process(
         app.catalog.engine.dispose()
 
 
-def test_markdown_article_links_get_attribute_blocks(articles: Articles) -> None:
+def check_markdown_article_links_get_attribute_blocks(articles: Articles) -> None:
     before = articles.markdown.read_bytes()
     after = in_process(articles, articles.markdown).data
     assert ADDED_MD.sub(b"", after) == before
@@ -216,7 +234,7 @@ def add_capture(home: Path, source_url: str, at: datetime, **columns: object) ->
         app.catalog.engine.dispose()
 
 
-def test_version_is_the_capture_closest_to_the_article_date(articles: Articles, tmp_path: Path) -> None:
+def check_version_is_the_capture_closest_to_the_article_date(articles: Articles, tmp_path: Path) -> None:
     """An ingested article points at the newest capture at or before its ingest (else the first
     after); a file never ingested at the newest; 404s and failures are never versions; a source
     recovered from a Memento archive points at our capture of the memento, dated as the memento."""
@@ -225,6 +243,7 @@ def test_version_is_the_capture_closest_to_the_article_date(articles: Articles, 
     first = first_capture(articles, s["one"])
     assert first >= ingested  # ingest records the article, then crawls: its captures come after
     before, later = ingested - timedelta(days=2), first + timedelta(days=3)
+    tmp_path.mkdir()
     home = tmp_path / "home"  # a copy: the other tests keep the archive as ingest left it
     shutil.copytree(articles.cw.home, home)
     add_capture(home, s["one"], before)
@@ -252,7 +271,8 @@ def test_version_is_the_capture_closest_to_the_article_date(articles: Articles, 
     assert f"/replay/{before:%Y%m%d%H%M%S}/{s['one']}".encode() in early
 
 
-def test_robustify_again_updates_in_place(articles: Articles, tmp_path: Path) -> None:
+def check_robustify_again_updates_in_place(articles: Articles, tmp_path: Path) -> None:
+    tmp_path.mkdir()
     once = in_process(articles, articles.markdown).data
     stale = tmp_path / "claims.md"
     stale.write_bytes(
@@ -268,7 +288,7 @@ def test_robustify_again_updates_in_place(articles: Articles, tmp_path: Path) ->
     assert twice.count(b"data-originalurl") == 3
 
 
-def test_uncaptured_links_warn_and_strict_fails(articles: Articles, tmp_path: Path) -> None:
+def check_uncaptured_links_warn_and_strict_fails(articles: Articles, tmp_path: Path) -> None:
     new = articles.site.url("/statements/9")
     article = tmp_path / "new.md"
     article.write_bytes(f"Cites [a new one]({new}) and [an old one]({articles.sources['one']}).\n".encode())
@@ -283,7 +303,7 @@ def test_uncaptured_links_warn_and_strict_fails(articles: Articles, tmp_path: Pa
     assert without.uncaptured == (new,) and len(without.decorated) == 1
 
 
-def test_bad_input_is_one_line(articles: Articles, tmp_path: Path) -> None:
+def check_bad_input_is_one_line(articles: Articles, tmp_path: Path) -> None:
     text = tmp_path / "notes.txt"
     text.write_text("https://example.org/\n")
     proc = robustify(articles.cw, str(text), "--base-url", BASE)
