@@ -51,7 +51,6 @@ class Version:
     """
 
     capture_id: int
-    source_url: str
     url: str
     captured_at: datetime
     recovered_from: str | None = None

@@ -15,8 +15,7 @@ from datetime import datetime
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from archive.catalog.batches import in_chunks
-from archive.catalog.models import Article, Capture, Source
+from archive.catalog.models import Article, Capture
 from archive.robust.links import Version
 
 _PAYLOAD = ("response", "revisit")
@@ -24,38 +23,43 @@ _PAYLOAD = ("response", "revisit")
 
 def closest_versions(engine: Engine, source_ids: Sequence[int], moment: datetime) -> dict[int, Version]:
     """The version of each of these sources for an article dated ``moment`` (aware; see the
-    module); sources without one are left out."""
+    module); sources without one are left out.
+
+    Two index range reads per source (ix_capture_source_id_role_captured_at), one row each: a
+    source re-crawled daily for years has thousands of captures, and an article page asks this
+    for every source it cites.
+    """
     found: dict[int, Version] = {}
     with Session(engine) as session:
-        for chunk in in_chunks(sorted(set(source_ids))):
-            query = (
-                select(Capture, Source.url)
-                .join(Source, Source.id == Capture.source_id)
-                .where(
-                    Capture.source_id.in_(chunk),
-                    Capture.role == "source",
-                    Capture.record_type.in_(_PAYLOAD),
-                    Capture.status < 400,
-                    Capture.warc_name.is_not(None),
-                )
-                .order_by(Capture.source_id, Capture.captured_at, Capture.id)
+        for source_id in sorted(set(source_ids)):
+            usable = select(Capture).where(
+                Capture.source_id == source_id,
+                Capture.role == "source",
+                Capture.record_type.in_(_PAYLOAD),
+                Capture.status < 400,
+                Capture.warc_name.is_not(None),
             )
-            best: dict[int, tuple[Capture, str]] = {}
-            for capture, source_url in session.execute(query):
-                assert capture.source_id is not None
-                current = best.get(capture.source_id)
-                # Ascending order: the last one at or before the moment wins, else the first after.
-                if current is None or capture.captured_at <= moment:
-                    best[capture.source_id] = (capture, source_url)
-            for source_id, (capture, source_url) in best.items():
-                found[source_id] = Version(
-                    capture_id=capture.id,
-                    source_url=source_url,
-                    url=capture.url,
-                    captured_at=capture.captured_at,
-                    recovered_from=capture.recovered_from,
-                    memento_datetime=capture.memento_datetime,
-                )
+            capture = (
+                session.scalars(
+                    usable.where(Capture.captured_at <= moment)
+                    .order_by(Capture.captured_at.desc(), Capture.id.desc())
+                    .limit(1)
+                ).first()
+                or session.scalars(
+                    usable.where(Capture.captured_at > moment)
+                    .order_by(Capture.captured_at, Capture.id)
+                    .limit(1)
+                ).first()
+            )
+            if capture is None:
+                continue
+            found[source_id] = Version(
+                capture_id=capture.id,
+                url=capture.url,
+                captured_at=capture.captured_at,
+                recovered_from=capture.recovered_from,
+                memento_datetime=capture.memento_datetime,
+            )
     return found
 
 
