@@ -1,9 +1,10 @@
 """Robust Links in an HTML article, written into the start tags of its links and nowhere else.
 
 The document is never parsed into a tree and serialised again: that would rewrite quoting,
-entities, whitespace and encoding everywhere.  Python's tokenizer (`html.parser`) finds each start
-tag in the raw text — skipping comments, scripts and styles, knowing a ``>`` inside a quoted value
-from the tag's end — and the attributes go in just before the tag's closing ``>``; every other byte
+entities, whitespace and encoding everywhere.  a tokenizer of our own finds each start tag in the
+raw text, with the HTML standard's rules (`_start_tags`: comments, scripts and styles skipped, a
+``>`` inside a quoted value told from the tag's end) — and the attributes go in just before the
+tag's closing ``>``; every other byte
 of the file stays as it was.  Attributes a link already has (a file robustified before) are
 rewritten in place.
 
@@ -19,7 +20,6 @@ import codecs
 import html
 import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
 
 from w3lib.encoding import html_to_unicode
 
@@ -27,7 +27,6 @@ from archive.robust.errors import UndecodableArticle
 from archive.robust.links import Decide, Decorated, RobustAttributes
 
 LINK_TAGS = frozenset({"a", "area"})
-_SPACE = " \t\n\r\f"
 _WIDE = ("utf-16", "utf-32")
 
 
@@ -145,67 +144,93 @@ def tag_href(tag_text: str, encoding: str | None = None) -> str | None:
     return None
 
 
-class _StartTags(HTMLParser):
-    """Collects (offset, lower-case name, raw text) of every start tag, as the tokenizer sees them."""
-
-    def __init__(self, line_starts: list[int]) -> None:
-        super().__init__(convert_charrefs=False)
-        self.line_starts = line_starts
-        self.tags: list[tuple[int, str, str]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        raw = self.get_starttag_text()
-        if raw is None:  # pragma: no cover - always set while a start tag is handled
-            return
-        line, column = self.getpos()
-        self.tags.append((self.line_starts[line - 1] + column, tag, raw))
+# The HTML tokenizer's view of markup (WHATWG HTML, "Tokenization"), as far as finding start tags
+# needs it.  Whitespace includes CR: the tokenizer sees CR as LF after preprocessing.
+_MARKUP = re.compile(r"<(?:(!--)|([!?])|(/)|([A-Za-z]))")
+_COMMENT_END = re.compile(r"--!?>")
+_LETTER = re.compile(r"[A-Za-z]")
+_NAME = re.compile(r"[^\t\n\f\r />]*")
+_ATTRIBUTE = re.compile(
+    r"""[\t\n\f\r /]*(?:([^\t\n\f\r />][^\t\n\f\r />=]*)"""
+    r"""(?:[\t\n\f\r ]*=[\t\n\f\r ]*("[^"]*"?|'[^']*'?|[^\t\n\f\r >]*))?)?"""
+)
+# Elements whose content is text up to their end tag: a "<a" inside is not a tag.
+_RAW_TEXT = frozenset(
+    {"script", "style", "xmp", "iframe", "noembed", "noframes", "noscript", "textarea", "title"}
+)
 
 
 def _start_tags(text: str) -> list[tuple[int, str, str]]:
-    # The tokenizer counts lines by "\n" only (a lone "\r" is a character of the line).
-    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
-    parser = _StartTags(line_starts)
-    parser.feed(text)
-    parser.close()
-    return parser.tags
+    """(offset, lower-case name, raw text) of every start tag, in one pass.
+
+    Comments, bogus comments (``<!…>``, ``<?…>``), end tags and the content of raw-text elements
+    (scripts, styles, ``<title>``, ``<textarea>``…) hold no start tags; a tag cut off by the end of
+    the file is not one (the tokenizer drops it).  Linear in the text: Python's ``html.parser``
+    rescans the rest of the document at every ``<`` it cannot close, minutes for a megabyte of
+    ``<a <a <a``, and archived pages are hostile.
+    """
+    tags: list[tuple[int, str, str]] = []
+    i = 0
+    while (markup := _MARKUP.search(text, i)) is not None:
+        start = markup.start()
+        comment, bogus, closing, _ = markup.groups()
+        if comment:
+            if text.startswith((">", "->"), start + 4):  # "<!-->" and "<!--->" are empty comments
+                i = text.index(">", start + 4) + 1
+                continue
+            comment_end = _COMMENT_END.search(text, start + 4)
+            if comment_end is None:
+                break
+            i = comment_end.end()
+            continue
+        if bogus or (closing and not _LETTER.match(text, start + 2)):
+            gt = text.find(">", start + 2)
+            if gt < 0:
+                break
+            i = gt + 1
+            continue
+        name_end = _name_end(text, start + (2 if closing else 1))
+        _, end = _scan_attributes(text, name_end)
+        if end is None:
+            break
+        i = end
+        if closing:
+            continue
+        name = text[start + 1 : name_end].lower()
+        tags.append((start, name, text[start:end]))
+        if name == "plaintext":
+            break
+        if name in _RAW_TEXT:
+            close = re.compile(rf"</{name}[\t\n\f\r />]", re.IGNORECASE).search(text, end)
+            if close is None:
+                break
+            i = close.start()
+    return tags
+
+
+def _scan_attributes(text: str, i: int) -> tuple[list[_Attribute], int | None]:
+    """The attributes of a tag from ``i`` (right after its name), and the offset after its ``>``
+    (None: the text ends inside the tag)."""
+    found: list[_Attribute] = []
+    while True:
+        match = _ATTRIBUTE.match(text, i)
+        assert match is not None  # every part of the pattern is optional
+        name, value = match.group(1), match.group(2)
+        i = match.end()
+        if name is None:
+            return (found, i + 1) if text.startswith(">", i) else (found, None)
+        raw = value
+        if value is not None and value[:1] in ("'", '"'):
+            raw = value[1:-1] if len(value) > 1 and value[-1] == value[0] else value[1:]
+        found.append(_Attribute(name.lower(), match.start(1), i, raw))
 
 
 def _attributes(tag_text: str) -> list[_Attribute]:
     """The attributes of a start tag as the HTML tokenizer splits them, with where each stands."""
-    n = len(tag_text)
-    i = 1
-    while i < n and tag_text[i] not in _SPACE + "/>":  # the tag name
-        i += 1
-    found: list[_Attribute] = []
-    while i < n:
-        while i < n and (tag_text[i] in _SPACE or tag_text[i] == "/"):
-            i += 1
-        if i >= n or tag_text[i] == ">":
-            break
-        start = i
-        i += 1  # a name's first character may be "=" (a parse error the tokenizer keeps)
-        while i < n and tag_text[i] not in _SPACE + "/>=":
-            i += 1
-        name = tag_text[start:i].lower()
-        end = i
-        j = i
-        while j < n and tag_text[j] in _SPACE:
-            j += 1
-        value: str | None = None
-        if j < n and tag_text[j] == "=":
-            j += 1
-            while j < n and tag_text[j] in _SPACE:
-                j += 1
-            if j < n and tag_text[j] in "\"'":
-                quote = tag_text[j]
-                close = tag_text.find(quote, j + 1)
-                close = n if close < 0 else close
-                value, end = tag_text[j + 1 : close], min(close + 1, n)
-            else:
-                k = j
-                while k < n and tag_text[k] not in _SPACE + ">":
-                    k += 1
-                value, end = tag_text[j:k], k
-            i = end
-        found.append(_Attribute(name, start, end, value))
-    return found
+    return _scan_attributes(tag_text, _name_end(tag_text, 1))[0]
+
+
+def _name_end(text: str, i: int) -> int:
+    match = _NAME.match(text, i)
+    assert match is not None  # "*": it always matches
+    return match.end()

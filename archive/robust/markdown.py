@@ -18,6 +18,7 @@ CommonMark and stay as they are.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -95,15 +96,18 @@ def decorate_markdown_text(text: str, decide: Decide) -> tuple[str, tuple[tuple[
     records: list[_Link] = env[_RECORDS]
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in text
     links: list[tuple[str, RobustAttributes]] = []
+    by_block: dict[int, list[_Link]] = {}
+    for record in records:
+        by_block.setdefault(id(record.token), []).append(record)
     for token in tokens:
         if token.type != "inline" or token.map is None:
             continue
-        own = [r for r in records if r.token is token]
-        for link in own:
+        block = _BlockText(token, lines)
+        for link in by_block.get(id(token), []):
             attributes = decide(link.href, None)
             if attributes is None:
                 continue
-            edit = _edit(text, lines, token, link, attributes)
+            edit = _edit(text, block, token, link, attributes)
             if edit is not None:
                 edits.append(edit)
                 links.append((link.href, attributes))
@@ -163,23 +167,23 @@ def _recording(
 
 
 def _edit(
-    text: str, lines: list[tuple[int, str]], token: Token, link: _Link, attributes: RobustAttributes
+    text: str, block: _BlockText, token: Token, link: _Link, attributes: RobustAttributes
 ) -> tuple[int, int, str] | None:
     """The change that decorates ``link``: (start, end, replacement) in ``text``, or None when its
     place in the file cannot be found for sure."""
-    start = _file_offset(token, lines, link.start, link.end - link.start)
-    end = _file_offset(token, lines, link.end, 0)
+    start = block.offset(link.start, link.end - link.start)
+    end = block.offset(link.end, 0)
     if start is None or end is None or text[end - 1 : end] != token.content[link.end - 1 : link.end]:
         return None
     if link.html:
         tag = text[start:end]
         decorated = decorate_tag(tag, attributes)
         return None if decorated is None else (start, end, decorated)
-    block = _BLOCK.match(text, end)
-    if block is None:
+    existing = _BLOCK.match(text, end)
+    if existing is None:
         pairs = " ".join(f'{name}="{_escaped(value)}"' for name, value in attributes.pairs())
         return end, end, "{" + pairs + "}"
-    return block.start(), block.end(), _updated_block(block.group(0), attributes)
+    return existing.start(), existing.end(), _updated_block(existing.group(0), attributes)
 
 
 def _updated_block(block: str, attributes: RobustAttributes) -> str:
@@ -207,36 +211,58 @@ def _escaped(value: str) -> str:
     return value.replace('"', "%22")
 
 
-def _file_offset(token: Token, lines: list[tuple[int, str]], position: int, tail: int) -> int | None:
-    """Where ``position`` of ``token``'s inline text stands in the file.
+class _BlockText:
+    """Where the offsets of one block's inline text stand in the file.
 
     The inline text is the block's lines joined by "\\n", each cut from the left (indentation,
     ``>`` markers, list markers) and the whole stripped: every line but the last ends where its
-    file line ends, the last where its text last occurs.  ``tail`` more characters after the
-    position must match too (the link's own text), so a wrong guess finds nothing rather than the
-    wrong place.
+    file line ends, the last where its text last occurs.  Each line's place is found once (an
+    article can hold thousands of links in one paragraph).
     """
-    assert token.map is not None
-    content = token.content
-    index = content.count("\n", 0, position)
-    piece_start = content.rfind("\n", 0, position) + 1
-    piece_end = content.find("\n", position)
-    piece = content[piece_start : len(content) if piece_end < 0 else piece_end]
-    line_number = token.map[0] + index
-    if line_number >= len(lines):
-        return None
-    line_offset, line = lines[line_number]
-    line = line.replace("\x00", "\ufffd")  # as markdown-it read it; one character for one
-    # Leading whitespace may differ: markdown-it expands a tab of indentation into spaces.
-    core = piece.lstrip()
-    lead = len(piece) - len(core)
-    if position - piece_start < lead:
-        return None
-    column = len(line) - len(core) if piece_end >= 0 else line.rfind(core)
-    if column < 0 or not core:
-        return None
-    at = column + (position - piece_start - lead)
-    check = content[position : position + tail].split("\n", 1)[0]
-    if line[at : at + len(check)] != check:
-        return None
-    return line_offset + at
+
+    def __init__(self, token: Token, lines: list[tuple[int, str]]) -> None:
+        assert token.map is not None
+        self.content = token.content
+        self.first_line = token.map[0]
+        self.lines = lines
+        self.breaks = [m.start() for m in re.finditer("\n", self.content)]
+        self.pieces: dict[int, tuple[int, int, str, int, int] | None] = {}
+
+    def offset(self, position: int, tail: int) -> int | None:
+        """The file offset of ``position``; None when its line cannot be found for sure.  ``tail``
+        more characters after it must match too (the link's own text), so a wrong guess finds
+        nothing rather than the wrong place."""
+        index = bisect_left(self.breaks, position)
+        piece = (
+            self.pieces[index] if index in self.pieces else self.pieces.setdefault(index, self._piece(index))
+        )
+        if piece is None:
+            return None
+        piece_start, lead, line, line_offset, column = piece
+        if position - piece_start < lead:
+            return None
+        at = column + (position - piece_start - lead)
+        check = self.content[position : position + tail].split("\n", 1)[0]
+        if line[at : at + len(check)] != check:
+            return None
+        return line_offset + at
+
+    def _piece(self, index: int) -> tuple[int, int, str, int, int] | None:
+        """(start in the text, leading spaces, file line as markdown-it read it, its offset, the
+        column where the line's text, without the leading spaces, starts) of line ``index``."""
+        last = index == len(self.breaks)
+        piece_start = self.breaks[index - 1] + 1 if index else 0
+        piece = self.content[piece_start : len(self.content) if last else self.breaks[index]]
+        line_number = self.first_line + index
+        if line_number >= len(self.lines):
+            return None
+        line_offset, line = self.lines[line_number]
+        line = line.replace("\x00", "\ufffd")  # as markdown-it read it; one character for one
+        # Leading whitespace may differ: markdown-it expands a tab of indentation into spaces.
+        core = piece.lstrip()
+        if not core:
+            return None
+        column = line.rfind(core) if last else len(line) - len(core)
+        if column < 0:
+            return None
+        return piece_start, len(piece) - len(core), line, line_offset, column
