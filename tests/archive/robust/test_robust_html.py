@@ -63,3 +63,20 @@ def test_utf16_keeps_its_byte_order_and_bytes() -> None:
         assert out.decode(codec).startswith('\ufeff<a href="http://x/é" data-originalurl="http://x/&#233;"')
     with pytest.raises(UndecodableArticle):
         decorate_html(b"\xff\xfe<\x00a\x00 ", cite_x)  # an odd byte: truncated
+
+
+def test_no_tags_where_the_tokenizer_sees_text_or_comments() -> None:
+    """Titles, textareas, styles and comments hold text, not links; ``<!-->`` is a whole comment."""
+    page = (
+        b'<title><a href="http://x/t"></title><textarea><a href="http://x/ta"></textarea>'
+        b'<style>a[href="<a href=http://x/st>"]{}</style><!--><a href="http://x/after-empty-comment">'
+        b'<!-- --!><a href="http://x/after-comment"> </a title=">"><a href="http://x/after-end-tag">'
+        b"<?php <a href='http://x/pi'> ?>"
+    )
+    out = decorate_html(page, cite_x)
+    assert [href for href, _ in out.links] == [
+        "http://x/after-empty-comment",
+        "http://x/after-comment",
+        "http://x/after-end-tag",
+    ]
+    assert ADDED.sub(b"", out.data) == page
