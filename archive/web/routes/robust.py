@@ -27,8 +27,11 @@ def _download(body: bytes, media_type: str, filename: str) -> Response:
     headers = {
         "Content-Disposition": f'attachment; filename="{filename}"',
         "X-Content-Type-Options": "nosniff",
+        # Set as is: Starlette would add "charset=utf-8" to a text/* type without one, and an
+        # archived page may name its charset in a <meta> only.
+        "Content-Type": media_type,
     }
-    return Response(body, media_type=media_type, headers=headers)
+    return Response(body, headers=headers)
 
 
 @router.get("/articles/{article_id}/robust.html")
