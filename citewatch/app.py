@@ -569,6 +569,7 @@ class App:
         from archive.web.hosts import WILDCARD_BINDS, url_for_bind
         from archive.web.replay import build_replay_router
         from archive.web.routes.keys import build_keys_router
+        from crawler.ingest.canonical import canonical_url
 
         s = self.settings
         names = [*s.allowed_hosts, *([] if bind_host.strip() in WILDCARD_BINDS else [bind_host])]
@@ -585,6 +586,7 @@ class App:
                 allowed_hosts=names,
                 read_payload=self.read_payload,
                 signing_key=self.signing_key,
+                canonical=canonical_url,
             )
         except WebConfigError as exc:
             raise ConfigError(str(exc)) from exc

@@ -212,6 +212,11 @@ def _say(line: str) -> None:
     err.print(inert(line), markup=False, highlight=False)
 
 
+def _warn(message: str) -> None:
+    """One warning line on stderr, never wrapped (scripts grep these)."""
+    err.print(f"citewatch: warning: {inert(message)}", markup=False, highlight=False, soft_wrap=True)
+
+
 def _report_crawl(outcome: CrawlOutcome) -> None:
     """Tell the user about problems that did not stop the crawl, and fail if the archive is incomplete."""
     stats = outcome.stats
@@ -849,6 +854,74 @@ def report(
             if wacz is not None:
                 w = doc["wacz"]
                 echo(f"wrote {w['path']} ({w['bytes']:,} bytes, {w['records']} records)")
+
+
+@app.command()
+def robustify(
+    file: Annotated[Path, typer.Argument(help="An HTML (.html) or Markdown (.md) article.")],
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help="The archive's public address (default: the ui_base_url setting)."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the article here instead of stdout.")
+    ] = None,
+    all_links: Annotated[
+        bool, typer.Option("--all-links", help="Every link counts as cited, as `ingest --all-links`.")
+    ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 if a cited link has no capture to point to.")
+    ] = False,
+) -> None:
+    """Print the article with Robust Links (data-versionurl, data-versiondate) on every cited link.
+
+    Every other byte of the file stays as it was.  A cited link with no capture yet is left as it
+    is, with a warning (and exit 1 under --strict).
+    """
+    from citewatch.robustify import NotAnArticleForLinks, robustify_file
+
+    with user_errors():
+        from citewatch.config import load_settings
+
+        base = base_url or load_settings().ui_base_url
+        if not base:
+            raise BadInput(
+                "robust links need the archive's public address: pass --base-url "
+                "https://archive.example/ or set CITEWATCH_UI_BASE_URL"
+            )
+        if not base.lower().startswith(("http://", "https://")):
+            raise BadInput(f"--base-url {base!r} is not an http(s) URL, e.g. https://archive.example/")
+        if not file.is_file():
+            raise BadInput(f"{file}: no such file; give an .html or .md article")
+        reader = open_reader(say_so=False)
+        try:
+            done = robustify_file(
+                file,
+                base_url=base,
+                catalog=None if reader is None else reader.catalog,
+                now=datetime.now(UTC),
+                all_links=all_links,
+            )
+        except NotAnArticleForLinks as exc:
+            err.print(f"citewatch: error: {inert(str(exc))}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        for url in done.uncaptured:
+            _warn(f"not captured yet: {url} (run `citewatch ingest {file}`)")
+        for url in done.unusable:
+            _warn(f"no capture of {url} shows the page (run `citewatch crawl --source {url}`)")
+        if output is None:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(done.data)
+            sys.stdout.buffer.flush()
+        else:
+            partial = output.with_name(output.name + ".partial")
+            try:
+                partial.write_bytes(done.data)
+                partial.replace(output)
+            except OSError as exc:
+                raise BadInput(f"{output}: cannot write it ({exc.strerror}); choose another -o path") from exc
+        if strict and (done.uncaptured or done.unusable):
+            raise typer.Exit(EXIT_FAILURE)
 
 
 @app.command()

@@ -31,6 +31,7 @@ from archive.web.routes import (
     changes,
     docs,
     report,
+    robust,
     sources,
     status,
 )
@@ -62,6 +63,7 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     read_payload: PayloadReader | None = None,
     signing_key: Callable[[], SigningKey] | None = None,
+    canonical: Callable[[str, str | None], str | None] | None = None,
 ) -> FastAPI:
     """Build the browsing UI on ``catalog``.
 
@@ -82,6 +84,8 @@ def create_app(
     ``read_payload(capture)`` returns a capture's decoded payload (a browser capture's rendered DOM)
     for the link-health reports (None: their pages answer 404).
     Replay (``/replay/...``) is another router: include it on the returned app.
+    ``canonical(href, base)`` is ingest's canonical form of a link, for writing robust links into
+    an article's archived HTML (None: the article's robust.html lists the links only).
     """
     hosts = HostPolicy.build(base_url, extra=allowed_hosts)
     app = FastAPI(
@@ -105,8 +109,9 @@ def create_app(
         hosts=hosts,
         read_payload=read_payload,
         signing_key=signing_key,
+        canonical=canonical,
     )
-    for module in (articles, sources, captures, changes, alerts, actions, api, report, status, docs):
+    for module in (articles, robust, sources, captures, changes, alerts, actions, api, report, status, docs):
         app.include_router(module.router)
     app.include_router(memento_router)  # Memento (RFC 7089): TimeGates and TimeMaps
     app.mount("/static/swagger", StaticFiles(directory=swagger_assets()), name="swagger")

@@ -48,6 +48,9 @@ class WebContext:
     read_payload: Callable[[CaptureView], bytes | None] | None = None
     # The archive's WACZ signing key, for the WACZ downloads (None: they go unsigned).
     signing_key: Callable[[], SigningKey] | None = None
+    # A link's canonical URL (href, base) as ingest computes it: the crawler's, handed in by the
+    # composition root (archive/ never imports the crawler); None: archived pages get no robust links.
+    canonical: Callable[[str, str | None], str | None] | None = None
 
     def render(self, request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         """Render template ``name`` with ``context`` (everything autoescaped)."""
