@@ -40,7 +40,9 @@ from scheduler.policy import RevisitPolicy
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from archive.export.keys import PublicKey, SigningKey
     from archive.export.wacz import ExportReport
+    from archive.fixity.problems import AuditReport
     from archive.index.reindex import ReindexReport
     from archive.report import ArticleReport
     from archive.store.base import Store, StoredObject
@@ -61,6 +63,13 @@ logger = logging.getLogger(__name__)
 ProgressFn = Callable[[CaptureResult, "CrawlTally"], None]
 STALE_SENDING = timedelta(minutes=10)
 UNUPLOADED_PATIENCE = timedelta(hours=1)
+# Under $CITEWATCH_HOME, beside the catalog: private to this archive, never uploaded or exported.
+SIGNING_KEY_FILE = Path("keys") / "wacz-signing-key.pem"
+# The capture log's note when `reindex` rebuilds a lost catalog (docs/verify.md).
+REBUILT_NOTE = (
+    "catalog rebuilt by citewatch reindex: the captures that follow were read back from the WARC "
+    "files, not seen being captured; the chain of the lost catalog is not continued"
+)
 
 
 def utc_now() -> datetime:
@@ -577,6 +586,8 @@ class App:
         from archive.web.errors import WebConfigError
         from archive.web.hosts import WILDCARD_BINDS, url_for_bind
         from archive.web.replay import build_replay_router
+        from archive.web.routes.keys import build_keys_router
+        from crawler.ingest.canonical import canonical_url
 
         s = self.settings
         names = [*s.allowed_hosts, *([] if bind_host.strip() in WILDCARD_BINDS else [bind_host])]
@@ -592,9 +603,12 @@ class App:
                 base_url=base_url,
                 allowed_hosts=names,
                 read_payload=self.read_payload,
+                signing_key=self.signing_key,
+                canonical=canonical_url,
             )
         except WebConfigError as exc:
             raise ConfigError(str(exc)) from exc
+        web.include_router(build_keys_router(self.public_signing_key))
         web.include_router(
             build_replay_router(
                 engine=self.catalog.engine,
@@ -648,6 +662,10 @@ class App:
                 for key in self.store.list_keys(WARC_PREFIX)
                 if key.endswith(WARC_SUFFIX) and "/" not in key[len(WARC_PREFIX) :]
             }
+            if (spooled or stored) and not self.catalog.capture_count():
+                # A lost catalog rebuilt: its capture log is a new chain (the old one went with
+                # the old catalog), and says that what follows was read back from the WARCs.
+                self.catalog.note_in_log(REBUILT_NOTE)
             for name in sorted(spooled.keys() | stored):
                 if name in spooled:  # not uploaded yet: the spool copy is the only one
                     with spooled[name].open("rb") as stream:
@@ -674,13 +692,69 @@ class App:
                 self.reindex_changes = self.change_recorder(backfill=True).process()
         return total
 
-    def export_wacz(self, article_id: int, path: Path) -> ExportReport:
-        """Package an article with every capture of its sources as a WACZ file."""
+    def verify(
+        self,
+        *,
+        article_id: int | None = None,
+        log: bool = False,
+        progress: Callable[[str], None] | None = None,
+    ) -> AuditReport:
+        """Audit the archive (`archive.fixity`): everything, the capture log only (``log``), or one
+        article's records (and the log too with ``log``)."""
+        from archive.fixity.audit import Auditor
+        from archive.fixity.chain import check_log
+        from archive.fixity.problems import AuditReport
+
+        report = AuditReport()
+        root = self.settings.spool_dir
+        spools = [
+            self.spool_dir,
+            root,
+            *(sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []),
+        ]
+        auditor = Auditor(self.catalog, self.store, list(dict.fromkeys(spools)), progress=progress)
+        if article_id is not None:
+            if self.catalog.get_article(article_id) is None:
+                raise unknown_article(article_id)
+            auditor.audit_claims(self.catalog.claims_for_article(article_id), report)
+        elif not log:
+            auditor.audit_all(report)
+        if log or article_id is None:
+            check_log(self.catalog, report, progress)
+        return report
+
+    def export_wacz(self, article_id: int, path: Path, *, signed: bool = True) -> ExportReport:
+        """Package an article with every capture of its sources as a WACZ file, signed with the
+        archive's key (made on first use) unless ``signed`` is False."""
         from archive.export.wacz import export_wacz
 
         if self.catalog.get_article(article_id) is None:
             raise unknown_article(article_id)
-        return export_wacz(self.catalog, article_id=article_id, read_range=self.read_range, out_path=path)
+        return export_wacz(
+            self.catalog,
+            article_id=article_id,
+            read_range=self.read_range,
+            out_path=path,
+            signing_key=self.signing_key() if signed else None,
+        )
+
+    @property
+    def signing_key_path(self) -> Path:
+        """The archive's WACZ signing key: in the data directory, never in the store or an export."""
+        return self.settings.home_dir / SIGNING_KEY_FILE
+
+    def signing_key(self) -> SigningKey:
+        """The archive's WACZ signing key, made on first use (`archive.export.keys`)."""
+        from archive.export.keys import load_or_create_key
+
+        return load_or_create_key(self.signing_key_path)
+
+    def public_signing_key(self) -> PublicKey | None:
+        """The public part of the signing key, None while no export has made one."""
+        from archive.export.keys import load_key
+
+        key = load_key(self.signing_key_path)
+        return key.public if key is not None else None
 
     def report(self, article_id: int) -> ArticleReport:
         """The link-health report of an article (`archive.report`): one capture read per source."""
@@ -719,7 +793,8 @@ class App:
         return f"{len(digests)} tag digest(s): sent {sent}, failed {failed}"
 
     def export_report_wacz(self, article_id: int, path: Path) -> ExportReport:
-        """Package exactly the captures an article's report points to as a WACZ file."""
+        """Package exactly the captures an article's report points to as a WACZ file, signed with
+        the archive's key like every export."""
         from archive.export.wacz import export_wacz
 
         report = self.report(article_id)
@@ -729,6 +804,7 @@ class App:
             read_range=self.read_range,
             out_path=path,
             capture_ids=report.capture_ids(),
+            signing_key=self.signing_key(),
         )
 
 

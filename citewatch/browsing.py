@@ -385,27 +385,28 @@ class BrowserPhase:
         assert self._writer is not None
         for written in captured.evidence.written.values():
             self._catalog.register_warc(written.record.warc_name)
-        ids = self._catalog.record_captures(
-            [NewCapture(capture=capture, scheduled_at=scheduled, lease=target.lease), *requisites],
-            next_due=self._app.next_due,
+        evidence = tuple(
+            EvidenceRecord(
+                kind=kind,
+                content_type=w.content_type,
+                warc_name=w.record.warc_name,
+                offset=w.record.offset,
+                length=w.record.length,
+                record_id=w.record.record_id,
+                digest=w.sha256,
+                size=w.size,
+                width=w.width,
+                height=w.height,
+            )
+            for kind, w in captured.evidence.written.items()
         )
-        self._catalog.record_evidence(
-            ids[0],
+        # One transaction: the page, its requisites and its evidence, and their log entry.
+        self._catalog.record_captures(
             [
-                EvidenceRecord(
-                    kind=kind,
-                    content_type=w.content_type,
-                    warc_name=w.record.warc_name,
-                    offset=w.record.offset,
-                    length=w.record.length,
-                    record_id=w.record.record_id,
-                    digest=w.sha256,
-                    size=w.size,
-                    width=w.width,
-                    height=w.height,
-                )
-                for kind, w in captured.evidence.written.items()
+                NewCapture(capture=capture, scheduled_at=scheduled, lease=target.lease, evidence=evidence),
+                *requisites,
             ],
+            next_due=self._app.next_due,
         )
         self.tally.captured += 1
         if self._on_capture is not None:

@@ -54,6 +54,7 @@ USER_ERRORS = (
     ("archive.catalog.errors", "CatalogError"),
     ("archive.store.errors", "StoreError"),
     ("archive.warc.errors", "WarcError"),
+    ("archive.export.errors", "ExportError"),
 )
 
 app = typer.Typer(
@@ -210,6 +211,11 @@ def _log_each_cycle() -> None:
 
 def _say(line: str) -> None:
     err.print(inert(line), markup=False, highlight=False)
+
+
+def _warn(message: str) -> None:
+    """One warning line on stderr, never wrapped (scripts grep these)."""
+    err.print(f"citewatch: warning: {inert(message)}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _report_crawl(outcome: CrawlOutcome) -> None:
@@ -620,7 +626,7 @@ def _mode_line(view: SourceMode) -> str:
 @app.command()
 def daemon() -> None:
     """Run the scheduler until stopped: re-crawl due sources (with CITEWATCH_REDIS_URL: queue them
-    for the workers), deliver alerts, upload the spool."""
+    for the workers), deliver alerts, upload the spool, audit fixity (`verify`) daily."""
     from citewatch.app import App
     from citewatch.config import load_settings
     from citewatch.jobs import daemon_jobs, stop_running_crawl
@@ -641,6 +647,7 @@ def daemon() -> None:
             dispatch_seconds=settings.dispatch_seconds,
             alert_seconds=settings.alert_seconds,
             upload_seconds=settings.upload_seconds,
+            verify_seconds=settings.verify_seconds,
         )
         Daemon(db_url=settings.db_url, jobs=jobs, on_stop=stop_running_crawl).run()
 
@@ -698,6 +705,9 @@ def serve(
 def export(
     article_id: Annotated[int, typer.Argument(help="The article's id (see `citewatch ingest --json`).")],
     wacz: Annotated[Path, typer.Option("--wacz", help="Where to write the WACZ package.")],
+    unsigned: Annotated[
+        bool, typer.Option("--unsigned", help="Do not sign it (no signing key needed or made).")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """One article's sources and captures as a WACZ package (for ReplayWeb.page and other players)."""
@@ -707,17 +717,109 @@ def export(
         reader = open_reader(say_so=False)
         if reader is None:
             raise unknown_article(article_id)
-        from archive.export.errors import ExportError  # the export package is slow to import
+        from archive.export.errors import ExportError, SigningKeyError  # slow to import
 
         try:
-            report = reader.export_wacz(article_id, wacz)
+            report = reader.export_wacz(article_id, wacz, signed=not unsigned)
+        except SigningKeyError as exc:  # e.g. a data directory it may read but not write
+            raise BadInput(f"{exc}; or export with --unsigned") from exc
         except ExportError as exc:  # nothing archived for it yet, a record that does not match, ...
             raise BadInput(str(exc)) from exc
-        doc = {"path": str(report.path), "bytes": report.bytes, "records": report.records}
+        doc: dict[str, Any] = {"path": str(report.path), "bytes": report.bytes, "records": report.records}
+        key = report.public_key
+        doc["signed"] = key is not None
+        doc["public_key"] = key.spki_b64 if key is not None else None
+        doc["fingerprint"] = key.fingerprint if key is not None else None
         if as_json:
             emit_json(doc)
         else:
             echo(f"wrote {report.path} ({report.bytes:,} bytes, {report.records} records)")
+            if key is not None:
+                echo(f"signed with this archive's key {key.fingerprint} (see `citewatch signing-key`)")
+
+
+@app.command("signing-key")
+def signing_key(as_json: JsonOpt = False) -> None:
+    """The public key that signs this archive's WACZ exports (made now if there is none yet).
+
+    Publish it (or its fingerprint) where readers of your exports can find it: a signature proves
+    only that a package is unchanged since the holder of this key signed it.
+    """
+    from citewatch.app import SIGNING_KEY_FILE
+    from citewatch.config import load_settings
+
+    with user_errors():
+        from archive.export.keys import load_or_create_key
+
+        path = load_settings().home_dir / SIGNING_KEY_FILE
+        key = load_or_create_key(path).public
+        if as_json:
+            emit_json({"public_key": key.spki_b64, "fingerprint": key.fingerprint, "pem": key.pem})
+        else:
+            echo(f"fingerprint: {key.fingerprint}")
+            typer.echo(key.pem, nl=False)
+
+
+@app.command("verify-wacz")
+def verify_wacz(
+    package: Annotated[Path, typer.Argument(help="The .wacz file to check.")],
+    ours: Annotated[
+        bool, typer.Option("--ours", help="Fail unless it was signed with this archive's own key.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check a WACZ package: every file against datapackage.json, that file against its digest, and
+    the digest's signature (WACZ Signing and Verification spec); exit 1 on any mismatch."""
+    from citewatch.app import SIGNING_KEY_FILE
+    from citewatch.config import load_settings
+
+    with user_errors():
+        from archive.export.errors import SigningKeyError
+        from archive.export.keys import load_key
+        from archive.export.verification import verify_wacz as check_package
+
+        try:
+            own = load_key(load_settings().home_dir / SIGNING_KEY_FILE)
+        except SigningKeyError:
+            if ours:
+                raise
+            own = None  # checking a package needs no key of ours; only --ours does
+        if ours and own is None:
+            raise BadInput("this archive has no signing key yet, so no package can be its own; drop --ours")
+        report = check_package(package, trusted_keys=[own.public] if ours and own is not None else None)
+        key = report.public_key
+        is_ours = None if own is None or key is None else key == own.public
+        if as_json:
+            emit_json(
+                {
+                    "path": str(package),
+                    "ok": report.ok,
+                    "signed": report.signed,
+                    "files": report.files,
+                    "public_key": key.spki_b64 if key is not None else None,
+                    "fingerprint": key.fingerprint if key is not None else None,
+                    "key_is_ours": is_ours,
+                    "created": report.created,
+                    "software": report.software,
+                    "problems": list(report.problems),
+                }
+            )
+        elif report.ok:
+            whose = {True: "this archive's key", False: "a key that is not this archive's", None: "a key"}[
+                is_ours
+            ]
+            assert key is not None  # ok implies signed
+            echo(
+                f"{package}: OK: {report.files} file(s) match datapackage.json, which matches its digest, "
+                f"signed with {whose} {key.fingerprint} ({report.created}, {report.software})"
+            )
+        else:
+            for problem in report.problems:
+                err.print(
+                    f"citewatch: {package}: {inert(problem)}", markup=False, highlight=False, soft_wrap=True
+                )
+        if not report.ok:
+            raise typer.Exit(EXIT_FAILURE)
 
 
 @app.command()
@@ -754,7 +856,14 @@ def report(
                 written = reader.export_report_wacz(article_id, wacz)
             except ExportError as exc:  # nothing archived for it yet, a record that does not match, ...
                 raise BadInput(str(exc)) from exc
-            doc["wacz"] = {"path": str(written.path), "bytes": written.bytes, "records": written.records}
+            key = written.public_key
+            doc["wacz"] = {
+                "path": str(written.path),
+                "bytes": written.bytes,
+                "records": written.records,
+                "signed": key is not None,
+                "fingerprint": key.fingerprint if key is not None else None,
+            }
         if as_json:
             emit_json(doc)
         else:
@@ -762,6 +871,74 @@ def report(
             if wacz is not None:
                 w = doc["wacz"]
                 echo(f"wrote {w['path']} ({w['bytes']:,} bytes, {w['records']} records)")
+
+
+@app.command()
+def robustify(
+    file: Annotated[Path, typer.Argument(help="An HTML (.html) or Markdown (.md) article.")],
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help="The archive's public address (default: the ui_base_url setting)."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the article here instead of stdout.")
+    ] = None,
+    all_links: Annotated[
+        bool, typer.Option("--all-links", help="Every link counts as cited, as `ingest --all-links`.")
+    ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 if a cited link has no capture to point to.")
+    ] = False,
+) -> None:
+    """Print the article with Robust Links (data-versionurl, data-versiondate) on every cited link.
+
+    Every other byte of the file stays as it was.  A cited link with no capture yet is left as it
+    is, with a warning (and exit 1 under --strict).
+    """
+    from citewatch.robustify import NotAnArticleForLinks, robustify_file
+
+    with user_errors():
+        from citewatch.config import load_settings
+
+        base = base_url or load_settings().ui_base_url
+        if not base:
+            raise BadInput(
+                "robust links need the archive's public address: pass --base-url "
+                "https://archive.example/ or set CITEWATCH_UI_BASE_URL"
+            )
+        if not base.lower().startswith(("http://", "https://")):
+            raise BadInput(f"--base-url {base!r} is not an http(s) URL, e.g. https://archive.example/")
+        if not file.is_file():
+            raise BadInput(f"{file}: no such file; give an .html or .md article")
+        reader = open_reader(say_so=False)
+        try:
+            done = robustify_file(
+                file,
+                base_url=base,
+                catalog=None if reader is None else reader.catalog,
+                now=datetime.now(UTC),
+                all_links=all_links,
+            )
+        except NotAnArticleForLinks as exc:
+            err.print(f"citewatch: error: {inert(str(exc))}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        for url in done.uncaptured:
+            _warn(f"not captured yet: {url} (run `citewatch ingest {file}`)")
+        for url in done.unusable:
+            _warn(f"no capture of {url} shows the page (run `citewatch crawl --source {url}`)")
+        if output is None:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(done.data)
+            sys.stdout.buffer.flush()
+        else:
+            partial = output.with_name(output.name + ".partial")
+            try:
+                partial.write_bytes(done.data)
+                partial.replace(output)
+            except OSError as exc:
+                raise BadInput(f"{output}: cannot write it ({exc.strerror}); choose another -o path") from exc
+        if strict and (done.uncaptured or done.unusable):
+            raise typer.Exit(EXIT_FAILURE)
 
 
 @app.command()
@@ -800,6 +977,48 @@ def reindex(as_json: JsonOpt = False) -> None:
                 f"catalog, {total.known} already there; {total.sources_added} source(s) added; "
                 f"{len(application.reindex_changes)} past change(s) found again (as captured, no alerts)"
             )
+
+
+@app.command()
+def verify(
+    article: Annotated[
+        int | None, typer.Option("--article", help="Only the records of this article's captures.")
+    ] = None,
+    log: Annotated[
+        bool, typer.Option("--log", help="Walk the hash-linked capture log (alone, or with --article).")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Audit the archive's fixity: every WARC file (sha256, size), every record's digests, every
+    catalog row against its record, and the capture log.  Exit 1 with the list of mismatches."""
+    from citewatch.app import unknown_article
+
+    with user_errors():
+        reader = open_reader(say_so=not as_json)
+        if reader is None:
+            if article is not None:
+                raise unknown_article(article)
+            report_doc: dict[str, Any] = {"checked": 0, "ok": True, "bad": []}
+            if as_json:
+                emit_json(report_doc)
+            return
+
+        report = reader.verify(article_id=article, log=log, progress=_say)
+        if as_json:
+            emit_json(report.as_dict())
+        else:
+            for problem in report.bad:
+                echo(problem.line())
+            for note in report.skipped:
+                err.print(f"citewatch: skipped {note}", markup=False, highlight=False, soft_wrap=True)
+            verdict = "all good" if report.ok else f"{len(report.bad)} problem(s)"
+            echo(
+                f"checked {report.warcs} WARC file(s), {report.records} record(s), {report.rows} catalog "
+                f"row(s), {report.log_entries} log entries: {verdict}"
+                + (f"; log head {report.log_head}" if report.log_head else "")
+            )
+    if not report.ok:
+        raise typer.Exit(EXIT_FAILURE)
 
 
 @app.command()

@@ -133,6 +133,8 @@ class Settings(BaseSettings):
     dispatch_seconds: float = Field(default=60.0, gt=0)
     alert_seconds: float = Field(default=30.0, gt=0)
     upload_seconds: float = Field(default=300.0, gt=0)
+    # The fixity audit (`citewatch verify`): at start, then this often (daily by default).
+    verify_seconds: float = Field(default=86_400.0, gt=0)
 
     # Scale-out over Redis (with redis_url): leases, workers and the dispatcher.
     lease_seconds: float = Field(

@@ -30,13 +30,16 @@ def crawl_pid_file(home: Path) -> Path:
     return home / "run" / "crawl.pid"
 
 
-def daemon_jobs(*, dispatch_seconds: float, alert_seconds: float, upload_seconds: float) -> list[JobSpec]:
+def daemon_jobs(
+    *, dispatch_seconds: float, alert_seconds: float, upload_seconds: float, verify_seconds: float = 86_400.0
+) -> list[JobSpec]:
     return [
         JobSpec("dispatch-due-recrawls", "citewatch.jobs:dispatch_due", dispatch_seconds),
         JobSpec("deliver-alerts", "citewatch.jobs:deliver_alerts", alert_seconds),
         JobSpec("upload-spool", "citewatch.jobs:upload_spool", upload_seconds),
         # Often, but it sends only in the first run of each digest period (scheduler/alerts/digest.py).
         JobSpec("report-digests", "citewatch.jobs:report_digests", alert_seconds),
+        JobSpec("verify-archive", "citewatch.jobs:verify_archive", verify_seconds),
     ]
 
 
@@ -54,6 +57,7 @@ def distributed_jobs(settings: Settings) -> list[JobSpec]:
         JobSpec("judge-stragglers", "citewatch.jobs:judge_stragglers", max(settings.dispatch_seconds, 30.0)),
         JobSpec("deliver-alerts", "citewatch.jobs:deliver_alerts", settings.alert_seconds),
         JobSpec("upload-spool", "citewatch.jobs:upload_spool", settings.upload_seconds),
+        JobSpec("verify-archive", "citewatch.jobs:verify_archive", settings.verify_seconds),
     ]
 
 
@@ -207,3 +211,28 @@ def report_digests() -> str:
         return "no tag has alert URLs"
     # Read-only: the job only reads, and must not recover the spool under a running crawl.
     return App(settings, read_only=True).send_report_digests()
+
+
+# Problems a failing audit names in the daemon's log, one line each (the rest: `citewatch verify`).
+LOGGED_PROBLEMS = 20
+
+
+def verify_report_file(home: Path) -> Path:
+    """Where the daemon keeps its last audit's report (`citewatch verify --json`'s document)."""
+    return home / "run" / "verify.json"
+
+
+def verify_archive() -> str:
+    """The fixity audit (`citewatch verify`): each problem is logged as an error and the job fails,
+    so the operator sees it in the daemon's log; the whole report is kept in run/verify.json."""
+    settings = load_settings()
+    report = App(settings, read_only=True).verify()
+    path = verify_report_file(settings.home_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")
+    summary = f"checked {report.checked} (WARC files, records, rows, log entries)"
+    if report.ok:
+        return f"{summary}: all good"
+    for problem in report.bad[:LOGGED_PROBLEMS]:
+        logger.error("verify: %s", problem.line())
+    raise RuntimeError(f"{summary}: {len(report.bad)} problem(s); the list is in {path}")

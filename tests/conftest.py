@@ -63,6 +63,8 @@ SLOW_FIRST = (
     "test_cli_mode.py",
     "test_reindex.py",
     "test_memento_out.py",
+    "test_wacz_replayweb.py",
+    "test_verify.py",
     "test_memento_in.py",
 )
 

@@ -19,7 +19,9 @@ from sqlalchemy import ColumnElement, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from archive.catalog import capturelog
 from archive.catalog.errors import InvalidValue, UnknownArticle, UnknownCapture, UnknownSource
+from archive.catalog.evidence import check_evidence, insert_evidence
 from archive.catalog.mapping import aware, capture_columns, check_capture
 from archive.catalog.models import Article, Capture, Source, WarcFile
 from archive.catalog.transactions import Transactions
@@ -48,6 +50,7 @@ class CaptureBatches(Transactions):
         """
         for position, entry in enumerate(batch):
             _check(entry, position)
+            check_evidence(entry.evidence)
         if not batch:
             return []
         now = self._now()
@@ -94,6 +97,9 @@ class CaptureBatches(Transactions):
             _move_sources(session, new, sources, next_due)
             _link_articles(session, new, [ids[n] for n in fresh])
             _end_leases(session, new)
+            # Last, so the head row is locked only for the end of the transaction (and, on
+            # SQLite, read inside the write lock the inserts above took).
+            capturelog.append(session, _log_items(session, batch, fresh, ids))
             return ids
 
     def captures_in_warc(self, warc_name: str) -> list[IndexedCapture]:
@@ -242,6 +248,28 @@ def _fresh(batch: Sequence[NewCapture], known: dict[str, int]) -> list[int]:
             seen.add(record_id)
         fresh.append(n)
     return fresh
+
+
+def _log_items(
+    session: Session, batch: Sequence[NewCapture], fresh: Sequence[int], ids: Sequence[int]
+) -> list[capturelog.LogItem]:
+    """Insert the batch's evidence rows, and build the capture log's entries: one per new capture
+    (with its evidence), one per capture recorded before that gained evidence now."""
+    items = []
+    for n in fresh:
+        entry = batch[n]
+        if entry.evidence:
+            insert_evidence(session, ids[n], entry.evidence)
+        fields = capturelog.capture_fields(ids[n], entry.capture, entry.evidence)
+        items.append(capturelog.LogItem("capture", ids[n], fields))
+    old = set(range(len(batch))) - set(fresh)
+    for n in sorted(old):
+        if batch[n].evidence:
+            _, new = insert_evidence(session, ids[n], batch[n].evidence)
+            if new:
+                fields = {"capture_id": ids[n], "evidence": capturelog.evidence_fields(new)}
+                items.append(capturelog.LogItem("evidence", ids[n], fields))
+    return items
 
 
 def _end_leases(session: Session, batch: Sequence[NewCapture]) -> None:

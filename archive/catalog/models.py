@@ -280,3 +280,29 @@ class Delivery(Base):
     claimed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None]
+
+
+class LogEntry(Base):
+    """One entry of the hash-linked capture log: ``body`` is the canonical JSON that was hashed
+    (it names the previous entry's hash), ``hash`` its sha256.  No foreign key to the capture:
+    the entry must outlive a capture row someone deletes, so that `citewatch verify --log` can
+    name what went missing."""
+
+    __tablename__ = "capture_log"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16))
+    capture_id: Mapped[int | None] = mapped_column(index=True)
+    body: Mapped[str] = mapped_column(Text)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class LogHead(Base):
+    """The capture log's one head row (id 1): the last entry's number and hash.  Writers lock it
+    (``SELECT … FOR UPDATE``) to append, so concurrent batches on PostgreSQL never fork the chain."""
+
+    __tablename__ = "capture_log_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))

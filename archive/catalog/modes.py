@@ -16,12 +16,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from archive.catalog.batches import in_chunks
+from archive.catalog.capturelog import LogItem, append, evidence_fields
 from archive.catalog.errors import InvalidValue, UnknownCapture, UnknownSource
+from archive.catalog.evidence import check_evidence, insert_evidence
 from archive.catalog.models import Article, Capture, Citation, Evidence, Source
 from archive.catalog.transactions import Transactions
 from archive.catalog.views import (
     CAPTURE_MODES,
-    EVIDENCE_KINDS,
     SOURCE_MODES,
     EvidenceRecord,
     EvidenceView,
@@ -120,27 +121,16 @@ class Modes(Transactions):
 
     def record_evidence(self, capture_id: int, items: Sequence[EvidenceRecord]) -> list[int]:
         """Record a browser capture's evidence records; recording a kind again replaces nothing
-        (the first one stays: recording is idempotent, like `record_captures`)."""
-        for item in items:
-            if item.kind not in EVIDENCE_KINDS:
-                raise InvalidValue("evidence kind", item.kind, " | ".join(EVIDENCE_KINDS))
+        (the first one stays: recording is idempotent, like `record_captures`).  What is new is
+        appended to the capture log."""
+        check_evidence(items)
         with self._tx() as session:
             if session.get(Capture, capture_id) is None:
                 raise UnknownCapture(capture_id)
-            have = {
-                e.kind: e.id
-                for e in session.scalars(select(Evidence).where(Evidence.capture_id == capture_id))
-            }
-            ids = []
-            for item in items:
-                if item.kind in have:
-                    ids.append(have[item.kind])
-                    continue
-                row = Evidence(capture_id=capture_id, **_columns(item))
-                session.add(row)
-                session.flush()
-                have[item.kind] = row.id
-                ids.append(row.id)
+            ids, new = insert_evidence(session, capture_id, items)
+            if new:
+                fields = {"capture_id": capture_id, "evidence": evidence_fields(new)}
+                append(session, [LogItem("evidence", capture_id, fields)])
             return ids
 
     def evidence_for(self, capture_ids: Sequence[int]) -> dict[int, dict[str, EvidenceView]]:
@@ -182,10 +172,6 @@ def _mode_view(source: Source) -> SourceMode:
     return SourceMode(
         source.id, source.url, source.mode, source.detected_mode, source.mode_reason, source.mode_checked_at
     )
-
-
-def _columns(item: EvidenceRecord) -> dict[str, object]:
-    return {name: getattr(item, name) for name in EvidenceRecord.__dataclass_fields__}
 
 
 def _evidence_view(row: Evidence) -> EvidenceView:

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from archive.catalog import keyset
 from archive.catalog.batches import CaptureBatches
+from archive.catalog.capturelog import CaptureLog, LogItem, append, capture_fields
+from archive.catalog.claims import Claims
 from archive.catalog.counts import summaries
 from archive.catalog.errors import InvalidValue, UnknownArticle, UnknownCapture, UnknownSource
 from archive.catalog.judgements import Judgements, newest_captures
@@ -43,14 +45,15 @@ from archive.catalog.views import (
 from archive.text.patterns import InvalidPattern, check_pattern
 
 
-class Catalog(Judgements, CaptureBatches, Leases, Modes, Recoveries):
+class Catalog(Judgements, CaptureBatches, Leases, Modes, CaptureLog, Claims, Recoveries):
     """Articles, the sources they cite, captures, WARC files, changes and alerts.
 
     Each method runs in its own short transaction, so one instance can be shared by the threads
     of a process.  Build it with `archive.catalog.db.open_catalog`, which migrates the schema.
     Changes live in `ChangeLog`, alerts and their deliveries in `AlertBook`, change detection's
     verdicts on captures in `Judgements`, the crawl's batched capture writes in `CaptureBatches`,
-    the scale-out's leases on sources in `Leases`.
+    the scale-out's leases on sources in `Leases`, the hash-linked capture log in `CaptureLog`,
+    what the rows say of WARC records in `Claims`.
     """
 
     # -- articles ---------------------------------------------------------------------------
@@ -298,6 +301,7 @@ class Catalog(Judgements, CaptureBatches, Leases, Modes, Recoveries):
             ):
                 source.last_status, source.last_captured_at = c.status, c.captured_at
             session.flush()
+            append(session, [LogItem("capture", row.id, capture_fields(row.id, c))])
             return row.id
 
     def captures_for(self, url: str) -> list[CaptureView]:

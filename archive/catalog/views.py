@@ -151,7 +151,8 @@ class NewCapture:
     named by ``capture.parent_id`` instead.  ``article_id`` names the article whose own page this
     capture is.  ``scheduled_at`` (source captures) is the moment the source's next re-crawl is
     reckoned from; None leaves its schedule alone.  ``lease`` is the token of the lease the source
-    was captured under (scale-out): recording the capture ends that lease.
+    was captured under (scale-out): recording the capture ends that lease.  ``evidence``: a
+    browser capture's evidence records, recorded (and logged) in the same transaction.
     """
 
     capture: CaptureRecord
@@ -159,6 +160,7 @@ class NewCapture:
     article_id: int | None = None
     scheduled_at: datetime | None = None
     lease: str | None = None
+    evidence: tuple[EvidenceRecord, ...] = ()
 
 
 class IndexedCapture(NamedTuple):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -98,7 +98,15 @@ def datapackage_json(
     return json.dumps(package, indent=2, ensure_ascii=False).encode("utf-8")
 
 
-def datapackage_digest_json(datapackage: bytes) -> bytes:
-    """``datapackage-digest.json``: the hash of ``datapackage.json`` (unsigned)."""
-    digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(datapackage).hexdigest()}
+def datapackage_hash(datapackage: bytes) -> str:
+    """``sha256:<hex>`` of ``datapackage.json``: what the digest file records and a signature signs."""
+    return "sha256:" + hashlib.sha256(datapackage).hexdigest()
+
+
+def datapackage_digest_json(datapackage: bytes, signed_data: Mapping[str, str] | None = None) -> bytes:
+    """``datapackage-digest.json``: the hash of ``datapackage.json``, and its ``signedData`` if signed
+    (`archive.export.signature`; its ``hash`` must be this same hash)."""
+    digest: dict[str, object] = {"path": "datapackage.json", "hash": datapackage_hash(datapackage)}
+    if signed_data is not None:
+        digest["signedData"] = dict(signed_data)
     return json.dumps(digest, indent=2).encode("utf-8")

@@ -29,3 +29,20 @@ class RecordMismatch(ExportError, ValueError):
         self.warc_name = warc_name
         self.offset = offset
         self.length = length
+
+
+class SigningKeyError(ExportError, ValueError):
+    """The archive's WACZ signing key file cannot be read, created or trusted."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(f"the WACZ signing key {path} is unusable: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class UnreadablePackage(ExportError, ValueError):
+    """A file given to the WACZ verifier cannot be opened as a zip package at all."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(f"{path} cannot be checked: {reason}; give the path of a .wacz file")
+        self.path = path

@@ -10,8 +10,10 @@ evidence records (screenshot, rendered DOM and text, capture metadata: ``resourc
 records, wherever they were written), and its page entry the rendered text as ``text``.
 ``indexes/index.cdxj`` is cdxj-indexer's sorted index of that WARC, ``pages/pages.jsonl`` lists the
 article page and every source capture that has something to replay (fetch failures have not), and
-``datapackage.json`` hashes every file.  The WARC is zipped STORED (uncompressed), as the WACZ spec
-asks, so replay tools can read records by range; the other files are deflated.
+``datapackage.json`` hashes every file, and ``datapackage-digest.json`` hashes it, signed by the
+archive's key when one is given (`archive.export.signature`).  The WARC is zipped STORED
+(uncompressed), as the WACZ spec asks, so replay tools can read records by range; the other files
+are deflated.
 
 The package is built in a hidden temporary directory beside ``out_path`` and renamed into place
 only when complete: a failed export leaves nothing behind, never a half-written WACZ.
@@ -41,12 +43,16 @@ from archive.export.datapackage import (
     Page,
     Resource,
     datapackage_digest_json,
+    datapackage_hash,
     datapackage_json,
+    iso_seconds,
     pages_jsonl,
 )
 from archive.export.errors import NothingToExport
+from archive.export.keys import PublicKey, SigningKey
 from archive.export.members import Member, ReadRange, find_request, read_member
 from archive.export.selection import Selected, find_original, select_captures
+from archive.export.signature import sign
 from archive.index.cdxj import write_cdxj
 from archive.warc.errors import WarcError
 from archive.warc.reader import read_record
@@ -83,6 +89,7 @@ class ExportReport:
     records: int  # records in archive/data.warc.gz, the warcinfo included
     pages: int = 0
     notes: tuple[str, ...] = ()  # e.g. a revisit whose original payload the catalog no longer has
+    public_key: PublicKey | None = None  # the key that signed it; None: unsigned
 
 
 def export_wacz(
@@ -95,6 +102,7 @@ def export_wacz(
     new_id: Callable[[], str] = _new_id,
     software: str | None = None,
     capture_ids: Collection[int] | None = None,
+    signing_key: SigningKey | None = None,
 ) -> ExportReport:
     """Write the evidence of article ``article_id`` to ``out_path`` as a WACZ; see the module doc.
 
@@ -103,6 +111,8 @@ def export_wacz(
 
     ``read_range(warc_name, offset, length)`` returns raw bytes of a stored (or spooled) WARC.
     ``clock`` and ``new_id`` make the package reproducible: same catalog, same clock, same bytes.
+    With ``signing_key`` the package is signed (``signedData`` in ``datapackage-digest.json``, see
+    `archive.export.signature`); ECDSA signatures are randomised, so only that field then varies.
     Raises `UnknownArticle`, `NothingToExport` (nothing archived yet) or `RecordMismatch` (the
     bytes at a catalogued location are not the catalogued record).
     """
@@ -140,13 +150,23 @@ def export_wacz(
             main_page=copier.pages[0] if copier.pages else None,
         )
         files.append(("datapackage.json", datapackage))
-        files.append(("datapackage-digest.json", datapackage_digest_json(datapackage)))
+        signed = None
+        if signing_key is not None:
+            signed = sign(
+                signing_key, datapackage_hash(datapackage), created=iso_seconds(created), software=software
+            ).as_json()
+        files.append(("datapackage-digest.json", datapackage_digest_json(datapackage, signed)))
         package = work / "package.wacz"
         _write_zip(package, files, created)
         os.replace(package, out_path)
         fsync_dir(out_path.parent)
     return ExportReport(
-        out_path, out_path.stat().st_size, copier.records, len(copier.pages), tuple(copier.notes)
+        out_path,
+        out_path.stat().st_size,
+        copier.records,
+        len(copier.pages),
+        tuple(copier.notes),
+        signing_key.public if signing_key is not None else None,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
@@ -31,6 +31,7 @@ from archive.web.routes import (
     changes,
     docs,
     report,
+    robust,
     sources,
     status,
 )
@@ -38,6 +39,9 @@ from archive.web.routes.docs import swagger_assets
 from archive.web.routes.memento import router as memento_router
 from archive.web.rows import IngestRow
 from archive.web.security import SecurityHeaders, checked_admin_token
+
+if TYPE_CHECKING:  # the export package is slow to import, and the UI needs only the type
+    from archive.export.keys import SigningKey
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 DEFAULT_BASE_URL = "http://127.0.0.1:8080/"
@@ -58,6 +62,8 @@ def create_app(
     allowed_hosts: Sequence[str] = (),
     max_body_bytes: int = MAX_BODY_BYTES,
     read_payload: PayloadReader | None = None,
+    signing_key: Callable[[], SigningKey] | None = None,
+    canonical: Callable[[str, str | None], str | None] | None = None,
 ) -> FastAPI:
     """Build the browsing UI on ``catalog``.
 
@@ -78,6 +84,8 @@ def create_app(
     ``read_payload(capture)`` returns a capture's decoded payload (a browser capture's rendered DOM)
     for the link-health reports (None: their pages answer 404).
     Replay (``/replay/...``) is another router: include it on the returned app.
+    ``canonical(href, base)`` is ingest's canonical form of a link, for writing robust links into
+    an article's archived HTML (None: the article's robust.html lists the links only).
     """
     hosts = HostPolicy.build(base_url, extra=allowed_hosts)
     app = FastAPI(
@@ -100,8 +108,10 @@ def create_app(
         templates=build_templates(),
         hosts=hosts,
         read_payload=read_payload,
+        signing_key=signing_key,
+        canonical=canonical,
     )
-    for module in (articles, sources, captures, changes, alerts, actions, api, report, status, docs):
+    for module in (articles, robust, sources, captures, changes, alerts, actions, api, report, status, docs):
         app.include_router(module.router)
     app.include_router(memento_router)  # Memento (RFC 7089): TimeGates and TimeMaps
     app.mount("/static/swagger", StaticFiles(directory=swagger_assets()), name="swagger")

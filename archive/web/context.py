@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
 
 import jinja2
@@ -23,6 +23,9 @@ from archive.web.hosts import HostPolicy
 from archive.web.paths import replay_path
 from archive.web.queries import WebQueries
 from archive.web.rows import IngestRow, Page
+
+if TYPE_CHECKING:  # the export package is slow to import, and the UI needs only the type
+    from archive.export.keys import SigningKey
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -43,6 +46,11 @@ class WebContext:
     hosts: HostPolicy
     # A capture's decoded payload, for the link-health reports (None: no reports).
     read_payload: Callable[[CaptureView], bytes | None] | None = None
+    # The archive's WACZ signing key, for the WACZ downloads (None: they go unsigned).
+    signing_key: Callable[[], SigningKey] | None = None
+    # A link's canonical URL (href, base) as ingest computes it: the crawler's, handed in by the
+    # composition root (archive/ never imports the crawler); None: archived pages get no robust links.
+    canonical: Callable[[str, str | None], str | None] | None = None
 
     def render(self, request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         """Render template ``name`` with ``context`` (everything autoescaped)."""

@@ -445,6 +445,9 @@ def test_reindex_gives_back_browser_captures_with_their_mode_and_evidence(
     )
     before, evidence_before = rows(cw.home, query), rows(cw.home, evidence_query)
     assert {r[14] for r in before} == {"http", "browser"} and len(evidence_before) == 4
+    # The browser's records (copied from warcprox) and its evidence verify, and so do their rows.
+    audit = cw.json("verify")
+    assert audit["ok"] and audit["rows"] >= len(before) + 4, audit["bad"]
 
     for leftover in cw.home.glob("catalog.db*"):
         leftover.unlink()
@@ -459,3 +462,4 @@ def test_reindex_gives_back_browser_captures_with_their_mode_and_evidence(
         db.execute("DELETE FROM evidence")
     cw.json("reindex")
     assert rows(cw.home, evidence_query) == evidence_before
+    assert cw.json("verify")["ok"]  # the rebuilt catalog's chain, evidence put back twice included

@@ -116,6 +116,7 @@ def test_daemon_recrawls_alerts_and_restarts_cleanly(
         assert channel["state"] == "delivered" and channel["attempts"] == 1
     log_text = log.read_text()
     assert "job dispatch-due-recrawls done" in log_text and "daemon stopped" in log_text
+    assert "job verify-archive done: checked" in log_text and "all good" in log_text  # the fixity audit
     spool = cw.home / "spool"
     assert not list(spool.glob("*.open")), "a clean stop leaves no open WARC"
 

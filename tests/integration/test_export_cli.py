@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import stat
 import subprocess
 import sys
 import zipfile
@@ -49,6 +50,28 @@ def test_export_article_as_valid_wacz(tmp_path: Path, site: TestSite, cw: Citewa
     assert check.returncode == 0 and "valid" in (check.stdout + check.stderr).lower(), (
         check.stdout + check.stderr
     )
+    # Signed with the archive's own key (issue 11, item 5c), made on first use, private to its owner.
+    key_file = cw.home / "keys" / "wacz-signing-key.pem"
+    assert report["signed"] is True and stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert cw.json("signing-key")["fingerprint"] == report["fingerprint"]
+    verified = cw.json("verify-wacz", str(out), "--ours")
+    assert verified["ok"] is True and verified["key_is_ours"] is True and verified["problems"] == []
+    assert verified["public_key"] == report["public_key"] and verified["files"] == 3
+    tampered = tmp_path / "tampered.wacz"
+    with zipfile.ZipFile(out) as src, zipfile.ZipFile(tampered, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            dst.writestr(
+                info,
+                data.replace(b'"title": "', b'"title": "Not ')
+                if info.filename == "datapackage.json"
+                else data,
+            )
+    unsigned = cw.json("export", str(created["article_id"]), "--wacz", str(tmp_path / "u.wacz"), "--unsigned")
+    assert unsigned["signed"] is False and unsigned["public_key"] is None
+    failed = cw.run("verify-wacz", str(tampered), check=False)
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr
+    assert f"citewatch: {tampered}: datapackage.json was altered: its hash is sha256:" in failed.stderr
 
 
 def test_export_unknown_article_fails_clearly(tmp_path: Path, cw: Citewatch) -> None:

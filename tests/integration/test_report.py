@@ -20,6 +20,7 @@ import pytest
 from lxml import html
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.export.verification import verify_wacz
 from tests.fixtures.site import TestSite
 from tests.integration.conftest import HOSTS, Citewatch, serving
 
@@ -213,6 +214,10 @@ def _expected_records(scenario: Scenario) -> set[str]:
 def check_wacz(scenario: Scenario) -> None:
     assert scenario.report["wacz"]["path"] == str(scenario.wacz)
     assert _warc_ids(scenario.wacz) == _expected_records(scenario)
+    # Signed like every export (issue 11, item 5c), with the archive's key.
+    check = verify_wacz(scenario.wacz)
+    assert check.ok and check.public_key is not None
+    assert check.public_key.fingerprint == scenario.report["wacz"]["fingerprint"]
 
 
 def check_one_read_per_source(scenario: Scenario) -> None:
@@ -292,6 +297,11 @@ def check_pages(scenario: Scenario) -> None:
     assert "quotes gone 1" in summary and scenario.urls["kept"] not in summary
     assert none.findall("a:entry", ns) == []
     assert wacz_status == 200 and _warc_ids(wacz) == _warc_ids(scenario.wacz)
+    downloaded = scenario.wacz.with_name("downloaded.wacz")
+    downloaded.write_bytes(wacz)
+    signed = verify_wacz(downloaded)
+    assert signed.ok and signed.public_key is not None
+    assert signed.public_key.fingerprint == scenario.report["wacz"]["fingerprint"]
 
 
 def screenshot(url: str) -> None:

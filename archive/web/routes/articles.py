@@ -9,6 +9,7 @@ from starlette.responses import HTMLResponse
 
 from archive.web.context import Web
 from archive.web.params import After, Before, Id, PageNo
+from archive.web.robust_links import robust_links
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -46,4 +47,4 @@ def article_page(request: Request, web: Web, article_id: Id) -> HTMLResponse:
     article = web.queries.article(article_id)
     if article is None:
         raise HTTPException(404, f"article #{article_id} does not exist")
-    return web.render(request, "article.html", article=article)
+    return web.render(request, "article.html", article=article, robust=robust_links(web, article))

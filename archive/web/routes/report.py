@@ -58,7 +58,7 @@ class _Range:
 @router.get("/articles/{article_id}/report.wacz", include_in_schema=False)
 def report_wacz(web: Web, article_id: Id) -> Response:
     """A WACZ with exactly the captures the article's report points to (and what they need to replay)."""
-    from archive.export.errors import ExportError
+    from archive.export.errors import ExportError, SigningKeyError
     from archive.export.wacz import export_wacz
 
     report = _report(web, article_id)
@@ -79,7 +79,11 @@ def report_wacz(web: Web, article_id: Id) -> Response:
             out_path=path,
             clock=web.clock,
             capture_ids=report.capture_ids(),
+            signing_key=web.signing_key() if web.signing_key is not None else None,
         )
+    except SigningKeyError as exc:  # e.g. a key file others can read: say so, sign nothing
+        shutil.rmtree(work, ignore_errors=True)
+        raise HTTPException(503, str(exc)) from exc
     except ExportError as exc:
         shutil.rmtree(work, ignore_errors=True)
         raise HTTPException(404, str(exc)) from exc
