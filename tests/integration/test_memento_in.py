@@ -206,6 +206,9 @@ def check_quotes_against_the_recovered_text_and_a_recrawl_is_no_news(world: Worl
     assert changes() == [(world.gone, "deleted", [NOT_IN_MEMENTO])]
     states = {s["url"]: s["state"] for s in world.cw.json("sources")}
     assert states == {world.gone: "deleted", world.dead_host: "unreachable", world.soft: "deleted"}
+    # The fixity audit finds each recovered capture's row and record in agreement.
+    audit = world.cw.json("verify")
+    assert (audit["ok"], audit["bad"]) == (True, []) and audit["checked"] > 0
     # The article's link-health report checks the quotes against the recovered copies too.
     report = world.cw.json("report", str(world.article_id))
     quotes = {(c["url"], q["text"]): q["status"] for c in report["citations"] for q in c["quotes"]}
