@@ -8,7 +8,7 @@ link extraction nor the catalog.  Citation exports (CSL-JSON, BibTeX) live besid
 """
 
 from archive.robust.html import decorate_html
-from archive.robust.links import Decorated, RobustAttributes, Version, memento_url
+from archive.robust.links import Decorated, RobustAttributes, Version
 from archive.robust.markdown import decorate_markdown
 
-__all__ = ["Decorated", "RobustAttributes", "Version", "decorate_html", "decorate_markdown", "memento_url"]
+__all__ = ["Decorated", "RobustAttributes", "Version", "decorate_html", "decorate_markdown"]

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 
+from archive.links.memento import memento_url
+
 # The attributes the Robust Links spec defines for a link to an original resource, in the order
 # they are written.
 ORIGINAL = "data-originalurl"
@@ -23,15 +25,6 @@ def original_url(href: str, base: str | None) -> str:
     if _SCHEME.match(href) or not base:
         return href.strip()
     return urljoin(base, href.strip())
-
-
-def memento_url(base_url: str, captured_at: datetime, url: str) -> str:
-    """Our URI-M of ``url`` as captured at ``captured_at``: ``{base}/replay/{14-digit ts}/{url}``
-    (the replay URL; the URL is appended raw, Wayback style)."""
-    # The replay router's 14-digit form (archive.web.paths.timestamp14), spelled here: importing
-    # archive.web loads the whole FastAPI app, which `citewatch robustify` has no use for.
-    stamp = captured_at.astimezone(UTC).strftime("%Y%m%d%H%M%S")
-    return f"{base_url.rstrip('/')}/replay/{stamp}/{url}"
 
 
 def iso_datetime(moment: datetime) -> str:

@@ -1,14 +1,10 @@
-"""Memento (RFC 7089) URLs and links: where the archive's mementos, TimeGates and TimeMaps live.
+"""Memento (RFC 7089) headers and links: the ``Link`` sets of a memento and of a TimeGate's
+redirect, and its ``Memento-Datetime``.
 
-URI-M (a memento) = the replay URL ``/replay/{14-digit timestamp}/{url}``; URI-G (the TimeGate)
-= ``/timegate/{url}``; URI-T (the TimeMap) = ``/timemap/link/{url}`` (as JSON: ``/timemap/json/{url}``).
-Other parts of citewatch
-(robust links, citations, the link-health report) link to these through the builders below, so the
-paths are spelled here alone.  ``base`` is the archive's public base URL (``ui_base_url``) for
-absolute links, or a root path (``/``) for links relative to the server.
-
-This module is pure (no catalog, no web framework), so replay's headers and the Memento routes
-(`archive.web.routes.memento`) both build on it.
+The URLs themselves (URI-M = ``/replay/{14-digit timestamp}/{url}``, URI-G = ``/timegate/{url}``,
+URI-T = ``/timemap/link/{url}``) are built by `archive.links.memento`, below the web UI, so robust
+links and citations use the same builders without loading it.  Pure (no catalog), so replay's
+headers and the Memento routes (`archive.web.routes.memento`) both build on it.
 """
 
 from __future__ import annotations
@@ -20,34 +16,7 @@ from email.utils import format_datetime
 from functools import cached_property
 
 from archive.links.linkformat import Link
-from archive.web.paths import timestamp14
-
-REPLAY_PATH = "replay/"
-TIMEGATE_PATH = "timegate/"
-TIMEMAP_PATH = "timemap/link/"
-TIMEMAP_JSON_PATH = "timemap/json/"
-LINK_FORMAT = "application/link-format"
-
-
-def memento_url(base: str, ts: str | datetime, url: str) -> str:
-    """The URI-M replaying ``url`` as captured at ``ts`` (a 14-digit timestamp or a datetime)."""
-    stamp = ts if isinstance(ts, str) else timestamp14(ts)
-    return f"{_root(base)}{REPLAY_PATH}{stamp}/{url}"
-
-
-def timegate_url(base: str, url: str) -> str:
-    """The URI-G of ``url``: redirects to its memento closest to the ``Accept-Datetime`` asked for."""
-    return f"{_root(base)}{TIMEGATE_PATH}{url}"
-
-
-def timemap_url(base: str, url: str) -> str:
-    """The URI-T of ``url``: every memento of it, as ``application/link-format``."""
-    return f"{_root(base)}{TIMEMAP_PATH}{url}"
-
-
-def timemap_json_url(base: str, url: str) -> str:
-    """The TimeMap of ``url`` as JSON (the Memento aggregator's Time Travel format)."""
-    return f"{_root(base)}{TIMEMAP_JSON_PATH}{url}"
+from archive.links.memento import LINK_FORMAT, memento_url, timegate_url, timemap_url, timestamp14
 
 
 def memento_datetime(moment: datetime) -> str:
@@ -138,7 +107,3 @@ def timegate_links(
         timemap_link(base, original),
         *(memento_link(base, memento, names) for memento, names in ordered),
     ]
-
-
-def _root(base: str) -> str:
-    return base if base.endswith("/") else base + "/"

@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-
-def timestamp14(moment: datetime) -> str:
-    """``moment`` as a 14-digit UTC timestamp (``YYYYmmddHHMMSS``), as Wayback-style replay expects.
-
-    Naive datetimes are taken as UTC.
-    """
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y%m%d%H%M%S")
+from archive.links.memento import timestamp14
 
 
 def replay_path(captured_at: datetime, url: str, *, scripts: bool = False) -> str:

@@ -23,23 +23,25 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response, StreamingResponse
 
 from archive.links.linkformat import format_link, format_links, link_uri
-from archive.web.context import Web, WebContext
-from archive.web.errors import InvalidAcceptDatetime, NoMementos
-from archive.web.memento import (
+from archive.links.memento import (
     LINK_FORMAT,
     TIMEGATE_PATH,
     TIMEMAP_JSON_PATH,
     TIMEMAP_PATH,
+    memento_url,
+    timegate_url,
+    timemap_json_url,
+    timemap_url,
+)
+from archive.web.context import Web, WebContext
+from archive.web.errors import InvalidAcceptDatetime, NoMementos
+from archive.web.memento import (
     Memento,
     memento_link,
-    memento_url,
     original_link,
     timegate_link,
     timegate_links,
-    timegate_url,
-    timemap_json_url,
     timemap_link,
-    timemap_url,
 )
 from archive.web.replay.lookup import CaptureLookup
 from archive.web.replay.mementos import MementoIndex

@@ -13,8 +13,9 @@ from fastapi.testclient import TestClient
 
 from archive.catalog import CaptureRecord, Redirect, open_catalog
 from archive.links.linkformat import Link, parse_links
+from archive.links.memento import memento_url, timegate_url, timemap_url
 from archive.web.app import create_app
-from archive.web.memento import Memento, memento_datetime, memento_url, timegate_url, timemap_url
+from archive.web.memento import Memento, memento_datetime
 from archive.web.replay import build_replay_router
 from archive.web.replay.mementos import MementoIndex
 from tests.archive.catalog.backends import BACKENDS, empty_db_url

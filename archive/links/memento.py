@@ -1,0 +1,54 @@
+"""Where the archive's mementos, TimeGates and TimeMaps live (RFC 7089): the URL builders every
+part of citewatch links with (replay, the Memento routes, robust links, citations, reports).
+
+URI-M (a memento) = the replay URL ``/replay/{14-digit timestamp}/{url}``; URI-G (the TimeGate)
+= ``/timegate/{url}``; URI-T (the TimeMap) = ``/timemap/link/{url}`` (as JSON: ``/timemap/json/{url}``).
+``base`` is the archive's public base URL (``ui_base_url``) for absolute links, or a root path
+(``/``) for links relative to the server.  Pure: importing it loads no web framework.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def timestamp14(moment: datetime) -> str:
+    """``moment`` as a 14-digit UTC timestamp (``YYYYmmddHHMMSS``), as Wayback-style replay expects.
+
+    Naive datetimes are taken as UTC.
+    """
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y%m%d%H%M%S")
+
+
+REPLAY_PATH = "replay/"
+TIMEGATE_PATH = "timegate/"
+TIMEMAP_PATH = "timemap/link/"
+TIMEMAP_JSON_PATH = "timemap/json/"
+LINK_FORMAT = "application/link-format"
+
+
+def memento_url(base: str, ts: str | datetime, url: str) -> str:
+    """The URI-M replaying ``url`` as captured at ``ts`` (a 14-digit timestamp or a datetime)."""
+    stamp = ts if isinstance(ts, str) else timestamp14(ts)
+    return f"{_root(base)}{REPLAY_PATH}{stamp}/{url}"
+
+
+def timegate_url(base: str, url: str) -> str:
+    """The URI-G of ``url``: redirects to its memento closest to the ``Accept-Datetime`` asked for."""
+    return f"{_root(base)}{TIMEGATE_PATH}{url}"
+
+
+def timemap_url(base: str, url: str) -> str:
+    """The URI-T of ``url``: every memento of it, as ``application/link-format``."""
+    return f"{_root(base)}{TIMEMAP_PATH}{url}"
+
+
+def timemap_json_url(base: str, url: str) -> str:
+    """The TimeMap of ``url`` as JSON (the Memento aggregator's Time Travel format)."""
+    return f"{_root(base)}{TIMEMAP_JSON_PATH}{url}"
+
+
+def _root(base: str) -> str:
+    return base if base.endswith("/") else base + "/"
