@@ -67,3 +67,17 @@ def test_a_source_recovered_from_an_archive_is_checked_against_the_recovered_cop
     assert gone["capture"]["id"] == site.ids["gone_ok"] and gone["recovered_from"] == "web.archive.org"
     page = client.get(f"/articles/{site.ids['article']}/report").text
     assert "recovered from web.archive.org" in page
+
+
+def test_a_dead_sources_capture_is_named_its_last_not_what_the_quotes_were_checked_against(
+    client: TestClient, site: Site
+) -> None:
+    from lxml import html
+
+    page = html.fromstring(client.get(f"/articles/{site.ids['article']}/report").text)
+    facts = {
+        li.get("data-url"): " ".join(li.find_class("facts")[0].text_content().split())
+        for li in page.find_class("report-citation")
+    }
+    assert "last capture" in facts[GONE] and "checked against" not in facts[GONE]
+    assert "checked against" in facts[STATEMENT] and "last capture" not in facts[STATEMENT]
