@@ -306,9 +306,21 @@ class _Stuck(BrowserCapturer):
     def _settle(self, state: Any, page: Any, deadline: float) -> None:
         if self.hang:
             self.hang = False
-            self._step(state, "settle", lambda: page.evaluate("() => { while (true) {} }"))
+            self._step(state, "settle", lambda: _loop_forever(page))
             return
         super()._settle(state, page, deadline)
+
+
+def _loop_forever(page: Any) -> None:
+    """Hang the page's renderer.  On a loaded machine the page may still be loading when this
+    starts (the load step gave up at its limit): its navigation then destroys the context the loop
+    ran in, so start it again in the next one until only the watchdog can end it."""
+    while True:
+        try:
+            page.evaluate("() => { while (true) {} }")
+        except Exception as exc:
+            if "Execution context was destroyed" not in str(exc):
+                raise
 
 
 def test_watchdog_kills_a_hung_renderer_and_the_browser_goes_on(
