@@ -127,6 +127,14 @@ def _closest_among(session: Session, urls: Sequence[str], moment: datetime) -> C
     ]
     if all(session.scalars(probe).first() is None for probe in probes):
         return None
+    found = closest_of(session, bases, moment)
+    return None if found is None else _to_row(found)
+
+
+def closest_of(session: Session, bases: Sequence[Select[Any]], moment: datetime) -> Capture | None:
+    """The capture closest to ``moment`` among those ``bases`` select (replay's rule, which the
+    TimeGate follows too): one within the very second asked for wins whatever its status;
+    otherwise the closest with a status below 400, before or after, over closer errors."""
     exact = pick(
         session,
         [
@@ -136,14 +144,14 @@ def _closest_among(session: Session, urls: Sequence[str], moment: datetime) -> C
         newest=False,
     )
     if exact is not None:
-        return _to_row(exact)
+        return exact
     for only_ok in (True, False):
         chosen = [base.where(Capture.status < 400) for base in bases] if only_ok else bases
         before = pick(session, [q.where(Capture.captured_at <= moment) for q in chosen], newest=True)
         after = pick(session, [q.where(Capture.captured_at > moment) for q in chosen], newest=False)
         nearest = _nearer(before, after, moment)
         if nearest is not None:
-            return _to_row(nearest)
+            return nearest
     return None
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from archive.catalog.keyset import AnySelect, Key, after, order
 from archive.catalog.models import Capture
 from archive.web.memento import Memento
-from archive.web.replay.lookup import PAYLOAD_RECORDS, CaptureRow, located, pick, url_forms, url_variants
+from archive.web.replay.lookup import PAYLOAD_RECORDS, closest_of, located, pick, url_forms, url_variants
 
 PAGE_ROWS = 1000
 _COLUMNS = (Capture.url, Capture.final_url)
@@ -74,11 +74,14 @@ class MementoIndex:
                 return
             key = rows[-1][0], rows[-1][1]
 
-    def chosen(self, urls: Sequence[str], row: CaptureRow) -> Memento:
-        """The memento of replay's choice ``row``, under the spelling it was found by."""
-        if row.url not in urls and row.final_url is not None and row.final_url in urls:
-            return Memento(row.final_url, row.captured_at)
-        return Memento(row.url, row.captured_at)
+    def closest(self, urls: Sequence[str], moment: datetime) -> Memento | None:
+        """The memento a TimeGate redirects to for ``moment``: replay's rule (`closest_of`) applied
+        to exactly the mementos the TimeMap lists (a capture recovered from another archive is
+        none of them, however close)."""
+        bases = [_replayable(select(Capture)).where(column == url) for column, url in _bases(urls)]
+        with Session(self._engine) as session:
+            capture = closest_of(session, bases, moment)
+            return None if capture is None else _memento(urls, capture)
 
     def _page(
         self, urls: Sequence[str], key: tuple[datetime, int] | None, until: datetime
@@ -114,10 +117,13 @@ class MementoIndex:
             queries.append(query)
         with Session(self._engine) as session:
             capture = pick(session, queries, newest=newest)
-            if capture is None:
-                return None
-            url = capture.url if capture.url in urls else capture.final_url or capture.url
-            return Memento(url, capture.captured_at)
+            return None if capture is None else _memento(urls, capture)
+
+
+def _memento(urls: Sequence[str], capture: Capture) -> Memento:
+    """The memento ``capture`` is, under the spelling it was found by."""
+    url = capture.url if capture.url in urls else capture.final_url or capture.url
+    return Memento(url, capture.captured_at)
 
 
 def _bases(urls: Sequence[str]) -> list[tuple[Any, str]]:

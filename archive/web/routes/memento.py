@@ -1,7 +1,8 @@
 """Memento out (RFC 7089): a TimeGate and a TimeMap for every archived URL.
 
 - ``GET /timegate/{url}`` with ``Accept-Datetime`` (missing: the newest) answers 302 to the memento
-  replay would pick for that moment (`CaptureLookup.closest`), with ``Vary: accept-datetime`` and a
+  replay's rule picks for that moment among the mementos the TimeMap lists (`MementoIndex.closest`:
+  a capture recovered from another archive is none of them), with ``Vary: accept-datetime`` and a
   ``Link`` naming the original, the TimeMap and the first, previous, chosen, next and last mementos
   (RFC 7089 §4.1.1, pattern 2.1: the TimeGate is its own resource, so no Memento-Datetime on it).
 - ``GET /timemap/link/{url}`` lists every memento as ``application/link-format`` (§5.1), streamed a
@@ -43,7 +44,6 @@ from archive.web.memento import (
     timegate_links,
     timemap_link,
 )
-from archive.web.replay.lookup import CaptureLookup
 from archive.web.replay.mementos import MementoIndex
 from archive.web.replay.replayer import target_url
 from archive.web.replay.router import split_path
@@ -64,11 +64,10 @@ def timegate(url: str, request: Request, web: Web) -> Response:
     moment = accept_datetime(request.headers.get("accept-datetime"), web.clock)
     index = MementoIndex(web.catalog.engine)
     urls = index.spellings(target)
-    row = CaptureLookup(web.catalog.engine).closest(target, moment) if urls else None
+    chosen = index.closest(urls, moment) if urls else None
     first, last = (index.first(urls), index.last(urls)) if urls else (None, None)
-    if urls is None or row is None or first is None or last is None:
+    if urls is None or chosen is None or first is None or last is None:
         raise NoMementos(target)
-    chosen = index.chosen(urls, row)
     base = web.hosts.base_url
     original = target if target in urls else last.url  # found under another spelling: that one
     links = timegate_links(

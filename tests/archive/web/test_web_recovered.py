@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 
 from archive.catalog import CaptureRecord
+from archive.links.linkformat import parse_links
 from archive.warc.writer import WarcWriter
+from archive.web.memento import memento_datetime
 from archive.web.replay import build_replay_router
 from tests.archive.warc.samples import exchange
-from tests.archive.web.web_site import DOWN, STATEMENT, T0, Site, site_fixture  # noqa: F401 - fixtures
+from tests.archive.web.web_site import DOWN, GONE, STATEMENT, T0, Site, site_fixture  # noqa: F401 - fixtures
 
 MEMENTO = f"https://archive.example/web/20210601120000id_/{DOWN}"
 
@@ -108,3 +110,40 @@ def test_a_recovered_memento_is_not_listed_as_one_of_our_mementos(site: Site) ->
     # beside it, lists its captures).
     assert statement.status_code == 200 and 'rel="first memento"' in statement.text
     assert timemap.status_code == 404
+
+
+def test_the_timegate_redirects_only_to_mementos_its_timemap_lists(site: Site) -> None:
+    # The press release answered 404 two days after T0; its memento, recovered from an archive,
+    # was captured three seconds later: the closest capture to that moment, but none of ours.
+    recovered_at = T0 + timedelta(days=2, seconds=3)
+    memento = f"https://archive.example/web/20261101000000id_/{GONE}"
+    writer = WarcWriter(site.spool, fsync=False)
+    written = writer.write_exchange(exchange(memento, body=b"<p>Figures: 12 boats.</p>", at=recovered_at))
+    writer.close()
+    site.catalog.record_capture(
+        CaptureRecord(
+            role="source",
+            source_id=site.ids["gone"],
+            url=GONE,
+            captured_at=recovered_at,
+            status=200,
+            final_url=memento,
+            content_type="text/html",
+            payload_digest=written.payload_digest,
+            warc_name=written.warc_name,
+            offset=written.offset,
+            length=written.length,
+            record_id=written.record_id,
+            recovered_from="Internet Archive",
+            memento_datetime=datetime(2026, 11, 1, tzinfo=UTC),
+        )
+    )
+    with TestClient(site.app()) as client:
+        timemap = client.get(f"/timemap/link/{GONE}")
+        listed = {link.uri for link in parse_links(timemap.text) if "memento" in link.rels}
+        for moment in (recovered_at, None):  # asked for its very second, and for the newest
+            headers = {"Accept-Datetime": memento_datetime(moment)} if moment else {}
+            gate = client.get(f"/timegate/{GONE}", headers=headers, follow_redirects=False)
+            assert gate.status_code == 302
+            assert gate.headers["location"] in listed, (gate.headers["location"], listed)
+    assert len(listed) == 2  # the live page of T0 and its 404: the recovered memento is not listed
