@@ -35,6 +35,15 @@ def memento_url(base: str, ts: str | datetime, url: str) -> str:
     return f"{_root(base)}{REPLAY_PATH}{stamp}/{url}"
 
 
+def replayed_url(url: str, final_url: str | None, recovered_from: str | None) -> str:
+    """The URL a capture is replayed by (the ``{url}`` of its URI-M): the URL it was made of, except
+    for a memento recovered from a Memento archive (``recovered_from`` set), which the crawler
+    records under the source's URL with the memento's URL as ``final_url``: the source's dead answer
+    is usually captured in the same second, and replay of the source's URL at that second (the
+    exact second wins) would play the 404, not the memento."""
+    return final_url if recovered_from and final_url else url
+
+
 def timegate_url(base: str, url: str) -> str:
     """The URI-G of ``url``: redirects to its memento closest to the ``Accept-Datetime`` asked for."""
     return f"{_root(base)}{TIMEGATE_PATH}{url}"

@@ -71,7 +71,7 @@ def _capture(capture: CaptureRef | None, base: str) -> dict[str, Any] | None:
         "page": f"{base}/captures/{capture.id}",
         "replay": None
         if capture.record_type == "metadata"
-        else base + replay_path(capture.captured_at, capture.url),
+        else base + replay_path(capture.captured_at, capture.replay_url),
     }
 
 

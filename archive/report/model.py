@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from archive.links.memento import replayed_url
+
 # A source's state as the report names it: the catalog's states ("pending": not judged yet, but
 # captured, counts as live) plus one of its own.
 LIVE, EDITED, REDIRECTED, DELETED, UNREACHABLE = "live", "edited", "redirected", "deleted", "unreachable"
@@ -52,6 +54,12 @@ class CaptureRef:
     mode: str = "http"
     recovered_from: str | None = None  # the Memento archive it was recovered from
     memento_datetime: datetime | None = None
+    final_url: str | None = None  # where the fetch ended: for a recovered capture, the memento's URL
+
+    @property
+    def replay_url(self) -> str:
+        """The URL replay finds this capture by (`archive.links.memento.replayed_url`)."""
+        return replayed_url(self.url, self.final_url, self.recovered_from)
 
 
 @dataclass(frozen=True)

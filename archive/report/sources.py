@@ -189,6 +189,7 @@ def _ref(row: Capture) -> CaptureRef:
         mode=row.mode,
         recovered_from=row.recovered_from,
         memento_datetime=row.memento_datetime,
+        final_url=row.final_url,
     )
 
 

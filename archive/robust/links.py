@@ -38,9 +38,10 @@ def iso_datetime(moment: datetime) -> str:
 class Version:
     """Our capture of a cited source that its robust links point to.
 
-    ``url`` is the URL the capture was made of (what replay looks up); for a source recovered from
-    a Memento archive, ``recovered_from`` names that archive and ``memento_datetime`` is when the
-    archive saw the page.
+    ``url`` is the URL replay finds the capture by (`archive.links.memento.replayed_url`: for a
+    source recovered from a Memento archive, the memento's URL, not the source's); for such a
+    source, ``recovered_from`` names that archive and ``memento_datetime`` is when the archive saw
+    the page.
     """
 
     capture_id: int

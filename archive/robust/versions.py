@@ -16,6 +16,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from archive.catalog.models import Article, Capture
+from archive.links.memento import replayed_url
 from archive.robust.links import Version
 
 _PAYLOAD = ("response", "revisit")
@@ -55,7 +56,7 @@ def closest_versions(engine: Engine, source_ids: Sequence[int], moment: datetime
                 continue
             found[source_id] = Version(
                 capture_id=capture.id,
-                url=capture.url,
+                url=replayed_url(capture.url, capture.final_url, capture.recovered_from),
                 captured_at=capture.captured_at,
                 recovered_from=capture.recovered_from,
                 memento_datetime=capture.memento_datetime,

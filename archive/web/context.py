@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from archive.catalog import CaptureView, Catalog
+from archive.links.memento import replayed_url
 from archive.text.characters import inert
 from archive.web.evidence import RecordReader
 from archive.web.hosts import HostPolicy
@@ -132,5 +133,6 @@ def build_templates() -> Jinja2Templates:
     env.filters["short_digest"] = short_digest
     env.filters["http_url"] = http_url
     env.globals["replay_path"] = replay_path
+    env.globals["replayed_url"] = replayed_url
     env.globals["pager_url"] = pager_url
     return Jinja2Templates(env=env)

@@ -250,18 +250,24 @@ def check_version_is_the_capture_closest_to_the_article_date(articles: Articles,
     add_capture(home, s["one"], later)
     add_capture(home, s["one"], ingested - timedelta(hours=1), status=404)  # not a version
     memento = datetime(2020, 5, 17, 12, 0, tzinfo=UTC)
+    # As the crawler records a recovery: the source's 404, then in the same second the memento,
+    # under the source's URL with the memento's URL as final URL.
+    dead_at = (ingested - timedelta(days=1)).replace(microsecond=100_000)
+    add_capture(home, s["three"], dead_at, status=404)
+    memento_uri = "http://memento.example/web/20200517120000/" + s["three"]
     add_capture(
         home,
         s["three"],
-        ingested - timedelta(days=1),
-        url="http://memento.example/web/20200517120000/" + s["three"],
+        dead_at + timedelta(milliseconds=400),
+        final_url=memento_uri,
         recovered_from="example archive",
         memento_datetime=memento,
     )
 
     out = in_process(articles, articles.html, home=home).data
     assert f"/replay/{before:%Y%m%d%H%M%S}/{s['one']}".encode() in out
-    recovered = f"/replay/{ingested - timedelta(days=1):%Y%m%d%H%M%S}/http://memento.example/web/"
+    # Replayed by the memento's URL: the source's URL at that second is the 404.
+    recovered = f'data-versionurl="{BASE}replay/{dead_at:%Y%m%d%H%M%S}/{memento_uri}"'
     assert recovered.encode() in out and b'data-versiondate="2020-05-17T12:00:00Z"' in out
     copy = tmp_path / "copy.html"
     copy.write_bytes(articles.html.read_bytes())

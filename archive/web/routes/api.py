@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 
 from archive.catalog import CaptureView
 from archive.catalog.views import EvidenceView
+from archive.links.memento import replayed_url
 from archive.web.browser_evidence import screenshot_path
 from archive.web.context import Web, WebContext
 from archive.web.params import After, Before, Id, OptionalId, PageNo, PerPage
@@ -54,7 +55,8 @@ def _page(page: Page[R], convert: Callable[[R], M]) -> PageOut[M]:
 def capture_out(capture: CaptureView, evidence: Mapping[str, EvidenceView] | None = None) -> CaptureOut:
     """A capture with links to its page and, when it has a payload, its replay; a browser
     capture with its ``evidence`` (by kind) and a link to what the UI serves of it."""
-    replay = None if capture.record_type == "metadata" else replay_path(capture.captured_at, capture.url)
+    replayed = replayed_url(capture.url, capture.final_url, capture.recovered_from)
+    replay = None if capture.record_type == "metadata" else replay_path(capture.captured_at, replayed)
     return CaptureOut.model_validate(
         {
             **capture.__dict__,
