@@ -23,6 +23,8 @@ def timestamp14(moment: datetime) -> str:
 
 
 REPLAY_PATH = "replay/"
+# The replay view that runs the archived page's scripts (see `archive.web.replay.navigation`).
+SCRIPTED_REPLAY_PATH = REPLAY_PATH + "scripts/"
 TIMEGATE_PATH = "timegate/"
 TIMEMAP_PATH = "timemap/link/"
 TIMEMAP_JSON_PATH = "timemap/json/"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from archive.links.paths import diff_path, replay_path
 from archive.report.model import ArticleReport, CaptureRef, ChangeRef, CitationHealth, QuoteHealth
 
 
@@ -59,8 +60,6 @@ def _quote(q: QuoteHealth) -> dict[str, Any]:
 def _capture(capture: CaptureRef | None, base: str) -> dict[str, Any] | None:
     if capture is None:
         return None
-    from archive.web.paths import replay_path  # here: the web package imports this module
-
     return {
         "id": capture.id,
         "url": capture.url,
@@ -78,8 +77,6 @@ def _capture(capture: CaptureRef | None, base: str) -> dict[str, Any] | None:
 def _change(change: ChangeRef | None, base: str) -> dict[str, Any] | None:
     if change is None:
         return None
-    from archive.web.paths import diff_path  # here: the web package imports this module
-
     return {
         "id": change.id,
         "kind": change.kind,

@@ -21,7 +21,7 @@ from archive.web.replay.navigation import Answer, CaptureScripts, answer_for, ca
 from archive.web.replay.replayer import ReadRecord, Replayer, Reply
 from archive.web.replay.rewrite import ReplaySpace, rewrite_css, rewrite_html, rewrite_refresh, rewrite_srcset
 from archive.web.replay.router import build_replay_router
-from archive.web.replay.timestamps import format_timestamp, parse_timestamp
+from archive.web.replay.timestamps import parse_timestamp
 
 __all__ = [
     "CONTENT_SECURITY_POLICY",
@@ -42,7 +42,6 @@ __all__ = [
     "build_replay_router",
     "capture_scripts",
     "connect_source",
-    "format_timestamp",
     "parse_timestamp",
     "rewrite_css",
     "rewrite_html",

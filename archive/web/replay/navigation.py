@@ -29,13 +29,15 @@ from __future__ import annotations
 
 from enum import Enum
 
+from archive.links.memento import REPLAY_PATH, SCRIPTED_REPLAY_PATH
+
 # Nested browsing contexts the capture page (or a framed archived page) loads replay URLs into.
 FRAME_DESTINATIONS = frozenset({"iframe", "frame"})
 TOP_LEVEL_DESTINATION = "document"
 # Where the UI's capture page lives, relative to the root the replay router is mounted at.
 CAPTURE_PAGE = "captures/{capture_id}"
-REPLAY_SPACE = "replay/"
-SCRIPTED_REPLAY_SPACE = "replay/scripts/"
+REPLAY_SPACE = REPLAY_PATH
+SCRIPTED_REPLAY_SPACE = SCRIPTED_REPLAY_PATH
 # The capture page's switch: ``?scripts=on``, honoured only from the UI's own pages.
 SCRIPTS_ON = "on"
 SAME_ORIGIN = "same-origin"

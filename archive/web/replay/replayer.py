@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from archive.links.memento import timestamp14
 from archive.store.errors import StoreError
 from archive.text.decoding import decode_payload
 from archive.text.mediatype import MediaType, extract_media_type
@@ -27,7 +28,7 @@ from archive.web.replay.headers import (
 from archive.web.replay.lookup import CaptureLookup, CaptureRow, url_forms, url_variants
 from archive.web.replay.pages import error_page
 from archive.web.replay.rewrite import ReplaySpace, rewrite_css, rewrite_html
-from archive.web.replay.timestamps import format_timestamp, parse_timestamp
+from archive.web.replay.timestamps import parse_timestamp
 
 ReadRecord = Callable[[CaptureRow], "bytes | None"]
 
@@ -114,7 +115,7 @@ class Replayer:
     ) -> Reply:
         # A page links with its own capture time; a stylesheet keeps the time it was asked for,
         # which is its page's, so the requisites of requisites stay with that page too.
-        space = ReplaySpace(format_timestamp(row.captured_at), requested.prefix)
+        space = ReplaySpace(timestamp14(row.captured_at), requested.prefix)
         if row.final_url and not _same_page(row.final_url, target) and _same_page(row.url, target):
             # The fetch followed redirects: answer with the first hop, into replay space, so the
             # page is replayed under the URL its relative links and scripts expect.

@@ -1,4 +1,5 @@
-"""Replay timestamps: 14-digit UTC ``YYYYmmddHHMMSS``, as in Wayback URLs, and HTTP dates."""
+"""Replay timestamps: 14-digit UTC ``YYYYmmddHHMMSS``, as in Wayback URLs (written by
+`archive.links.memento.timestamp14`), and HTTP dates."""
 
 from __future__ import annotations
 
@@ -20,11 +21,6 @@ def parse_timestamp(value: str) -> datetime:
         return datetime.strptime(value, _FORMAT).replace(tzinfo=UTC)
     except ValueError as exc:  # month 13, February 30, ...
         raise InvalidTimestamp(value) from exc
-
-
-def format_timestamp(moment: datetime) -> str:
-    """The 14-digit UTC timestamp of an aware datetime (sub-second precision is dropped)."""
-    return moment.astimezone(UTC).strftime(_FORMAT)
 
 
 def http_date(moment: datetime) -> str:
