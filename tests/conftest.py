@@ -63,6 +63,7 @@ SLOW_FIRST = (
     "test_cli_mode.py",
     "test_reindex.py",
     "test_memento_out.py",
+    "test_robustify.py",
     "test_wacz_replayweb.py",
     "test_verify.py",
     "test_memento_in.py",

@@ -133,18 +133,26 @@ def only_inserts(before: bytes, after: bytes) -> list[tuple[int, bytes]]:
     return inserts
 
 
-# Three tests over one archive (a module fixture): with `--maxschedchunk=1` every test may land on
-# another xdist worker, each of which would ingest the articles again.
+# One test over one archive: with `--maxschedchunk=1` each test of a module may land on another
+# xdist worker, and each worker would ingest the articles again (three tests cost three ingests).
 
 
-def test_robustify_command(articles: Articles, tmp_path: Path) -> None:
+def test_robustify_end_to_end(articles: Articles, tmp_path: Path) -> None:
+    for part in ("command", "markdown"):
+        (tmp_path / part).mkdir()
+    check_robustify_command(articles, tmp_path / "command")
+    check_robustify_markdown_versions_and_again(articles, tmp_path / "markdown")
+    check_ui_offers_snippets_robust_html_csl_json_and_bibtex(articles)
+
+
+def check_robustify_command(articles: Articles, tmp_path: Path) -> None:
     """The command: an HTML article decorated byte for byte, warnings, --strict, bad input."""
     check_html_article_cited_links_decorated_rest_byte_identical(articles)
     check_uncaptured_links_warn_and_strict_fails(articles, tmp_path)
     check_bad_input_is_one_line(articles, tmp_path)
 
 
-def test_robustify_markdown_versions_and_again(articles: Articles, tmp_path: Path) -> None:
+def check_robustify_markdown_versions_and_again(articles: Articles, tmp_path: Path) -> None:
     """A Markdown article, the choice of version, and robustifying a robustified file again."""
     check_markdown_article_links_get_attribute_blocks(articles)
     check_version_is_the_capture_closest_to_the_article_date(articles, tmp_path / "versions")
@@ -320,7 +328,7 @@ def check_bad_input_is_one_line(articles: Articles, tmp_path: Path) -> None:
     assert proc.stderr.decode().startswith("citewatch: error:") and "--base-url" in proc.stderr.decode()
 
 
-def test_ui_offers_snippets_robust_html_csl_json_and_bibtex(articles: Articles) -> None:
+def check_ui_offers_snippets_robust_html_csl_json_and_bibtex(articles: Articles) -> None:
     from pybtex.database import parse_string
 
     ids = {origin: int(a) for origin, a in articles.ids.items()}
