@@ -629,7 +629,7 @@ def daemon() -> None:
     for the workers), deliver alerts, upload the spool, audit fixity (`verify`) daily."""
     from citewatch.app import App
     from citewatch.config import load_settings
-    from citewatch.jobs import daemon_jobs, stop_running_crawl
+    from citewatch.jobs import daemon_jobs, stop_running_crawl, verify_delay
     from scheduler.daemon import Daemon
 
     with user_errors():
@@ -648,6 +648,7 @@ def daemon() -> None:
             alert_seconds=settings.alert_seconds,
             upload_seconds=settings.upload_seconds,
             verify_seconds=settings.verify_seconds,
+            verify_delay=verify_delay(settings),
         )
         Daemon(db_url=settings.db_url, jobs=jobs, on_stop=stop_running_crawl).run()
 

@@ -31,7 +31,12 @@ def crawl_pid_file(home: Path) -> Path:
 
 
 def daemon_jobs(
-    *, dispatch_seconds: float, alert_seconds: float, upload_seconds: float, verify_seconds: float = 86_400.0
+    *,
+    dispatch_seconds: float,
+    alert_seconds: float,
+    upload_seconds: float,
+    verify_seconds: float = 86_400.0,
+    verify_delay: float = 0.0,
 ) -> list[JobSpec]:
     return [
         JobSpec("dispatch-due-recrawls", "citewatch.jobs:dispatch_due", dispatch_seconds),
@@ -39,7 +44,7 @@ def daemon_jobs(
         JobSpec("upload-spool", "citewatch.jobs:upload_spool", upload_seconds),
         # Often, but it sends only in the first run of each digest period (scheduler/alerts/digest.py).
         JobSpec("report-digests", "citewatch.jobs:report_digests", alert_seconds),
-        JobSpec("verify-archive", "citewatch.jobs:verify_archive", verify_seconds),
+        JobSpec("verify-archive", "citewatch.jobs:verify_archive", verify_seconds, delay=verify_delay),
     ]
 
 
@@ -57,7 +62,12 @@ def distributed_jobs(settings: Settings) -> list[JobSpec]:
         JobSpec("judge-stragglers", "citewatch.jobs:judge_stragglers", max(settings.dispatch_seconds, 30.0)),
         JobSpec("deliver-alerts", "citewatch.jobs:deliver_alerts", settings.alert_seconds),
         JobSpec("upload-spool", "citewatch.jobs:upload_spool", settings.upload_seconds),
-        JobSpec("verify-archive", "citewatch.jobs:verify_archive", settings.verify_seconds),
+        JobSpec(
+            "verify-archive",
+            "citewatch.jobs:verify_archive",
+            settings.verify_seconds,
+            delay=verify_delay(settings),
+        ),
     ]
 
 
@@ -220,6 +230,17 @@ LOGGED_PROBLEMS = 20
 def verify_report_file(home: Path) -> Path:
     """Where the daemon keeps its last audit's report (`citewatch verify --json`'s document)."""
     return home / "run" / "verify.json"
+
+
+def verify_delay(settings: Settings, now: float | None = None) -> float:
+    """Seconds until the fixity audit is due again: a daemon restarted within ``verify_seconds`` of
+    the last audit (its report's time) waits for the rest of the period, since an audit reads every
+    WARC file and a large archive would pay for it at each restart."""
+    try:
+        last = verify_report_file(settings.home_dir).stat().st_mtime
+    except OSError:
+        return 0.0
+    return max(0.0, last + settings.verify_seconds - (time.time() if now is None else now))
 
 
 def verify_archive() -> str:

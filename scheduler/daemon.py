@@ -14,7 +14,7 @@ import signal
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import Any
 
@@ -49,6 +49,8 @@ class JobSpec:
     func: str
     seconds: float
     kwargs: dict[str, Any] = field(default_factory=dict)
+    # Seconds after the daemon starts before the first run (0: at once).
+    delay: float = 0.0
 
 
 class Daemon:
@@ -81,6 +83,14 @@ class Daemon:
 
     def run(self) -> None:
         """Block until stopped by a signal (or :meth:`stop`)."""
+        self._schedule_jobs()
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+        logger.info("daemon started: %s", ", ".join(f"{j.id} every {j.seconds:g}s" for j in self._jobs))
+        self._scheduler.start()
+        logger.info("daemon stopped")
+
+    def _schedule_jobs(self) -> None:
         for job in self._jobs:
             self._scheduler.add_job(
                 job.func,
@@ -90,13 +100,8 @@ class Daemon:
                 name=job.id,
                 kwargs=job.kwargs,
                 replace_existing=True,
-                next_run_time=self._clock(),
+                next_run_time=self._clock() + timedelta(seconds=job.delay),
             )
-        signal.signal(signal.SIGTERM, self._on_signal)
-        signal.signal(signal.SIGINT, self._on_signal)
-        logger.info("daemon started: %s", ", ".join(f"{j.id} every {j.seconds:g}s" for j in self._jobs))
-        self._scheduler.start()
-        logger.info("daemon stopped")
 
     def stop(self) -> None:
         if self._stopping.is_set():

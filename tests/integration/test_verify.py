@@ -253,3 +253,24 @@ def test_a_rebuilt_catalog_starts_a_new_chain_that_verifies(
     assert [kind for kind, _ in log[:2]] == ["start", "note"] and log[1][1]["note"] == REBUILT_NOTE
     assert [kind for kind, _ in log[2:]] == ["capture"] * captures
     assert audit()["ok"]
+
+
+def test_a_restarted_daemon_waits_for_the_rest_of_the_audit_period(copy: Citewatch) -> None:
+    from citewatch import jobs
+    from citewatch.config import load_settings
+
+    settings = load_settings(home=copy.home, verify_seconds=3600)
+    report = jobs.verify_report_file(copy.home)
+    report.unlink(missing_ok=True)
+    assert jobs.verify_delay(settings) == 0.0  # never audited: at once
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text("{}", encoding="utf-8")
+    last = report.stat().st_mtime
+    assert jobs.verify_delay(settings, now=last + 600) == pytest.approx(3000)
+    assert jobs.verify_delay(settings, now=last + 7200) == 0.0  # overdue: at once
+    spec = next(
+        j
+        for j in jobs.daemon_jobs(dispatch_seconds=1, alert_seconds=1, upload_seconds=1, verify_delay=42.0)
+        if j.id == "verify-archive"
+    )
+    assert spec.delay == 42.0
