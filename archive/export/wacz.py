@@ -30,7 +30,7 @@ import tempfile
 import uuid
 import zipfile
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -224,13 +224,10 @@ class _Copier:
                 self.pages.append(Page(member.target_uri or item.capture.url, when, item.title, text))
             if member.rec_type == "revisit":
                 uri = member.refers_to_uri or member.target_uri or item.capture.url
-                original = find_original(
-                    self._catalog,
-                    known,
-                    refers_to=member.refers_to,
-                    uri=uri,
-                    payload_digest=member.payload_digest,
-                )
+                revisit = item.capture
+                if revisit.payload_digest is None and member.payload_digest is not None:
+                    revisit = replace(revisit, payload_digest=member.payload_digest)
+                original = find_original(self._catalog, known, revisit, refers_to=member.refers_to)
                 if original is None:
                     self.notes.append(
                         f"revisit {member.record_id} of {uri}: the response holding its payload "

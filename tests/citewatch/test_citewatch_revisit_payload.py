@@ -1,13 +1,16 @@
 """A revisit's payload is read from the response that holds it, even under another URL: a cited
 ``/moved`` that redirects to ``/one``, also cited, is captured as a revisit of ``/one``'s payload.
-The report found the original only among ``/moved``'s own captures and called the quote gone."""
+The report found the original only among ``/moved``'s own captures and called the quote gone, and
+the report's WACZ looked for it only as ``/one``'s newest response (gone once ``/one`` changed)."""
 
 from __future__ import annotations
 
+import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from archive.catalog import CaptureRecord, CitationRecord
 from archive.catalog.views import Redirect
@@ -20,6 +23,7 @@ ONE = "https://gov.example/s/one"
 MOVED = "https://gov.example/s/moved"
 QUOTE = "the convoy will leave at dawn with 70 buses"
 BODY = f"<html><body><main><p>The ministry said {QUOTE}.</p></main></body></html>".encode()
+EDITED = b"<html><body><main><p>The ministry said nothing.</p></main></body></html>"
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 
@@ -62,10 +66,12 @@ def test_a_redirects_revisit_reads_its_targets_payload(
         refers_to_record_id=original.record_id,
         payload_digest=str(original.payload_digest),
     )
+    edited = writer.write_exchange(exchange(ONE, EDITED, T0 + timedelta(minutes=2)))
     writer.close()
     for url, written, at, final, hops in (
         (ONE, original, T0, None, ()),
         (MOVED, revisit, T0 + timedelta(minutes=1), ONE, (Redirect(MOVED, 301),)),
+        (ONE, edited, T0 + timedelta(minutes=2), None, ()),
     ):
         app.catalog.record_capture(
             CaptureRecord(
@@ -93,4 +99,10 @@ def test_a_redirects_revisit_reads_its_targets_payload(
     by_url = {c.url: c for c in report.citations}
     assert [(q.text, q.status) for q in by_url[MOVED].quotes] == [(QUOTE, "present")]
     assert by_url[MOVED].note is None
+    # The report's package: the captures it names (/one edited, /moved's revisit) and the
+    # response holding the revisit's payload, no longer /one's newest.
+    package = app.export_report_wacz(article.id, tmp_path / "report.wacz")
+    with zipfile.ZipFile(package.path) as wacz, wacz.open("archive/data.warc.gz") as stream:
+        ids = {r.rec_headers.get_header("WARC-Record-ID") for r in ArchiveIterator(stream)}
+    assert {original.record_id, revisit.record_id, edited.record_id} <= ids and package.notes == ()
     app.catalog.close()
