@@ -515,14 +515,10 @@ class App:
             return read_record(self.read_range(dom.warc_name, dom.offset, dom.length)).payload
 
         if capture.record_type == "revisit":
-            original = next(
-                (
-                    c
-                    for c in reversed(self.catalog.captures_for(capture.url))
-                    if c.record_type == "response" and c.payload_digest == capture.payload_digest
-                ),
-                None,
-            )
+            # By digest across URLs, as replay finds it: a redirect's revisit repeats the payload
+            # of its target's capture. (Not by the record's WARC-Refers-To: that would read the
+            # revisit record too, a second ranged read for every unchanged page judged.)
+            original = self.catalog.original_of(capture)
             if original is None:
                 return None
             capture = original

@@ -109,6 +109,52 @@ def user_errors() -> Iterator[None]:
         fail(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__)
 
 
+# Article ids are SQLite INTEGERs: a larger number (`report 99999999999999999999999`) made the
+# driver raise OverflowError instead of finding no article.
+MAX_ID = 2**63 - 1
+
+
+def article_id_param(param: typer.CallbackParam, value: int | None) -> int | None:
+    """Callback of every option or argument naming an article: an id no article can have is a
+    usage error (exit 2, as an unknown id), one line, before anything is opened."""
+    if value is not None and not 1 <= value <= MAX_ID:
+        named = f"{param.opts[0]} " if param.param_type_name == "option" and param.opts else ""
+        err.print(
+            f"citewatch: error: {named}{value} is not an article id (ids run from 1 to {MAX_ID}); "
+            "`citewatch ingest --json` shows article ids",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(EXIT_USAGE)
+    return value
+
+
+ArticleIdArg = Annotated[
+    int, typer.Argument(help="The article's id (see `citewatch ingest --json`).", callback=article_id_param)
+]
+
+
+def output_file_param(param: typer.CallbackParam, value: Path | None) -> Path | None:
+    """Callback of every option naming a file to write: a directory, or a path under a file, fails
+    at once with one line (not a traceback after the work is done).  A missing directory is made
+    when the file is written; a place the file system refuses (read-only, /proc) fails then."""
+    if value is None:
+        return None
+    name = (param.opts or [param.name or "output"])[0]
+    try:
+        if value.is_dir():
+            fail(f"{name} {value}: it is a directory; give the path of a file to write in it")
+        for parent in value.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    fail(f"{name} {value}: {parent} is not a directory; choose another path")
+                break
+    except OSError as exc:
+        fail(f"{name} {value}: cannot use it ({exc.strerror or exc}); choose another path")
+    return value
+
+
 def open_app() -> App:
     from citewatch.app import App
     from citewatch.config import load_settings
@@ -704,8 +750,10 @@ def serve(
 
 @app.command()
 def export(
-    article_id: Annotated[int, typer.Argument(help="The article's id (see `citewatch ingest --json`).")],
-    wacz: Annotated[Path, typer.Option("--wacz", help="Where to write the WACZ package.")],
+    article_id: ArticleIdArg,
+    wacz: Annotated[
+        Path, typer.Option("--wacz", help="Where to write the WACZ package.", callback=output_file_param)
+    ],
     unsigned: Annotated[
         bool, typer.Option("--unsigned", help="Do not sign it (no signing key needed or made).")
     ] = False,
@@ -825,10 +873,14 @@ def verify_wacz(
 
 @app.command()
 def report(
-    article_id: Annotated[int, typer.Argument(help="The article's id (see `citewatch ingest --json`).")],
+    article_id: ArticleIdArg,
     wacz: Annotated[
         Path | None,
-        typer.Option("--wacz", help="Also write exactly the captures the report names as a WACZ."),
+        typer.Option(
+            "--wacz",
+            help="Also write exactly the captures the report names as a WACZ.",
+            callback=output_file_param,
+        ),
     ] = None,
     base_url: Annotated[
         str | None, typer.Option("--base-url", help="Public address of the UI for the report's links.")
@@ -882,7 +934,10 @@ def robustify(
         typer.Option("--base-url", help="The archive's public address (default: the ui_base_url setting)."),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the article here instead of stdout.")
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the article here instead of stdout.", callback=output_file_param
+        ),
     ] = None,
     all_links: Annotated[
         bool, typer.Option("--all-links", help="Every link counts as cited, as `ingest --all-links`.")
@@ -983,7 +1038,10 @@ def reindex(as_json: JsonOpt = False) -> None:
 @app.command()
 def verify(
     article: Annotated[
-        int | None, typer.Option("--article", help="Only the records of this article's captures.")
+        int | None,
+        typer.Option(
+            "--article", help="Only the records of this article's captures.", callback=article_id_param
+        ),
     ] = None,
     log: Annotated[
         bool, typer.Option("--log", help="Walk the hash-linked capture log (alone, or with --article).")

@@ -29,6 +29,7 @@ from archive.catalog.mapping import (
 )
 from archive.catalog.models import Article, Capture, Citation, Source, WarcFile
 from archive.catalog.modes import Modes
+from archive.catalog.originals import Originals
 from archive.catalog.recoveries import Recoveries
 from archive.catalog.views import (
     SOURCE_STATES,
@@ -45,7 +46,7 @@ from archive.catalog.views import (
 from archive.text.patterns import InvalidPattern, check_pattern
 
 
-class Catalog(Judgements, CaptureBatches, Leases, Modes, CaptureLog, Claims, Recoveries):
+class Catalog(Judgements, CaptureBatches, Leases, Modes, CaptureLog, Claims, Recoveries, Originals):
     """Articles, the sources they cite, captures, WARC files, changes and alerts.
 
     Each method runs in its own short transaction, so one instance can be shared by the threads

@@ -46,3 +46,13 @@ class UnreadablePackage(ExportError, ValueError):
     def __init__(self, path: object, reason: str) -> None:
         super().__init__(f"{path} cannot be checked: {reason}; give the path of a .wacz file")
         self.path = path
+
+
+class CannotWritePackage(ExportError):
+    """The package cannot be written where it was asked for (no such directory, a directory in the
+    way, a read-only or special file system)."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(f"{path}: cannot write the package there ({reason}); choose another file path")
+        self.path = path
+        self.reason = reason

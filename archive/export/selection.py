@@ -59,26 +59,15 @@ def has_location(capture: CaptureView) -> bool:
 
 
 def find_original(
-    catalog: Catalog,
-    known: Mapping[str, CaptureView],
-    *,
-    refers_to: str | None,
-    uri: str,
-    payload_digest: str | None,
+    catalog: Catalog, known: Mapping[str, CaptureView], revisit: CaptureView, *, refers_to: str | None
 ) -> CaptureView | None:
     """The response capture holding a revisit's payload, or None if the catalog has none.
 
-    By record ID among the captures already selected, else the newest response of the URL (the one
-    the writer refers a new revisit to) if it is that record or has the same payload digest: an
-    identical-payload-digest revisit only promises that the payload equals the digest.
+    By record ID among the captures already selected, else as replay and the report find it
+    (`Catalog.original_of`: the record WARC-Refers-To names, else by payload digest across URLs: a
+    redirect's revisit repeats its target's payload, captured under the target's URL).
     """
     if refers_to is not None and refers_to in known:
         return known[refers_to]
-    latest = catalog.latest_capture_for_url(uri, responses_only=True)
-    if latest is None or not has_location(latest):
-        return None
-    if refers_to is not None and latest.record_id == refers_to:
-        return latest
-    if payload_digest is not None and latest.payload_digest == payload_digest:
-        return latest
-    return None
+    original = catalog.original_of(revisit, refers_to=refers_to)
+    return original if original is not None and has_location(original) else None

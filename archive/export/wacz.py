@@ -21,6 +21,7 @@ only when complete: a failed export leaves nothing behind, never a half-written 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
@@ -29,7 +30,7 @@ import tempfile
 import uuid
 import zipfile
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -48,7 +49,7 @@ from archive.export.datapackage import (
     iso_seconds,
     pages_jsonl,
 )
-from archive.export.errors import NothingToExport
+from archive.export.errors import CannotWritePackage, NothingToExport
 from archive.export.keys import PublicKey, SigningKey
 from archive.export.members import Member, ReadRange, find_request, read_member
 from archive.export.selection import Selected, find_original, select_captures
@@ -123,10 +124,17 @@ def export_wacz(
     if not selected:
         raise NothingToExport(article_id)
     out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if out_path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "it is a directory")
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        # Made before any record is read: a place it cannot write fails at once, with nothing done.
+        work_space = tempfile.TemporaryDirectory(prefix=f".{out_path.name}.", dir=out_path.parent)
+    except OSError as exc:
+        raise CannotWritePackage(out_path, exc.strerror or str(exc)) from exc
     created = clock()
     software = software or _software()
-    with tempfile.TemporaryDirectory(prefix=f".{out_path.name}.", dir=out_path.parent) as work_dir:
+    with work_space as work_dir:
         work = Path(work_dir)
         warc = work / WARC_NAME
         with open(warc, "wb") as out:
@@ -158,7 +166,10 @@ def export_wacz(
         files.append(("datapackage-digest.json", datapackage_digest_json(datapackage, signed)))
         package = work / "package.wacz"
         _write_zip(package, files, created)
-        os.replace(package, out_path)
+        try:
+            os.replace(package, out_path)
+        except OSError as exc:  # e.g. a directory made there meanwhile
+            raise CannotWritePackage(out_path, exc.strerror or str(exc)) from exc
         fsync_dir(out_path.parent)
     return ExportReport(
         out_path,
@@ -213,13 +224,10 @@ class _Copier:
                 self.pages.append(Page(member.target_uri or item.capture.url, when, item.title, text))
             if member.rec_type == "revisit":
                 uri = member.refers_to_uri or member.target_uri or item.capture.url
-                original = find_original(
-                    self._catalog,
-                    known,
-                    refers_to=member.refers_to,
-                    uri=uri,
-                    payload_digest=member.payload_digest,
-                )
+                revisit = item.capture
+                if revisit.payload_digest is None and member.payload_digest is not None:
+                    revisit = replace(revisit, payload_digest=member.payload_digest)
+                original = find_original(self._catalog, known, revisit, refers_to=member.refers_to)
                 if original is None:
                     self.notes.append(
                         f"revisit {member.record_id} of {uri}: the response holding its payload "

@@ -44,6 +44,13 @@ _HTML_ANCHOR = re.compile(r"<a[\s/>]", re.IGNORECASE)
 # An attribute block right after a link, on the same line: ``{…}`` without braces inside.
 _BLOCK = re.compile(r"\{[^{}\r\n]*\}")
 _KEY_VALUE = re.compile(r"""([A-Za-z_:][-A-Za-z0-9_:.]*)=("[^"]*"|'[^']*'|[^\s}]*)""")
+# What a ``{…}`` after a link must hold to be its attribute block rather than text that happens to
+# be in braces (``[a](u){ see below }``): only pandoc / attr_list attributes, ``.class``, ``#id`` and
+# ``key=value`` (quoted or not), separated by spaces, after attr_list's optional ``:``; ``{}`` too.
+_ATTRIBUTE = (
+    r"""(?:\.[^\s{}"'=#.]+|\#[^\s{}"'=#]+|[A-Za-z_:][-A-Za-z0-9_:.]*=(?:"[^"]*"|'[^']*'|[^\s{}"']*))"""
+)
+_ATTRIBUTES = re.compile(rf"\{{\s*:?\s*(?:{_ATTRIBUTE}(?:\s+{_ATTRIBUTE})*)?\s*\}}")
 _RECORDS = "robust_links"
 _BLOCK_TOKEN = "robust_links_block"
 
@@ -180,7 +187,8 @@ def _edit(
         decorated = decorate_tag(tag, attributes)
         return None if decorated is None else (start, end, decorated)
     existing = _BLOCK.match(text, end)
-    if existing is None:
+    if existing is None or not _ATTRIBUTES.fullmatch(existing.group(0)):
+        # No block, or braces holding text: ours goes before them, and they stay as they were.
         pairs = " ".join(f'{name}="{_escaped(value)}"' for name, value in attributes.pairs())
         return end, end, "{" + pairs + "}"
     return existing.start(), existing.end(), _updated_block(existing.group(0), attributes)

@@ -123,3 +123,49 @@ def test_unreachable_article_url_fails_clearly(cw: Citewatch) -> None:
 def test_unknown_config_key_is_an_error_not_silence(cw: Citewatch) -> None:
     (cw.home / "citewatch.toml").write_text('alert_url = ["json://127.0.0.1:9/x"]\n', encoding="utf-8")
     assert_one_line_error(cw.run("sources", check=False), "alert_url")
+
+
+HUGE_ID = "99999999999999999999999"  # beyond SQLite's INTEGER: the driver raised OverflowError
+
+
+def test_an_article_id_out_of_range_is_a_usage_error(tmp_path: Path, cw: Citewatch) -> None:
+    article = tmp_path / "article.md"
+    article.write_text("See [one](https://example.org/one).\n", encoding="utf-8")
+    cw.run("ingest", "--no-crawl", str(article))  # a catalog to query, quickly
+    for args in (
+        ("report", HUGE_ID, "--json"),
+        ("export", HUGE_ID, "--wacz", str(tmp_path / "out.wacz")),
+        ("verify", "--article", HUGE_ID),
+        ("report", "0"),
+    ):
+        proc = cw.run(*args, check=False)
+        assert_one_line_error(proc, "is not an article id", "citewatch ingest --json")
+        assert proc.returncode == 2 and proc.stdout == "", args
+    assert [s["url"] for s in cw.json("sources")] == ["https://example.org/one"]
+
+
+def test_a_package_or_article_that_cannot_be_written_there(
+    tmp_path: Path, cw: Citewatch, stored: list[str]
+) -> None:
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("kept", encoding="utf-8")
+    cases = [
+        (("report", "1", "--wacz", "/proc/nope.wacz"), "/proc/nope.wacz"),  # a file system refusing it
+        (("report", "1", "--json", "--wacz", f"{folder}/"), "is a directory"),
+        (("export", "1", "--wacz", str(folder)), "is a directory"),
+        (("export", "1", "--wacz", str(a_file / "x.wacz")), "is not a directory"),
+        (
+            ("robustify", str(tmp_path / "first.md"), "--base-url", "http://a.example/", "-o", str(folder)),
+            "directory",
+        ),
+    ]
+    for args, needle in cases:
+        proc = cw.run(*args, check=False)
+        assert_one_line_error(proc, needle)
+        assert proc.stdout == "", args
+    assert list(folder.iterdir()) == [] and a_file.read_text(encoding="utf-8") == "kept"
+    assert [s["url"] for s in cw.json("sources")] == stored
+    cw.run("export", "1", "--wacz", str(tmp_path / "new" / "ok.wacz"))  # and article 1 is there
+    assert (tmp_path / "new" / "ok.wacz").stat().st_size > 0

@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from sqlalchemy import Engine, Select, case, or_, select
+from sqlalchemy import Engine, Select, select
 from sqlalchemy.orm import Session
 
 from archive.catalog.models import Capture
+from archive.catalog.originals import find_original, located, revisited_urls
 
 PAYLOAD_RECORDS = ("response", "revisit")
 
@@ -83,31 +84,20 @@ class CaptureLookup:
                 return row
         return None
 
-    def original_of(self, revisit: CaptureRow, payload_digest: str) -> CaptureRow | None:
-        """The response capture holding the payload a revisit refers to: same payload digest,
-        the same URL preferred, the newest one not after the revisit preferred."""
-        same_url = or_(Capture.url == revisit.url, Capture.final_url == revisit.url)
-        query = (
-            located(select(Capture))
-            .where(Capture.payload_digest == payload_digest, Capture.record_type == "response")
-            .order_by(
-                case((same_url, 0), else_=1),
-                case((Capture.captured_at <= revisit.captured_at, 0), else_=1),
-                Capture.captured_at.desc(),
-                Capture.id.desc(),
-            )
-            .limit(1)
-        )
+    def original_of(
+        self, revisit: CaptureRow, payload_digest: str, *, refers_to: str | None = None
+    ) -> CaptureRow | None:
+        """The response capture holding the payload a revisit refers to (`find_original`: the
+        record its WARC-Refers-To names, else by digest, under the revisit's URLs preferred)."""
         with Session(self._engine) as session:
-            found = session.scalars(query).first()
+            found = find_original(
+                session,
+                urls=revisited_urls(revisit.url, revisit.final_url),
+                captured_at=revisit.captured_at,
+                payload_digest=payload_digest,
+                refers_to=refers_to,
+            )
             return None if found is None else _to_row(found)
-
-
-def located(query: Select[Any]) -> Select[Any]:
-    """Only captures whose record can be read back."""
-    return query.where(
-        Capture.warc_name.is_not(None), Capture.offset.is_not(None), Capture.length.is_not(None)
-    )
 
 
 def _closest_among(session: Session, urls: Sequence[str], moment: datetime) -> CaptureRow | None:

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from archive.catalog.keyset import AnySelect, Key, after, order
 from archive.catalog.models import Capture
+from archive.catalog.originals import located
 from archive.web.memento import Memento
-from archive.web.replay.lookup import PAYLOAD_RECORDS, closest_of, located, pick, url_forms, url_variants
+from archive.web.replay.lookup import PAYLOAD_RECORDS, closest_of, pick, url_forms, url_variants
 
 PAGE_ROWS = 1000
 _COLUMNS = (Capture.url, Capture.final_url)

@@ -156,7 +156,7 @@ class Replayer:
         digest = revisit.payload_digest or record.warc_header("WARC-Payload-Digest")
         if not digest:
             raise RecordUnavailable(revisit.url, "a revisit record without a payload digest")
-        original = self._lookup.original_of(revisit, digest)
+        original = self._lookup.original_of(revisit, digest, refers_to=record.warc_header("WARC-Refers-To"))
         if original is None:
             raise RecordUnavailable(revisit.url, f"no response record holds the revisited payload {digest}")
         return self._load(original)

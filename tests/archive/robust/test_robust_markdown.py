@@ -66,3 +66,20 @@ def test_an_existing_block_is_updated_not_repeated() -> None:
         '[b](http://x/b){#id data-originalurl="http://x/b" data-versionurl="V" data-versiondate="D"}\n'
     )
     assert decorate_markdown(out.encode(), cite_x).data.decode() == out
+
+
+def test_braces_holding_text_are_not_taken_for_an_attribute_block() -> None:
+    # `{ this is text }` became `{ this is text data-originalurl="…" …}`: the text was edited and
+    # no renderer read the attributes.
+    data = (
+        b"[a](http://x/a){ this is text } and [b](http://x/b){see 2} and [c](http://x/c){: .k #i n='a b'}\n"
+    )
+    out = decorate_markdown(data, cite_x).data.decode()
+    assert out == (
+        f"[a](http://x/a){block('http://x/a')}{{ this is text }} and "
+        f"[b](http://x/b){block('http://x/b')}{{see 2}} and "
+        "[c](http://x/c){: .k #i n='a b' "
+        'data-originalurl="http://x/c" data-versionurl="V" data-versiondate="D"}\n'
+    )
+    # Run again, every link's block is the one it has now: nothing added twice.
+    assert decorate_markdown(out.encode(), cite_x).data.decode() == out
