@@ -109,9 +109,10 @@ def user_errors() -> Iterator[None]:
         fail(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__)
 
 
-# Article ids are SQLite INTEGERs: a larger number (`report 99999999999999999999999`) made the
-# driver raise OverflowError instead of finding no article.
-MAX_ID = 2**63 - 1
+# Article ids are INTEGERs: 32-bit on PostgreSQL, 64-bit on SQLite, whose driver raised OverflowError
+# on a larger number (`report 99999999999999999999999`) instead of finding no article; the smaller
+# range holds for both catalogs.
+MAX_ID = 2**31 - 1
 
 
 def article_id_param(param: typer.CallbackParam, value: int | None) -> int | None:

@@ -137,6 +137,7 @@ def test_an_article_id_out_of_range_is_a_usage_error(tmp_path: Path, cw: Citewat
         ("export", HUGE_ID, "--wacz", str(tmp_path / "out.wacz")),
         ("verify", "--article", HUGE_ID),
         ("report", "0"),
+        ("report", str(2**31)),  # beyond PostgreSQL's INTEGER
     ):
         proc = cw.run(*args, check=False)
         assert_one_line_error(proc, "is not an article id", "citewatch ingest --json")
