@@ -5,11 +5,13 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
 
 from archive.catalog import CaptureRecord
 from archive.links.linkformat import parse_links
+from archive.warc.exchange import WrittenRecord
 from archive.warc.writer import WarcWriter
 from archive.web.memento import memento_datetime
 from archive.web.replay import build_replay_router
@@ -19,6 +21,22 @@ from tests.archive.web.web_site import DOWN, GONE, STATEMENT, T0, Site, site_fix
 MEMENTO = f"https://archive.example/web/20210601120000id_/{DOWN}"
 
 
+def record_written(site: Site, written: WrittenRecord, **fields: Any) -> int:
+    """Catalog a source capture of the record ``written`` (an HTML page), with ``fields``."""
+    return site.catalog.record_capture(
+        CaptureRecord(
+            role="source",
+            content_type="text/html",
+            payload_digest=written.payload_digest,
+            warc_name=written.warc_name,
+            offset=written.offset,
+            length=written.length,
+            record_id=written.record_id,
+            **fields,
+        )
+    )
+
+
 def test_source_and_capture_pages_say_recovered_from_the_archive(site: Site) -> None:
     writer = WarcWriter(site.spool, fsync=False)
     dead = writer.write_exchange(exchange(DOWN, body=b"<p>Not Found</p>", at=T0, status=404))
@@ -26,39 +44,25 @@ def test_source_and_capture_pages_say_recovered_from_the_archive(site: Site) -> 
     writer.close()
     source_id = site.catalog.sources_for_urls([DOWN])[0].id
     # The live page's 404 and the memento fetched right after it, in the same second.
-    site.catalog.record_capture(
-        CaptureRecord(
-            role="source",
-            source_id=source_id,
-            url=DOWN,
-            captured_at=T0 + timedelta(milliseconds=100),
-            status=404,
-            final_url=DOWN,
-            content_type="text/html",
-            payload_digest=dead.payload_digest,
-            warc_name=dead.warc_name,
-            offset=dead.offset,
-            length=dead.length,
-            record_id=dead.record_id,
-        )
+    record_written(
+        site,
+        dead,
+        source_id=source_id,
+        url=DOWN,
+        captured_at=T0 + timedelta(milliseconds=100),
+        status=404,
+        final_url=DOWN,
     )
-    capture_id = site.catalog.record_capture(
-        CaptureRecord(
-            role="source",
-            source_id=source_id,
-            url=DOWN,
-            captured_at=T0 + timedelta(milliseconds=500),
-            status=200,
-            final_url=MEMENTO,
-            content_type="text/html",
-            payload_digest=written.payload_digest,
-            warc_name=written.warc_name,
-            offset=written.offset,
-            length=written.length,
-            record_id=written.record_id,
-            recovered_from="Internet Archive",
-            memento_datetime=datetime(2021, 6, 1, 12, tzinfo=UTC),
-        )
+    capture_id = record_written(
+        site,
+        written,
+        source_id=source_id,
+        url=DOWN,
+        captured_at=T0 + timedelta(milliseconds=500),
+        status=200,
+        final_url=MEMENTO,
+        recovered_from="Internet Archive",
+        memento_datetime=datetime(2021, 6, 1, 12, tzinfo=UTC),
     )
     app = site.app()
     app.include_router(build_replay_router(engine=site.catalog.engine, read_record=site.read_record))
@@ -85,23 +89,16 @@ def test_a_recovered_memento_is_not_listed_as_one_of_our_mementos(site: Site) ->
     written = writer.write_exchange(exchange(MEMENTO, body=b"<p>The road reopened to convoys.</p>", at=T0))
     writer.close()
     source_id = site.catalog.sources_for_urls([DOWN])[0].id
-    site.catalog.record_capture(
-        CaptureRecord(
-            role="source",
-            source_id=source_id,
-            url=DOWN,
-            captured_at=T0 + timedelta(seconds=1),
-            status=200,
-            final_url=MEMENTO,
-            content_type="text/html",
-            payload_digest=written.payload_digest,
-            warc_name=written.warc_name,
-            offset=written.offset,
-            length=written.length,
-            record_id=written.record_id,
-            recovered_from="Internet Archive",
-            memento_datetime=datetime(2021, 6, 1, 12, tzinfo=UTC),
-        )
+    record_written(
+        site,
+        written,
+        source_id=source_id,
+        url=DOWN,
+        captured_at=T0 + timedelta(seconds=1),
+        status=200,
+        final_url=MEMENTO,
+        recovered_from="Internet Archive",
+        memento_datetime=datetime(2021, 6, 1, 12, tzinfo=UTC),
     )
     with TestClient(site.app()) as client:
         timemap = client.get(f"/timemap/link/{DOWN}")
@@ -120,23 +117,16 @@ def test_the_timegate_redirects_only_to_mementos_its_timemap_lists(site: Site) -
     writer = WarcWriter(site.spool, fsync=False)
     written = writer.write_exchange(exchange(memento, body=b"<p>Figures: 12 boats.</p>", at=recovered_at))
     writer.close()
-    site.catalog.record_capture(
-        CaptureRecord(
-            role="source",
-            source_id=site.ids["gone"],
-            url=GONE,
-            captured_at=recovered_at,
-            status=200,
-            final_url=memento,
-            content_type="text/html",
-            payload_digest=written.payload_digest,
-            warc_name=written.warc_name,
-            offset=written.offset,
-            length=written.length,
-            record_id=written.record_id,
-            recovered_from="Internet Archive",
-            memento_datetime=datetime(2026, 11, 1, tzinfo=UTC),
-        )
+    record_written(
+        site,
+        written,
+        source_id=site.ids["gone"],
+        url=GONE,
+        captured_at=recovered_at,
+        status=200,
+        final_url=memento,
+        recovered_from="Internet Archive",
+        memento_datetime=datetime(2026, 11, 1, tzinfo=UTC),
     )
     with TestClient(site.app()) as client:
         timemap = client.get(f"/timemap/link/{GONE}")
