@@ -1,7 +1,7 @@
 """Robust Links in an HTML article, written into the start tags of its links and nowhere else.
 
 The document is never parsed into a tree and serialised again: that would rewrite quoting,
-entities, whitespace and encoding everywhere.  a tokenizer of our own finds each start tag in the
+entities, whitespace and encoding everywhere.  A tokenizer of our own finds each start tag in the
 raw text, with the HTML standard's rules (`_start_tags`: comments, scripts and styles skipped, a
 ``>`` inside a quoted value told from the tag's end) — and the attributes go in just before the
 tag's closing ``>``; every other byte
