@@ -158,7 +158,12 @@ def test_two_workers_together_keep_one_hosts_delay_and_concurrency(
     gaps, most_in_flight = crawl_one_host_with_two_workers(tmp_path, host, base, redis_url)
 
     assert most_in_flight == 1
-    assert min(gaps) >= DELAY - ARRIVAL_JITTER, gaps
+    # The whole run is spaced by the one delay: the span is (requests - 1) delays.  Single gaps are
+    # measured where the requests arrive, so one request a client sent late (a loaded machine:
+    # CI saw 0.447 s then 0.305 s) shortens the next gap by as much; half a delay still tells the
+    # shared gate from two workers firing together.
+    assert sum(gaps) >= len(gaps) * DELAY - ARRIVAL_JITTER, gaps
+    assert min(gaps) >= DELAY / 2, gaps
     # Both workers crawled: the host's requests came from the two of them, interleaved by Redis.
     assert {a.path.split("/")[1] for a in host.arrivals} == {"w0", "w1"}
     client = redis.Redis.from_url(redis_url)
@@ -179,6 +184,7 @@ def test_without_redis_two_workers_each_keep_only_their_own_limit(
     # Each worker spaces only its own requests: two of them leave gaps far shorter than the delay.
     # (They also overlap at the host now and then, so the in-flight count is not asserted here.)
     assert min(gaps) < DELAY - ARRIVAL_JITTER, gaps
+    assert sum(gaps) < len(gaps) * DELAY - ARRIVAL_JITTER, gaps  # and the run takes far less time
 
 
 def test_robots_txt_is_fetched_once_for_two_workers_and_obeyed_by_both(
