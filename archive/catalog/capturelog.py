@@ -248,10 +248,15 @@ class CaptureLog(Transactions):
         evidence rows by id."""
         query = select(Evidence).where(Evidence.id > after).order_by(Evidence.id).limit(limit)
         with self._tx() as session:
-            return [(e.id, e.capture_id, evidence_fields([_record(e)])[0]) for e in session.scalars(query)]
+            return [
+                (e.id, e.capture_id, evidence_fields([evidence_record_of(e)])[0])
+                for e in session.scalars(query)
+            ]
 
 
-def _record(e: Evidence) -> EvidenceRecord:
+def evidence_record_of(e: Any) -> EvidenceRecord:
+    """Enough of an `EvidenceRecord` for `evidence_fields`, from an `Evidence` row (or a Core row
+    of its table)."""
     return EvidenceRecord(
         kind=e.kind,
         content_type=e.content_type,

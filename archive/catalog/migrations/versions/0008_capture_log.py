@@ -29,6 +29,7 @@ from archive.catalog.capturelog import (
     canonical,
     capture_fields,
     entry_hash,
+    evidence_record_of,
     moment,
     record_of,
 )
@@ -108,7 +109,7 @@ def _start_chain(connection: sa.Connection, entries: sa.Table, head: sa.Table) -
         ids = [r.id for r in rows]
         evidence: dict[int, list[EvidenceRecord]] = {}
         for e in connection.execute(sa.select(_evidence).where(_evidence.c.capture_id.in_(ids))):
-            evidence.setdefault(e.capture_id, []).append(_evidence_record(e))
+            evidence.setdefault(e.capture_id, []).append(evidence_record_of(e))
         for r in rows:
             add("capture", r.id, capture_fields(r.id, record_of(r), evidence.get(r.id, ())))
         connection.execute(entries.insert(), pending)
@@ -117,16 +118,3 @@ def _start_chain(connection: sa.Connection, entries: sa.Table, head: sa.Table) -
     if pending:
         connection.execute(entries.insert(), pending)
     connection.execute(head.insert().values(id=HEAD_ID, seq=seq, hash=prev))
-
-
-def _evidence_record(e: Any) -> EvidenceRecord:
-    return EvidenceRecord(
-        kind=e.kind,
-        content_type=e.content_type,
-        warc_name=e.warc_name,
-        offset=e.offset,
-        length=e.length,
-        record_id=e.record_id,
-        digest=e.digest,
-        size=e.size,
-    )
