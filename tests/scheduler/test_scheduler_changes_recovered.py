@@ -14,13 +14,9 @@ from pathlib import Path
 import pytest
 
 from archive.catalog import CaptureRecord, Catalog, CitationRecord, open_catalog
-from scheduler.changes import ChangeRecorder
-from scheduler.policy import RevisitPolicy
-from tests.scheduler.test_scheduler_changes import Archive
+from tests.scheduler.test_scheduler_changes import T0, URL, Archive, recorder
 
-URL = "https://gov.example/statement"
 MEMENTO = "https://archive.example/web/20200301100000id_/https://gov.example/statement"
-T0 = datetime(2026, 11, 1, tzinfo=UTC)
 KEPT = "we will publish the full report on Monday"
 MISSING = "every family will be rehoused by spring"
 
@@ -37,18 +33,6 @@ def catalog(tmp_path: Path) -> Catalog:
         origin="a.md", title="A", kind="markdown", citations=[CitationRecord(URL, "l", "s", (KEPT, MISSING))]
     )
     return cat
-
-
-def recorder(catalog: Catalog, archive: Archive) -> ChangeRecorder:
-    return ChangeRecorder(
-        catalog,
-        read_payload=archive.read,
-        alert_targets=lambda articles: [],
-        policy=RevisitPolicy(),
-        failure_threshold=3,
-        clock=lambda: T0 + timedelta(days=30),
-        workers=1,
-    )
 
 
 def capture(
@@ -93,7 +77,7 @@ def test_quotes_are_checked_against_the_memento_and_the_source_stays_deleted(cat
     archive = Archive()
     capture(catalog, archive, 0, 404, statement("Not found"))
     memento = capture(catalog, archive, 1, 200, statement(f"The minister said: {KEPT}."), recovered=True)
-    [change_id] = recorder(catalog, archive).process()
+    [change_id] = recorder(catalog, archive, workers=1).process()
     change = catalog.get_change(change_id)
     assert change is not None
     assert (change.kind, change.after_capture_id, change.removed_quotes) == ("deleted", memento, (MISSING,))
@@ -102,7 +86,7 @@ def test_quotes_are_checked_against_the_memento_and_the_source_stays_deleted(cat
     # Still 404 on the live web, crawl after crawl: compared with the memento, no news.
     capture(catalog, archive, 60, 404, statement("Not found"))
     capture(catalog, archive, 120, 404, statement("Not found"))
-    assert recorder(catalog, archive).process() == []
+    assert recorder(catalog, archive, workers=1).process() == []
     assert state(catalog) == "deleted"
 
 
@@ -112,11 +96,11 @@ def test_a_memento_with_every_quote_is_no_alert_and_the_baseline_of_a_return(cat
     capture(
         catalog, archive, 1, 200, statement(f"The minister said: {KEPT}. And: {MISSING}."), recovered=True
     )
-    assert recorder(catalog, archive).process() == []
+    assert recorder(catalog, archive, workers=1).process() == []
     # The page comes back without the passage the article quoted: restored, and the quote lost
     # is named, since the memento held it.
     capture(catalog, archive, 60, 200, statement(f"The minister said: {KEPT}."))
-    [change_id] = recorder(catalog, archive).process()
+    [change_id] = recorder(catalog, archive, workers=1).process()
     change = catalog.get_change(change_id)
     assert change is not None and (change.kind, change.removed_quotes) == ("restored", (MISSING,))
 
@@ -125,11 +109,11 @@ def test_a_host_gone_from_dns_is_unreachable_and_later_failures_alert_no_one(cat
     archive = Archive()
     capture(catalog, archive, 0, None, error_kind="dns")
     capture(catalog, archive, 1, 200, statement(f"{KEPT}. {MISSING}."), recovered=True)
-    assert recorder(catalog, archive).process() == []
+    assert recorder(catalog, archive, workers=1).process() == []
     assert state(catalog) == "unreachable"
     for minutes in (60, 120, 180, 240):
         capture(catalog, archive, minutes, None, error_kind="dns")
-    assert recorder(catalog, archive).process() == []
+    assert recorder(catalog, archive, workers=1).process() == []
     assert state(catalog) == "unreachable"
 
 
@@ -137,11 +121,11 @@ def test_an_archive_error_is_no_baseline(catalog: Catalog) -> None:
     archive = Archive()
     capture(catalog, archive, 0, 404, statement("Not found"))
     capture(catalog, archive, 1, 503, statement("Archive busy"), recovered=True)
-    assert recorder(catalog, archive).process() == []
+    assert recorder(catalog, archive, workers=1).process() == []
     assert state(catalog) == "deleted"
     # The page comes back: nothing recovered to compare with, so no quote is said to be lost.
     capture(catalog, archive, 60, 200, statement("Another text altogether."))
-    [change_id] = recorder(catalog, archive).process()
+    [change_id] = recorder(catalog, archive, workers=1).process()
     change = catalog.get_change(change_id)
     assert change is not None and (change.kind, change.removed_quotes) == ("restored", ())
 
@@ -152,12 +136,12 @@ def test_a_page_back_after_crawls_that_found_it_dead_is_compared_with_the_mement
     memento = capture(
         catalog, archive, 1, 200, statement(f"The minister said: {KEPT}. And: {MISSING}."), recovered=True
     )
-    assert recorder(catalog, archive).process() == []
+    assert recorder(catalog, archive, workers=1).process() == []
     for minutes in (60, 120):  # two re-crawls, each judged on its own: still dead
         capture(catalog, archive, minutes, 404, statement("Not found"))
-        assert recorder(catalog, archive).process() == []
+        assert recorder(catalog, archive, workers=1).process() == []
     back = capture(catalog, archive, 180, 200, statement(f"The minister said: {KEPT}."))
-    [change_id] = recorder(catalog, archive).process()
+    [change_id] = recorder(catalog, archive, workers=1).process()
     change = catalog.get_change(change_id)
     assert change is not None
     assert (change.kind, change.removed_quotes) == ("restored", (MISSING,))
