@@ -767,14 +767,12 @@ class App:
         """Send each tag's link-health digest (to its ``alert_tag_urls``) if a digest period has
         just ended (`scheduler.alerts.digest`); says what it did."""
         from scheduler.alerts.deliver import AppriseNotifier
-        from scheduler.alerts.digest import due_period, send_digests, tag_digests
+        from scheduler.alerts.digest import send_digests, tag_digests
 
         s = self.settings
         now = self.clock()
-        due = due_period(
-            now, period=timedelta(seconds=s.report_digest_seconds), window=timedelta(seconds=s.alert_seconds)
-        )
-        if due is None or not s.alert_tag_urls:
+        due = report_digest_due(s, now)
+        if due is None:
             return "no digest due"
         digests = tag_digests(
             self.catalog.engine,
@@ -809,6 +807,20 @@ def _nonempty(targets: Iterable[CaptureTarget]) -> Iterator[CaptureTarget] | Non
     it = iter(targets)
     first = next(it, None)
     return None if first is None else itertools.chain([first], it)
+
+
+def report_digest_due(settings: Settings, now: datetime) -> tuple[datetime, datetime] | None:
+    """The digest period (start, end) a run at ``now`` sends the tags' link-health digests of, or
+    None: no tag has alert URLs, or no period has just ended (`scheduler.alerts.digest.due_period`)."""
+    from scheduler.alerts.digest import due_period
+
+    if not settings.alert_tag_urls:
+        return None
+    return due_period(
+        now,
+        period=timedelta(seconds=settings.report_digest_seconds),
+        window=timedelta(seconds=settings.alert_seconds),
+    )
 
 
 def unknown_article(article_id: int) -> BadInput:

@@ -16,10 +16,10 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from citewatch.app import App
+from citewatch.app import App, report_digest_due
 from citewatch.config import Settings, load_settings
 from scheduler.daemon import JobSpec
 
@@ -219,6 +219,10 @@ def report_digests() -> str:
     settings = load_settings()
     if not settings.alert_tag_urls:
         return "no tag has alert URLs"
+    # The job runs every alert_seconds and sends in the first run of a period only: the catalog is
+    # opened for that run, not every 30 s.
+    if report_digest_due(settings, datetime.now(UTC)) is None:
+        return "no digest due"
     # Read-only: the job only reads, and must not recover the spool under a running crawl.
     return App(settings, read_only=True).send_report_digests()
 
