@@ -28,8 +28,7 @@ import hashlib
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import BinaryIO, TypeVar
 from urllib.parse import urlsplit
 
@@ -39,6 +38,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from archive.catalog.batches import NextDue
 from archive.catalog.repository import Catalog
 from archive.catalog.views import CAPTURE_MODES, CaptureRecord, EvidenceRecord, NewCapture, Redirect
+from archive.links.memento import parse_http_date
 from archive.warc.errors import UnreadableWarcError
 from archive.warc.images import png_size
 from archive.warc.note import CaptureNote, parse_note
@@ -308,7 +308,7 @@ def _capture(
         record_id=r.record_id,
         # A memento recovered from an archive (Memento in): its note names the archive and date.
         recovered_from=memento.archive if memento is not None else None,
-        memento_datetime=_http_date(memento.memento_datetime) if memento is not None else None,
+        memento_datetime=parse_http_date(memento.memento_datetime) if memento is not None else None,
     )
     scheduled = r.date if role == "source" else None
     return r, NewCapture(capture=capture, article_id=article, scheduled_at=scheduled), parent
@@ -361,17 +361,6 @@ def _date(value: str | None) -> datetime | None:
         return parse_warc_date(value)
     except ValueError:
         return None
-
-
-def _http_date(value: str | None) -> datetime | None:
-    """A note's Memento-Datetime (an HTTP-date) as an aware datetime; None if it has none."""
-    if not value:
-        return None
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return (parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _lookup(catalog: Catalog, urls: set[str]) -> dict[str, int]:

@@ -10,6 +10,28 @@ URI-M (a memento) = the replay URL ``/replay/{14-digit timestamp}/{url}``; URI-G
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+
+
+def http_date(moment: datetime) -> str:
+    """An RFC 1123 date in GMT (``Wed, 25 Nov 2026 15:30:00 GMT``), as ``Memento-Datetime``,
+    ``Accept-Datetime`` and the ``datetime`` link parameter want it; naive datetimes are taken as UTC."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return format_datetime(aware.astimezone(UTC).replace(microsecond=0), usegmt=True)
+
+
+def parse_http_date(value: str | None) -> datetime | None:
+    """An HTTP-date (``Memento-Datetime``, ``Accept-Datetime``, a Link's ``datetime``) as an aware
+    UTC datetime; None when there is none or it is not a date."""
+    if not value or not value.strip():
+        return None
+    try:
+        parsed = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed.tzinfo is None:  # "-0000", or no zone: an HTTP-date is always GMT (RFC 7231)
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def timestamp14(moment: datetime) -> str:

@@ -11,19 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import format_datetime
+from datetime import datetime
 from functools import cached_property
 
 from archive.links.linkformat import Link
-from archive.links.memento import LINK_FORMAT, memento_url, timegate_url, timemap_url, timestamp14
-
-
-def memento_datetime(moment: datetime) -> str:
-    """An RFC 1123 date in GMT (``Wed, 25 Nov 2026 15:30:00 GMT``), as Memento-Datetime and the
-    ``datetime`` link parameter want it; naive datetimes are taken as UTC."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return format_datetime(aware.astimezone(UTC).replace(microsecond=0), usegmt=True)
+from archive.links.memento import LINK_FORMAT, http_date, memento_url, timegate_url, timemap_url, timestamp14
 
 
 @dataclass(frozen=True)
@@ -55,8 +47,8 @@ def timemap_link(
     params = [("rel", rel), ("type", LINK_FORMAT)]
     if first is not None and last is not None:
         params += [
-            ("from", memento_datetime(first.captured_at)),
-            ("until", memento_datetime(last.captured_at)),
+            ("from", http_date(first.captured_at)),
+            ("until", http_date(last.captured_at)),
         ]
     return Link(timemap_url(base, url), tuple(params))
 
@@ -66,7 +58,7 @@ def memento_link(base: str, memento: Memento, rels: Sequence[str] = ()) -> Link:
     rel = " ".join([*rels, "memento"])
     return Link(
         memento_url(base, memento.timestamp, memento.url),
-        (("rel", rel), ("datetime", memento_datetime(memento.captured_at))),
+        (("rel", rel), ("datetime", http_date(memento.captured_at))),
     )
 
 

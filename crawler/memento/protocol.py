@@ -20,10 +20,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import urljoin
 
 from archive.links import Link, MalformedLinks, parse_links
+from archive.links.memento import parse_http_date
 
 # A wayback-style memento URI: …/{14-digit timestamp}{modifier}/{original}.
 _WAYBACK = re.compile(r"^(?P<head>https?://[^?#]*?/)(?P<ts>\d{14})(?P<mod>[a-z]{2}_)?/(?P<original>.+)$")
@@ -36,24 +36,6 @@ class Negotiated:
     uri_m: str
     link: str  # the TimeGate's Link header, as received ("" when it sent none)
     datetime: datetime | None  # the memento's datetime as the Link header gave it, if it did
-
-
-def accept_datetime(moment: datetime) -> str:
-    """The ``Accept-Datetime`` value (an HTTP-date, always GMT) asking for ``moment``."""
-    return format_datetime(moment.astimezone(UTC), usegmt=True)
-
-
-def parse_http_date(value: str | None) -> datetime | None:
-    """An HTTP-date (``Memento-Datetime``, a Link's ``datetime``) as an aware UTC datetime, or None."""
-    if not value:
-        return None
-    try:
-        parsed = parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError, IndexError):
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)  # RFC 7231: an HTTP-date is always GMT
-    return parsed.astimezone(UTC)
 
 
 def timegate_url(timegate: str, url: str) -> str:

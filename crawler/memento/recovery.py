@@ -26,11 +26,10 @@ from datetime import datetime
 import scrapy
 from scrapy.http import Response
 
+from archive.links.memento import http_date, parse_http_date
 from crawler.memento.protocol import (
     Negotiated,
-    accept_datetime,
     negotiate,
-    parse_http_date,
     raw_memento_url,
     timegate_url,
     wayback_timestamp,
@@ -126,7 +125,7 @@ class MementoRecovery:
         archive = asking.archives[0]
         return scrapy.Request(
             timegate_url(archive.timegate, asking.target.url),
-            headers={"Accept-Datetime": accept_datetime(asking.wanted)},
+            headers={"Accept-Datetime": http_date(asking.wanted)},
             callback=callback,
             errback=errback,
             dont_filter=True,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from archive.web.memento import memento_datetime
+from archive.links.memento import http_date
 from archive.web.replay.errors import InvalidTimestamp
 
 _DIGITS14 = re.compile(r"[0-9]{14}")
@@ -23,6 +23,4 @@ def parse_timestamp(value: str) -> datetime:
         raise InvalidTimestamp(value) from exc
 
 
-def http_date(moment: datetime) -> str:
-    """RFC 7231 date (``Wed, 25 Nov 2026 15:30:00 GMT``), as Memento-Datetime wants it."""
-    return memento_datetime(moment)
+__all__ = ["http_date", "parse_timestamp"]

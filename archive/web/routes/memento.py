@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response, StreamingResponse
@@ -30,6 +29,7 @@ from archive.links.memento import (
     TIMEMAP_JSON_PATH,
     TIMEMAP_PATH,
     memento_url,
+    parse_http_date,
     timegate_url,
     timemap_json_url,
     timemap_url,
@@ -189,10 +189,7 @@ def accept_datetime(value: str | None, clock: Callable[[], datetime]) -> datetim
     now (``clock()``) when there is none; `InvalidAcceptDatetime` (400) when it is not a date."""
     if value is None or not value.strip():
         return clock()
-    try:
-        moment = parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError, IndexError) as exc:
-        raise InvalidAcceptDatetime(value) from exc
-    if moment.tzinfo is None:  # "-0000": UTC by convention (RFC 5322 §3.3)
-        moment = moment.replace(tzinfo=UTC)
-    return min(moment.astimezone(UTC), LATEST)
+    moment = parse_http_date(value)
+    if moment is None:
+        raise InvalidAcceptDatetime(value)
+    return min(moment, LATEST)

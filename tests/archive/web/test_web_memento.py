@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 
 from archive.catalog import CaptureRecord, Redirect, open_catalog
 from archive.links.linkformat import Link, parse_links
-from archive.links.memento import memento_url, timegate_url, timemap_url
+from archive.links.memento import http_date, memento_url, timegate_url, timemap_url
 from archive.web.app import create_app
-from archive.web.memento import Memento, memento_datetime
+from archive.web.memento import Memento
 from archive.web.replay import build_replay_router
 from archive.web.replay.mementos import MementoIndex
 from tests.archive.catalog.backends import BACKENDS, empty_db_url
@@ -101,12 +101,12 @@ def test_the_timemap_lists_every_memento_with_its_datetime(client: TestClient) -
     [own] = rels["self"]
     assert own.uri == f"{BASE}timemap/link/{PAGE}" and own.param("type") == "application/link-format"
     assert own.param("from") == "Wed, 25 Nov 2026 15:30:00 GMT"
-    assert own.param("until") == memento_datetime(T3)
+    assert own.param("until") == http_date(T3)
     # The 404 is a memento (it is what the page answered then); the DNS failure is not.
     assert [(link.uri, link.param("datetime")) for link in rels["memento"]] == [
         (f"{BASE}replay/{TS1}/{PAGE}", "Wed, 25 Nov 2026 15:30:00 GMT"),
         (f"{BASE}replay/{TS2}/{PAGE}", "Wed, 02 Dec 2026 10:00:00 GMT"),
-        (f"{BASE}replay/{TS3}/{PAGE}", memento_datetime(T3)),
+        (f"{BASE}replay/{TS3}/{PAGE}", http_date(T3)),
     ]
     assert [link.uri for link in rels["first"]] == [f"{BASE}replay/{TS1}/{PAGE}"]
     assert [link.uri for link in rels["last"]] == [f"{BASE}replay/{TS3}/{PAGE}"]

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 
 from archive.catalog import CaptureRecord
 from archive.links.linkformat import parse_links
+from archive.links.memento import http_date
 from archive.warc.exchange import WrittenRecord
 from archive.warc.writer import WarcWriter
-from archive.web.memento import memento_datetime
 from archive.web.replay import build_replay_router
 from tests.archive.warc.samples import exchange
 from tests.archive.web.web_site import DOWN, GONE, STATEMENT, T0, Site, site_fixture  # noqa: F401 - fixtures
@@ -132,7 +132,7 @@ def test_the_timegate_redirects_only_to_mementos_its_timemap_lists(site: Site) -
         timemap = client.get(f"/timemap/link/{GONE}")
         listed = {link.uri for link in parse_links(timemap.text) if "memento" in link.rels}
         for moment in (recovered_at, None):  # asked for its very second, and for the newest
-            headers = {"Accept-Datetime": memento_datetime(moment)} if moment else {}
+            headers = {"Accept-Datetime": http_date(moment)} if moment else {}
             gate = client.get(f"/timegate/{GONE}", headers=headers, follow_redirects=False)
             assert gate.status_code == 302
             assert gate.headers["location"] in listed, (gate.headers["location"], listed)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from archive.links import parse_links
-from crawler.memento.protocol import accept_datetime, negotiate, raw_memento_url, wayback_timestamp
+from archive.links.memento import http_date
+from crawler.memento.protocol import negotiate, raw_memento_url, wayback_timestamp
 
 TG = "http://127.0.0.1:8080/coll/http://gov.example/statement"
 # pywb 2.9.1's Link header, verbatim (its datetime holds a comma).
@@ -77,4 +78,4 @@ def test_the_raw_form_of_a_wayback_memento() -> None:
 
 
 def test_accept_datetime_is_an_http_date_in_gmt() -> None:
-    assert accept_datetime(datetime(2026, 11, 30, 8, 15, tzinfo=UTC)) == "Mon, 30 Nov 2026 08:15:00 GMT"
+    assert http_date(datetime(2026, 11, 30, 8, 15, tzinfo=UTC)) == "Mon, 30 Nov 2026 08:15:00 GMT"
