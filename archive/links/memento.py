@@ -20,6 +20,13 @@ def http_date(moment: datetime) -> str:
     return format_datetime(aware.astimezone(UTC).replace(microsecond=0), usegmt=True)
 
 
+def iso_datetime(moment: datetime) -> str:
+    """``moment`` in UTC as ISO 8601 to the second (``2026-11-30T07:43:13Z``): the Robust Links
+    spec allows it for ``data-versiondate`` beside a bare date (seconds keep it equal to the URI-M's
+    timestamp), and Time Travel's JSON TimeMap writes mementos' datetimes so."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def parse_http_date(value: str | None) -> datetime | None:
     """An HTTP-date (``Memento-Datetime``, ``Accept-Datetime``, a Link's ``datetime``) as an aware
     UTC datetime; None when there is none or it is not a date."""

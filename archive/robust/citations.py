@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from archive.robust.links import Version, iso_datetime
+from archive.links.memento import iso_datetime
+from archive.robust.links import Version
 
 ARCHIVE_NAME = "citewatch"
 CSL_JSON_TYPE = "application/vnd.citationstyles.csl+json"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import urljoin
 
-from archive.links.memento import memento_url
+from archive.links.memento import iso_datetime, memento_url
 
 # The attributes the Robust Links spec defines for a link to an original resource, in the order
 # they are written.
@@ -25,13 +25,6 @@ def original_url(href: str, base: str | None) -> str:
     if _SCHEME.match(href) or not base:
         return href.strip()
     return urljoin(base, href.strip())
-
-
-def iso_datetime(moment: datetime) -> str:
-    """``moment`` in UTC as ISO 8601 to the second (``2026-11-30T07:43:13Z``), a form the Robust
-    Links spec allows for ``data-versiondate`` beside a bare date; seconds keep it equal to the
-    URI-M's timestamp."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from archive.links.memento import iso_datetime
 from archive.robust import decorate_html
 from archive.robust.citations import CitedSource
 from archive.robust.errors import RobustLinksError
-from archive.robust.links import RobustAttributes, Version, iso_datetime, original_url
+from archive.robust.links import RobustAttributes, Version, original_url
 from archive.robust.versions import closest_versions
 from archive.store.errors import StoreError
 from archive.warc.errors import WarcError

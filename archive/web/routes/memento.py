@@ -28,6 +28,7 @@ from archive.links.memento import (
     TIMEGATE_PATH,
     TIMEMAP_JSON_PATH,
     TIMEMAP_PATH,
+    iso_datetime,
     memento_url,
     parse_http_date,
     timegate_url,
@@ -162,8 +163,10 @@ def timemap_json(
     ``mementos`` with ``first``, ``last`` and the ``list``), a batch of entries at a time."""
 
     def entry(memento: Memento) -> dict[str, str]:
-        moment = memento.captured_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return {"datetime": moment, "uri": link_uri(memento_url(base, memento.timestamp, memento.url))}
+        return {
+            "datetime": iso_datetime(memento.captured_at),
+            "uri": link_uri(memento_url(base, memento.timestamp, memento.url)),
+        }
 
     head = {
         "original_uri": original,
