@@ -786,15 +786,15 @@ class App:
         sent, failed = send_digests(digests, s.alert_tag_urls, AppriseNotifier())
         return f"{len(digests)} tag digest(s): sent {sent}, failed {failed}"
 
-    def export_report_wacz(self, article_id: int, path: Path) -> ExportReport:
-        """Package exactly the captures an article's report points to as a WACZ file, signed with
-        the archive's key like every export."""
+    def export_report_wacz(self, report: ArticleReport, path: Path) -> ExportReport:
+        """Package exactly the captures an article's report (`report`, already built: building it
+        reads a capture of every source) points to as a WACZ file, signed with the archive's key
+        like every export."""
         from archive.export.wacz import export_wacz
 
-        report = self.report(article_id)
         return export_wacz(
             self.catalog,
-            article_id=article_id,
+            article_id=report.article_id,
             read_range=self.read_range,
             out_path=path,
             capture_ids=report.capture_ids(),

@@ -907,7 +907,7 @@ def report(
             from archive.export.errors import ExportError
 
             try:
-                written = reader.export_report_wacz(article_id, wacz)
+                written = reader.export_report_wacz(result, wacz)
             except ExportError as exc:  # nothing archived for it yet, a record that does not match, ...
                 raise BadInput(str(exc)) from exc
             key = written.public_key

@@ -101,7 +101,7 @@ def test_a_redirects_revisit_reads_its_targets_payload(
     assert by_url[MOVED].note is None
     # The report's package: the captures it names (/one edited, /moved's revisit) and the
     # response holding the revisit's payload, no longer /one's newest.
-    package = app.export_report_wacz(article.id, tmp_path / "report.wacz")
+    package = app.export_report_wacz(report, tmp_path / "report.wacz")
     with zipfile.ZipFile(package.path) as wacz, wacz.open("archive/data.warc.gz") as stream:
         ids = {r.rec_headers.get_header("WARC-Record-ID") for r in ArchiveIterator(stream)}
     assert {original.record_id, revisit.record_id, edited.record_id} <= ids and package.notes == ()
