@@ -142,6 +142,16 @@ def append(session: Session, items: Sequence[LogItem]) -> None:
         seq, prev = 0, GENESIS
     else:
         seq, prev = head
+    rows = chained(items, seq, prev)
+    session.execute(insert(LogEntry), rows)
+    session.execute(
+        update(LogHead).where(LogHead.id == HEAD_ID).values(seq=rows[-1]["seq"], hash=rows[-1]["hash"])
+    )
+
+
+def chained(items: Iterable[LogItem], seq: int, prev: str) -> list[dict[str, Any]]:
+    """The log rows of ``items`` chained after the entry ``seq`` whose hash is ``prev``: each body
+    is the item's fields with its kind, number and the previous hash, and its hash is the body's."""
     rows = []
     for item in items:
         seq += 1
@@ -150,8 +160,7 @@ def append(session: Session, items: Sequence[LogItem]) -> None:
         rows.append(
             {"seq": seq, "kind": item.kind, "capture_id": item.capture_id, "body": body, "hash": prev}
         )
-    session.execute(insert(LogEntry), rows)
-    session.execute(update(LogHead).where(LogHead.id == HEAD_ID).values(seq=seq, hash=prev))
+    return rows
 
 
 # The capture columns an entry is built from (`record_of`).

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -26,9 +25,9 @@ from alembic import op
 from archive.catalog.capturelog import (
     GENESIS,
     HEAD_ID,
-    canonical,
+    LogItem,
     capture_fields,
-    entry_hash,
+    chained,
     evidence_record_of,
     moment,
     record_of,
@@ -88,17 +87,9 @@ def _start_chain(connection: sa.Connection, entries: sa.Table, head: sa.Table) -
     """A start entry, then one entry per existing capture in id order; then the head row."""
     has_captures = connection.execute(sa.select(_capture.c.id).limit(1)).first() is not None
     reason = "captures recorded before the capture log existed follow" if has_captures else "new catalog"
-    seq, prev = 0, GENESIS
-    pending: list[dict[str, Any]] = []
-
-    def add(kind: str, capture_id: int | None, fields: dict[str, Any]) -> None:
-        nonlocal seq, prev
-        seq += 1
-        body = canonical({**fields, "kind": kind, "seq": seq, "prev": prev})
-        prev = entry_hash(body)
-        pending.append({"seq": seq, "kind": kind, "capture_id": capture_id, "body": body, "hash": prev})
-
-    add("start", None, {"reason": reason, "at": moment(datetime.now(UTC))})
+    start = chained([LogItem("start", None, {"reason": reason, "at": moment(datetime.now(UTC))})], 0, GENESIS)
+    connection.execute(entries.insert(), start)
+    seq, prev = start[-1]["seq"], start[-1]["hash"]
     after = 0
     while True:
         rows = connection.execute(
@@ -110,11 +101,11 @@ def _start_chain(connection: sa.Connection, entries: sa.Table, head: sa.Table) -
         evidence: dict[int, list[EvidenceRecord]] = {}
         for e in connection.execute(sa.select(_evidence).where(_evidence.c.capture_id.in_(ids))):
             evidence.setdefault(e.capture_id, []).append(evidence_record_of(e))
-        for r in rows:
-            add("capture", r.id, capture_fields(r.id, record_of(r), evidence.get(r.id, ())))
-        connection.execute(entries.insert(), pending)
-        pending.clear()
+        items = [
+            LogItem("capture", r.id, capture_fields(r.id, record_of(r), evidence.get(r.id, ()))) for r in rows
+        ]
+        logged = chained(items, seq, prev)
+        connection.execute(entries.insert(), logged)
+        seq, prev = logged[-1]["seq"], logged[-1]["hash"]
         after = ids[-1]
-    if pending:
-        connection.execute(entries.insert(), pending)
     connection.execute(head.insert().values(id=HEAD_ID, seq=seq, hash=prev))
